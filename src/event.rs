@@ -1,0 +1,400 @@
+//! [`Event`]: everything the client tells its caller, borrowed from the receive buffer.
+
+use crate::frame::HeaderError;
+use crate::json::{JsonError, JsonStr, RawJson};
+use crate::pending::{ReplyHandle, RequestId};
+use crate::rpc::{MessageError, RpcError};
+use crate::session::{OpenKind, SessionHandle};
+
+/// One thing that happened on the connection. Events borrow from the [`Inbox`](crate::Inbox)
+/// and stay valid until it is touched again; every frame received yields exactly one event.
+#[derive(Debug, Clone, Copy)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Event<'a> {
+    /// The handshake (`connect`, or `ping` on servers without `connect`) succeeded with a
+    /// supported protocol version.
+    Connected {
+        /// The server's protocol version (3).
+        protocol_version: u32,
+        /// The CLI's version, e.g. `"1.0.102"`, if it said.
+        server_version: Option<JsonStr<'a>>,
+    },
+    /// The handshake failed.
+    ConnectFailed(Failure<'a>),
+    /// `session.create`/`session.resume` succeeded: the session is active.
+    SessionOpened {
+        /// The session.
+        session: SessionHandle,
+        /// Create or resume.
+        kind: OpenKind,
+        /// The result object (`sessionId`, `workspacePath`, `capabilities`, ...).
+        result: RawJson<'a>,
+    },
+    /// `session.create`/`session.resume` failed: the session's slot is released and its handle
+    /// is stale.
+    SessionOpenFailed {
+        /// The session (now stale).
+        session: SessionHandle,
+        /// Create or resume.
+        kind: OpenKind,
+        /// Why.
+        reason: Failure<'a>,
+    },
+    /// The session is gone and its slot released: its `session.destroy` was answered
+    /// (`Ok`, or the server's error), timed out, or the connection ended.
+    SessionClosed {
+        /// The session (now stale).
+        session: SessionHandle,
+        /// How the destroy went.
+        result: Result<(), Failure<'a>>,
+    },
+    /// A `session.event` for a session in the table (pending, active or closing).
+    Session {
+        /// The session it was routed to.
+        session: SessionHandle,
+        /// The event.
+        event: SessionEvent<'a>,
+    },
+    /// A `session.event` for a session the client does not know (never created here, or
+    /// already released).
+    UnknownSessionEvent(SessionEvent<'a>),
+    /// A `session.lifecycle` notification; `session` is set if its `sessionId` is in the table.
+    Lifecycle {
+        /// The session, if known.
+        session: Option<SessionHandle>,
+        /// The notification's params.
+        lifecycle: Lifecycle<'a>,
+    },
+    /// A request from the server that the caller must answer, exactly once, with
+    /// [`Client::respond`](crate::Client::respond) or
+    /// [`Client::respond_error`](crate::Client::respond_error).
+    Request(ServerRequest<'a>),
+    /// The response to a request the caller sent; also reports its local failures (timeout,
+    /// connection closed, response too large to receive).
+    Response {
+        /// The request.
+        id: RequestId,
+        /// Its result, or why it failed.
+        outcome: Result<RawJson<'a>, Failure<'a>>,
+    },
+    /// Any other notification (`host.event`, `gitHubTelemetry.event`, `$/...`, or methods newer
+    /// than this crate). `session` is set when `params.sessionId` (or `params.scope.sessionId`)
+    /// names a session in the table.
+    Notification {
+        /// The method.
+        method: JsonStr<'a>,
+        /// The session, if known.
+        session: Option<SessionHandle>,
+        /// The params (`{}` if absent).
+        params: RawJson<'a>,
+    },
+    /// Something the client did by itself.
+    Auto(AutoAction<'a>),
+    /// Input that could not be used. It was reported and skipped; the connection goes on
+    /// unless the error is [`InputError::MalformedHeader`].
+    Error(InputError<'a>),
+    /// The connection is over: every pending request and every session has had its event.
+    /// No more events follow.
+    Closed,
+}
+
+/// Why a request, a handshake, or a session open or close failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Failure<'a> {
+    /// The server answered with an error.
+    Rpc(RpcError<'a>),
+    /// The deadline passed before the response.
+    TimedOut,
+    /// The connection ended first.
+    ConnectionClosed,
+    /// The response was larger than the receive limit and was skipped.
+    ResponseTooLarge {
+        /// Its size in bytes.
+        len: u64,
+    },
+    /// The server's protocol version is not supported (this crate speaks version 3).
+    /// `None`: the server did not say.
+    UnsupportedVersion {
+        /// The version the server reported.
+        server: Option<u64>,
+    },
+    /// The open's result carries another session id than the one sent (or none, for create).
+    SessionIdMismatch {
+        /// The id returned.
+        returned: Option<JsonStr<'a>>,
+    },
+    /// The result does not have the expected shape.
+    InvalidResult,
+}
+
+/// Something the client did without the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum AutoAction<'a> {
+    /// The client answered a server request itself.
+    Answered {
+        /// The request's method.
+        method: JsonStr<'a>,
+        /// The request's `sessionId`, if it had one.
+        session_id: Option<JsonStr<'a>>,
+        /// Why the caller did not get it.
+        reason: AutoReason,
+    },
+    /// `connect` is unknown to this server: the client sent `ping` instead.
+    PingFallback,
+    /// A session whose open had already failed for the caller (timeout, unreadable response)
+    /// exists on the server: the client sent `session.destroy` for it.
+    DestroyingOrphan,
+    /// An orphaned session is gone and its slot is free again.
+    OrphanReleased,
+}
+
+/// Why the client answered a server request itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum AutoReason {
+    /// Its `sessionId` is not in the table: answered -32602.
+    UnknownSession,
+    /// A session-scoped method without `sessionId`: answered -32602.
+    MissingSession,
+    /// The caller does not handle this method (see [`Handles`](crate::Handles)): answered -32601.
+    NotHandled,
+    /// All `P` server-request slots are waiting for the caller: answered -32603.
+    TooManyPending,
+    /// The request id is longer than the client keeps: answered -32600.
+    IdTooLong,
+    /// The request is malformed: answered -32600.
+    InvalidRequest(MessageError),
+    /// The request is larger than the receive limit: answered -32600.
+    TooLarge {
+        /// Its size in bytes.
+        len: u64,
+    },
+}
+
+/// Input that could not be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum InputError<'a> {
+    /// A frame larger than the receive limit was skipped (it was neither a server request nor
+    /// a response to a pending request, or its id was not in its first bytes).
+    FrameTooLarge {
+        /// Its size in bytes.
+        len: u64,
+        /// The limit.
+        limit: usize,
+    },
+    /// A malformed frame header: framing is lost and the connection ends.
+    MalformedHeader(HeaderError),
+    /// The input ended inside a frame.
+    Truncated {
+        /// The announced body length, if the header was complete.
+        expected: Option<u64>,
+        /// Bytes of it received.
+        received: usize,
+    },
+    /// A frame body that is not JSON.
+    InvalidJson(JsonError),
+    /// JSON that is not a JSON-RPC message.
+    InvalidMessage(MessageError),
+    /// A response whose id matches no pending request (never sent, already answered, or
+    /// timed out).
+    UnknownResponse {
+        /// The id.
+        id: RawJson<'a>,
+    },
+    /// A `session.event` without a string `sessionId` or an `event` object with a `type`.
+    InvalidSessionEvent {
+        /// The params.
+        params: RawJson<'a>,
+    },
+}
+
+/// A `session.event`: the raw envelope, with accessors that decode on demand. Unknown event
+/// types and unknown fields are normal; nothing here depends on knowing the type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct SessionEvent<'a> {
+    session_id: JsonStr<'a>,
+    kind: JsonStr<'a>,
+    raw: RawJson<'a>,
+}
+
+impl<'a> SessionEvent<'a> {
+    /// Reads `params` of a `session.event`.
+    pub(crate) fn from_params(params: RawJson<'a>) -> Option<Self> {
+        let session_id = params.get_str("sessionId")?;
+        let raw = params.get("event")?;
+        let kind = raw.get_str("type")?;
+        Some(SessionEvent {
+            session_id,
+            kind,
+            raw,
+        })
+    }
+
+    /// `params.sessionId`: the session the server sent it for.
+    pub fn session_id(&self) -> JsonStr<'a> {
+        self.session_id
+    }
+
+    /// The event's `type`, e.g. `assistant.message_delta`.
+    pub fn event_type(&self) -> JsonStr<'a> {
+        self.kind
+    }
+
+    /// True if the event's type is `t`.
+    pub fn is(&self, t: &str) -> bool {
+        self.kind.eq_str(t)
+    }
+
+    /// The event's `id`.
+    pub fn id(&self) -> Option<JsonStr<'a>> {
+        self.raw.get_str("id")
+    }
+
+    /// The event's ISO-8601 `timestamp`.
+    pub fn timestamp(&self) -> Option<JsonStr<'a>> {
+        self.raw.get_str("timestamp")
+    }
+
+    /// The previous event's id (`None` for the first event, whose `parentId` is null).
+    pub fn parent_id(&self) -> Option<JsonStr<'a>> {
+        self.raw.get_str("parentId")
+    }
+
+    /// True for events that are not persisted (deltas, idle, usage...).
+    pub fn ephemeral(&self) -> bool {
+        self.raw
+            .get("ephemeral")
+            .and_then(|e| e.as_bool())
+            .unwrap_or(false)
+    }
+
+    /// The sub-agent instance that produced it (absent for the main agent).
+    pub fn agent_id(&self) -> Option<JsonStr<'a>> {
+        self.raw.get_str("agentId")
+    }
+
+    /// The event's `data` object (`{}` if absent).
+    pub fn data(&self) -> RawJson<'a> {
+        self.raw.get("data").unwrap_or(RawJson::EMPTY_OBJECT)
+    }
+
+    /// The whole event object.
+    pub fn raw(&self) -> RawJson<'a> {
+        self.raw
+    }
+}
+
+/// A `session.lifecycle` notification's params.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Lifecycle<'a> {
+    raw: RawJson<'a>,
+}
+
+impl<'a> Lifecycle<'a> {
+    pub(crate) fn new(raw: RawJson<'a>) -> Self {
+        Lifecycle { raw }
+    }
+
+    /// `session.created`, `session.deleted`, `session.updated`, `session.foreground` or
+    /// `session.background`.
+    pub fn kind(&self) -> Option<JsonStr<'a>> {
+        self.raw.get_str("type")
+    }
+
+    /// The session it is about.
+    pub fn session_id(&self) -> Option<JsonStr<'a>> {
+        self.raw.get_str("sessionId")
+    }
+
+    /// `metadata` (`startTime`, `modifiedTime`, `summary`?), if present.
+    pub fn metadata(&self) -> Option<RawJson<'a>> {
+        self.raw.get("metadata")
+    }
+
+    /// The params object.
+    pub fn raw(&self) -> RawJson<'a> {
+        self.raw
+    }
+}
+
+/// A request from the server for the caller to answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct ServerRequest<'a> {
+    /// Pass to `respond`/`respond_error`.
+    pub reply: ReplyHandle,
+    /// The JSON-RPC id (echoed back verbatim by the client).
+    pub id: RawJson<'a>,
+    /// The method, e.g. `sessionFs.readFile`.
+    pub method: JsonStr<'a>,
+    /// The method's family.
+    pub kind: ServerMethod,
+    /// The session it was routed to (by `params.sessionId`), if session-scoped.
+    pub session: Option<SessionHandle>,
+    /// The params (`{}` if absent).
+    pub params: RawJson<'a>,
+}
+
+/// The families of server-to-client requests (protocol.md §5.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum ServerMethod {
+    /// `sessionFs.*` (after `sessionFs.setProvider`).
+    SessionFs,
+    /// `userInput.request`.
+    UserInput,
+    /// `exitPlanMode.request`.
+    ExitPlanMode,
+    /// `autoModeSwitch.request`.
+    AutoModeSwitch,
+    /// `systemMessage.transform`.
+    SystemMessageTransform,
+    /// `hooks.invoke`.
+    Hooks,
+    /// `providerToken.getToken`.
+    ProviderToken,
+    /// `canvas.*`.
+    Canvas,
+    /// `factory.*`.
+    Factory,
+    /// `llmInference.*` (connection-wide).
+    LlmInference,
+    /// `extensionLaunchProvider.*` (connection-wide).
+    ExtensionLaunch,
+    /// Anything else.
+    Other,
+}
+
+impl ServerMethod {
+    /// The family of `method`.
+    pub fn of(method: &str) -> Self {
+        let family = method.split('.').next().unwrap_or("");
+        match (family, method) {
+            ("sessionFs", _) => ServerMethod::SessionFs,
+            (_, "userInput.request") => ServerMethod::UserInput,
+            (_, "exitPlanMode.request") => ServerMethod::ExitPlanMode,
+            (_, "autoModeSwitch.request") => ServerMethod::AutoModeSwitch,
+            (_, "systemMessage.transform") => ServerMethod::SystemMessageTransform,
+            (_, "hooks.invoke") => ServerMethod::Hooks,
+            (_, "providerToken.getToken") => ServerMethod::ProviderToken,
+            ("canvas", _) => ServerMethod::Canvas,
+            ("factory", _) => ServerMethod::Factory,
+            ("llmInference", _) => ServerMethod::LlmInference,
+            ("extensionLaunchProvider", _) => ServerMethod::ExtensionLaunch,
+            _ => ServerMethod::Other,
+        }
+    }
+
+    /// True for families that always carry a `sessionId`.
+    pub fn is_session_scoped(self) -> bool {
+        !matches!(
+            self,
+            ServerMethod::LlmInference | ServerMethod::ExtensionLaunch | ServerMethod::Other
+        )
+    }
+}

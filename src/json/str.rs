@@ -1,0 +1,304 @@
+//! [`JsonStr`]: the text of a JSON string as it appears on the wire, still escaped.
+
+use core::fmt;
+
+/// A JSON string borrowed from a frame, still escaped as it was sent.
+///
+/// Nothing is copied or decoded until asked: [`as_str`](Self::as_str) is free when the string has no
+/// escapes, [`unescape_into`](Self::unescape_into) decodes into a caller buffer,
+/// [`chars`](Self::chars) decodes lazily and `Display` writes the decoded text to any
+/// formatter (so a streaming UI can print deltas without a heap). Lone UTF-16 surrogate escapes
+/// (`"\ud83d"`, which the CLI can emit) decode to U+FFFD; escaped surrogate pairs decode to
+/// their character.
+#[derive(Clone, Copy)]
+pub struct JsonStr<'a> {
+    raw: &'a str,
+    escaped: bool,
+}
+
+/// The caller's buffer is too small for the unescaped text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct BufferTooSmall {
+    /// Bytes the unescaped text needs.
+    pub needed: usize,
+}
+
+impl fmt::Display for BufferTooSmall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "buffer too small: {} bytes needed", self.needed)
+    }
+}
+
+impl<'a> JsonStr<'a> {
+    /// Wraps the escaped text between the quotes of a validated JSON string.
+    pub(crate) fn from_raw(raw: &'a str, escaped: bool) -> Self {
+        JsonStr { raw, escaped }
+    }
+
+    /// A `JsonStr` for text that needs no escaping (no `"`, `\` or control characters).
+    /// Returns `None` otherwise.
+    pub fn from_plain(text: &'a str) -> Option<Self> {
+        let clean = text.bytes().all(|c| c >= 0x20 && c != b'"' && c != b'\\');
+        clean.then_some(JsonStr {
+            raw: text,
+            escaped: false,
+        })
+    }
+
+    /// The text exactly as sent, escapes included, without the quotes.
+    pub fn raw(&self) -> &'a str {
+        self.raw
+    }
+
+    /// True if the text contains backslash escapes.
+    pub fn is_escaped(&self) -> bool {
+        self.escaped
+    }
+
+    /// The text, borrowed, if it has no escapes (the common case: ids, types, method names).
+    pub fn as_str(&self) -> Option<&'a str> {
+        (!self.escaped).then_some(self.raw)
+    }
+
+    /// True if the decoded text is empty.
+    pub fn is_empty(&self) -> bool {
+        self.raw.is_empty()
+    }
+
+    /// Length in bytes of the decoded (UTF-8) text.
+    pub fn unescaped_len(&self) -> usize {
+        if self.escaped {
+            self.chars().map(char::len_utf8).sum()
+        } else {
+            self.raw.len()
+        }
+    }
+
+    /// Compares the decoded text with `s`.
+    pub fn eq_str(&self, s: &str) -> bool {
+        if self.escaped {
+            self.chars().eq(s.chars())
+        } else {
+            self.raw == s
+        }
+    }
+
+    /// Decoded characters, one at a time.
+    pub fn chars(&self) -> Chars<'a> {
+        Chars { rest: self.raw }
+    }
+
+    /// Decodes into `buf` and returns the decoded text.
+    pub fn unescape_into<'b>(&self, buf: &'b mut [u8]) -> Result<&'b str, BufferTooSmall> {
+        let needed = self.unescaped_len();
+        let Some(out) = buf.get_mut(..needed) else {
+            return Err(BufferTooSmall { needed });
+        };
+        if self.escaped {
+            let mut at = 0;
+            for c in self.chars() {
+                let n = c.len_utf8();
+                if let Some(dst) = out.get_mut(at..at + n) {
+                    c.encode_utf8(dst);
+                }
+                at += n;
+            }
+        } else {
+            out.copy_from_slice(self.raw.as_bytes());
+        }
+        // Written from whole chars (or copied from a `str`), so this is UTF-8; the fallback
+        // is unreachable but keeps the function panic-free.
+        core::str::from_utf8(out).map_err(|_| BufferTooSmall { needed })
+    }
+}
+
+impl PartialEq for JsonStr<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        if !self.escaped && !other.escaped {
+            self.raw == other.raw
+        } else {
+            self.chars().eq(other.chars())
+        }
+    }
+}
+
+impl Eq for JsonStr<'_> {}
+
+impl PartialEq<str> for JsonStr<'_> {
+    fn eq(&self, other: &str) -> bool {
+        self.eq_str(other)
+    }
+}
+
+impl PartialEq<&str> for JsonStr<'_> {
+    fn eq(&self, other: &&str) -> bool {
+        self.eq_str(other)
+    }
+}
+
+impl fmt::Display for JsonStr<'_> {
+    /// Writes the decoded text.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.escaped {
+            return f.write_str(self.raw);
+        }
+        let mut rest = self.raw;
+        while !rest.is_empty() {
+            match rest.find('\\') {
+                Some(0) => {
+                    let mut chars = Chars { rest };
+                    if let Some(c) = chars.next() {
+                        fmt::Write::write_char(f, c)?;
+                    }
+                    rest = chars.rest;
+                }
+                Some(n) => {
+                    f.write_str(rest.get(..n).unwrap_or(""))?;
+                    rest = rest.get(n..).unwrap_or("");
+                }
+                None => {
+                    f.write_str(rest)?;
+                    rest = "";
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for JsonStr<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "\"{}\"", self.raw)
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for JsonStr<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "\"{=str}\"", self.raw)
+    }
+}
+
+/// Iterator over the decoded characters of a [`JsonStr`].
+#[derive(Debug, Clone)]
+pub struct Chars<'a> {
+    rest: &'a str,
+}
+
+fn hex4(s: &str) -> Option<u16> {
+    let digits = s.get(..4)?;
+    u16::from_str_radix(digits, 16).ok()
+}
+
+impl Iterator for Chars<'_> {
+    type Item = char;
+
+    fn next(&mut self) -> Option<char> {
+        let mut it = self.rest.chars();
+        let c = it.next()?;
+        if c != '\\' {
+            self.rest = it.as_str();
+            return Some(c);
+        }
+        let after = it.as_str();
+        let (decoded, len) = match after.as_bytes().first()? {
+            b'"' => ('"', 1),
+            b'\\' => ('\\', 1),
+            b'/' => ('/', 1),
+            b'b' => ('\u{8}', 1),
+            b'f' => ('\u{c}', 1),
+            b'n' => ('\n', 1),
+            b'r' => ('\r', 1),
+            b't' => ('\t', 1),
+            b'u' => {
+                let unit = hex4(after.get(1..).unwrap_or(""));
+                match unit {
+                    Some(hi @ 0xD800..=0xDBFF) => {
+                        // A high surrogate: combine with a following `\uDC00-\uDFFF`.
+                        let tail = after.get(5..).unwrap_or("");
+                        let lo = tail
+                            .strip_prefix("\\u")
+                            .and_then(hex4)
+                            .filter(|lo| (0xDC00..=0xDFFF).contains(lo));
+                        match lo {
+                            Some(lo) => {
+                                let code = 0x10000
+                                    + ((u32::from(hi) - 0xD800) << 10)
+                                    + (u32::from(lo) - 0xDC00);
+                                (char::from_u32(code).unwrap_or('\u{FFFD}'), 11)
+                            }
+                            None => ('\u{FFFD}', 5),
+                        }
+                    }
+                    Some(unit) => (char::from_u32(u32::from(unit)).unwrap_or('\u{FFFD}'), 5),
+                    None => ('\u{FFFD}', 1),
+                }
+            }
+            _ => ('\u{FFFD}', 1),
+        };
+        self.rest = after.get(len..).unwrap_or("");
+        Some(decoded)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn js(raw: &str) -> JsonStr<'_> {
+        JsonStr::from_raw(raw, raw.contains('\\'))
+    }
+
+    #[test]
+    fn decodes_escapes() {
+        let s = js(r#"a\"b\\c\/d\n\t\u00e9\ud83d\ude00!"#);
+        let mut buf = [0u8; 64];
+        assert_eq!(
+            s.unescape_into(&mut buf).unwrap(),
+            "a\"b\\c/d\n\té\u{1F600}!"
+        );
+        assert_eq!(s.unescaped_len(), "a\"b\\c/d\n\té\u{1F600}!".len());
+        assert!(s.eq_str("a\"b\\c/d\n\té\u{1F600}!"));
+        assert_eq!(s.as_str(), None);
+        extern crate std;
+        assert_eq!(std::format!("{s}"), "a\"b\\c/d\n\té\u{1F600}!");
+    }
+
+    #[test]
+    fn lone_surrogates_become_replacement_characters() {
+        let mut buf = [0u8; 32];
+        assert_eq!(js(r"x\ud83d").unescape_into(&mut buf).unwrap(), "x\u{FFFD}");
+        assert_eq!(js(r"\udc00y").unescape_into(&mut buf).unwrap(), "\u{FFFD}y");
+        assert_eq!(
+            js(r"\ud83d\u0041").unescape_into(&mut buf).unwrap(),
+            "\u{FFFD}A"
+        );
+        assert_eq!(
+            js(r"\ud83d\ud83d").unescape_into(&mut buf).unwrap(),
+            "\u{FFFD}\u{FFFD}"
+        );
+    }
+
+    #[test]
+    fn buffer_too_small_reports_size() {
+        let mut buf = [0u8; 3];
+        assert_eq!(
+            js(r"h\u00e9llo").unescape_into(&mut buf),
+            Err(BufferTooSmall { needed: 6 })
+        );
+        assert_eq!(
+            js("hello").unescape_into(&mut buf),
+            Err(BufferTooSmall { needed: 5 })
+        );
+    }
+
+    #[test]
+    fn plain_strings_are_free() {
+        let s = js("session.start");
+        assert_eq!(s.as_str(), Some("session.start"));
+        assert!(s == "session.start");
+        assert!(js(r"session\u002estart") == s);
+        assert!(JsonStr::from_plain("a\"b").is_none());
+    }
+}

@@ -1,0 +1,418 @@
+//! The non-recursive JSON validator.
+//!
+//! One pass over the bytes, an explicit bit stack instead of recursion (so depth costs no stack),
+//! and a hard depth limit. Lone UTF-16 surrogate escapes such as `"\ud83d"`, which the CLI emits,
+//! are accepted: they are decoded to U+FFFD only when a string is unescaped.
+//!
+//! While it validates, it records the members of a top-level object (key and value spans), so
+//! classifying a JSON-RPC message needs no second pass.
+
+use super::scan::{has_string_special, read_word};
+
+/// The deepest nesting the validator accepts, whatever the configuration says.
+pub const MAX_DEPTH: usize = 128;
+
+/// Why a byte sequence is not a JSON text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct JsonError {
+    /// What is wrong.
+    pub kind: JsonErrorKind,
+    /// Byte offset where it was found.
+    pub offset: usize,
+}
+
+/// The kinds of [`JsonError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum JsonErrorKind {
+    /// Nothing but whitespace.
+    Empty,
+    /// The bytes are not UTF-8.
+    InvalidUtf8,
+    /// A byte that cannot start or continue a value here.
+    UnexpectedByte,
+    /// The text ends inside a value.
+    UnexpectedEnd,
+    /// Nesting deeper than the limit.
+    TooDeep,
+    /// A backslash escape that JSON does not define, or a bad `\u` escape.
+    InvalidEscape,
+    /// A raw control character (below U+0020) inside a string.
+    ControlCharacter,
+    /// A malformed number.
+    InvalidNumber,
+    /// More bytes after the value.
+    TrailingData,
+}
+
+impl core::fmt::Display for JsonError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let what = match self.kind {
+            JsonErrorKind::Empty => "empty input",
+            JsonErrorKind::InvalidUtf8 => "invalid UTF-8",
+            JsonErrorKind::UnexpectedByte => "unexpected byte",
+            JsonErrorKind::UnexpectedEnd => "unexpected end of input",
+            JsonErrorKind::TooDeep => "nesting too deep",
+            JsonErrorKind::InvalidEscape => "invalid escape",
+            JsonErrorKind::ControlCharacter => "control character in string",
+            JsonErrorKind::InvalidNumber => "invalid number",
+            JsonErrorKind::TrailingData => "trailing data after the value",
+        };
+        write!(f, "{what} at byte {}", self.offset)
+    }
+}
+
+/// How many top-level members are recorded; objects with more are still valid, their
+/// lookups fall back to scanning.
+const RECORDED: usize = 8;
+
+/// Spans of the members of a top-level object, recorded during validation.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct TopMembers {
+    /// `(key_start, key_end, value_start, value_end)`: key spans exclude the quotes.
+    spans: [(u32, u32, u32, u32); RECORDED],
+    len: u8,
+    overflow: bool,
+    open: bool,
+}
+
+impl TopMembers {
+    fn open_member(&mut self, key_start: usize, key_end: usize, value_start: usize) {
+        if let Some(slot) = self.spans.get_mut(usize::from(self.len)) {
+            *slot = (key_start as u32, key_end as u32, value_start as u32, 0);
+            self.open = true;
+            return;
+        }
+        self.overflow = true;
+    }
+
+    fn close_member(&mut self, value_end: usize) {
+        if self.open {
+            if let Some(slot) = self.spans.get_mut(usize::from(self.len)) {
+                slot.3 = value_end as u32;
+                self.len += 1;
+            }
+            self.open = false;
+        }
+    }
+
+    /// Recorded members, or `None` if the object had more members than were recorded.
+    pub(crate) fn spans(&self) -> Option<&[(u32, u32, u32, u32)]> {
+        if self.overflow {
+            None
+        } else {
+            self.spans.get(..usize::from(self.len))
+        }
+    }
+}
+
+fn err(kind: JsonErrorKind, offset: usize) -> JsonError {
+    JsonError { kind, offset }
+}
+
+fn byte(b: &[u8], i: usize) -> Result<u8, JsonError> {
+    b.get(i)
+        .copied()
+        .ok_or(err(JsonErrorKind::UnexpectedEnd, i))
+}
+
+fn ws(b: &[u8], mut i: usize) -> usize {
+    while let Some(b' ' | b'\t' | b'\n' | b'\r') = b.get(i) {
+        i += 1;
+    }
+    i
+}
+
+/// Validates `b` as exactly one JSON value (surrounded by optional whitespace), nested at most
+/// `max_depth` deep (capped at [`MAX_DEPTH`]).
+pub fn validate(b: &[u8], max_depth: usize) -> Result<(), JsonError> {
+    validate_recording(b, max_depth, &mut TopMembers::default())
+}
+
+/// [`validate`], recording the members of a top-level object into `top`.
+pub(crate) fn validate_recording(
+    b: &[u8],
+    max_depth: usize,
+    top: &mut TopMembers,
+) -> Result<(), JsonError> {
+    if let Err(e) = core::str::from_utf8(b) {
+        return Err(err(JsonErrorKind::InvalidUtf8, e.valid_up_to()));
+    }
+    let max_depth = max_depth.min(MAX_DEPTH);
+    // Bit `d` is set when the container at depth `d + 1` is an object.
+    let mut objects: u128 = 0;
+    let mut depth = 0usize;
+    let mut i = ws(b, 0);
+    if i >= b.len() {
+        return Err(err(JsonErrorKind::Empty, i));
+    }
+    'value: loop {
+        match byte(b, i)? {
+            c @ (b'{' | b'[') => {
+                if depth >= max_depth {
+                    return Err(err(JsonErrorKind::TooDeep, i));
+                }
+                let is_object = c == b'{';
+                let bit = 1u128 << depth;
+                if is_object {
+                    objects |= bit;
+                } else {
+                    objects &= !bit;
+                }
+                depth += 1;
+                i = ws(b, i + 1);
+                let close = if is_object { b'}' } else { b']' };
+                if byte(b, i)? == close {
+                    i += 1;
+                    depth -= 1;
+                } else if is_object {
+                    i = member_key(b, i, depth, top)?;
+                    continue 'value;
+                } else {
+                    continue 'value;
+                }
+            }
+            b'"' => i = string(b, i)?,
+            b't' => i = literal(b, i, b"true")?,
+            b'f' => i = literal(b, i, b"false")?,
+            b'n' => i = literal(b, i, b"null")?,
+            b'-' | b'0'..=b'9' => i = number(b, i)?,
+            _ => return Err(err(JsonErrorKind::UnexpectedByte, i)),
+        }
+        // A value just ended at `i`.
+        loop {
+            if depth == 1 {
+                top.close_member(i);
+            }
+            if depth == 0 {
+                i = ws(b, i);
+                return if i == b.len() {
+                    Ok(())
+                } else {
+                    Err(err(JsonErrorKind::TrailingData, i))
+                };
+            }
+            i = ws(b, i);
+            let in_object = objects & (1u128 << (depth - 1)) != 0;
+            match byte(b, i)? {
+                b',' => {
+                    i = ws(b, i + 1);
+                    if in_object {
+                        i = member_key(b, i, depth, top)?;
+                    }
+                    continue 'value;
+                }
+                b'}' if in_object => {
+                    i += 1;
+                    depth -= 1;
+                }
+                b']' if !in_object => {
+                    i += 1;
+                    depth -= 1;
+                }
+                _ => return Err(err(JsonErrorKind::UnexpectedByte, i)),
+            }
+        }
+    }
+}
+
+/// Parses `"key" :` at `i` and returns the index of the member's value.
+fn member_key(b: &[u8], i: usize, depth: usize, top: &mut TopMembers) -> Result<usize, JsonError> {
+    if byte(b, i)? != b'"' {
+        return Err(err(JsonErrorKind::UnexpectedByte, i));
+    }
+    let end = string(b, i)?;
+    let colon = ws(b, end);
+    if byte(b, colon)? != b':' {
+        return Err(err(JsonErrorKind::UnexpectedByte, colon));
+    }
+    let value = ws(b, colon + 1);
+    if depth == 1 {
+        top.open_member(i + 1, end - 1, value);
+    }
+    Ok(value)
+}
+
+/// Validates the string starting at the quote at `i`; returns the index after its closing quote.
+fn string(b: &[u8], mut i: usize) -> Result<usize, JsonError> {
+    i += 1;
+    loop {
+        while let Some(w) = read_word(b, i) {
+            if has_string_special(w) {
+                break;
+            }
+            i += 8;
+        }
+        match byte(b, i)? {
+            b'"' => return Ok(i + 1),
+            b'\\' => match byte(b, i + 1)? {
+                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => i += 2,
+                b'u' => {
+                    for k in 2..6 {
+                        if !byte(b, i + k)?.is_ascii_hexdigit() {
+                            return Err(err(JsonErrorKind::InvalidEscape, i));
+                        }
+                    }
+                    i += 6;
+                }
+                _ => return Err(err(JsonErrorKind::InvalidEscape, i)),
+            },
+            0..=0x1f => return Err(err(JsonErrorKind::ControlCharacter, i)),
+            _ => i += 1,
+        }
+    }
+}
+
+fn literal(b: &[u8], i: usize, word: &[u8]) -> Result<usize, JsonError> {
+    match b.get(i..i + word.len()) {
+        Some(s) if s == word => Ok(i + word.len()),
+        Some(_) => Err(err(JsonErrorKind::UnexpectedByte, i)),
+        None => Err(err(JsonErrorKind::UnexpectedEnd, i)),
+    }
+}
+
+fn digits(b: &[u8], mut i: usize) -> usize {
+    while let Some(b'0'..=b'9') = b.get(i) {
+        i += 1;
+    }
+    i
+}
+
+fn number(b: &[u8], start: usize) -> Result<usize, JsonError> {
+    let invalid = |at| err(JsonErrorKind::InvalidNumber, at);
+    let mut i = start;
+    if b.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    match b.get(i) {
+        Some(b'0') => i += 1,
+        Some(b'1'..=b'9') => i = digits(b, i + 1),
+        _ => return Err(invalid(i)),
+    }
+    if b.get(i) == Some(&b'.') {
+        let end = digits(b, i + 1);
+        if end == i + 1 {
+            return Err(invalid(end));
+        }
+        i = end;
+    }
+    if let Some(b'e' | b'E') = b.get(i) {
+        i += 1;
+        if let Some(b'+' | b'-') = b.get(i) {
+            i += 1;
+        }
+        let end = digits(b, i);
+        if end == i {
+            return Err(invalid(end));
+        }
+        i = end;
+    }
+    Ok(i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(s: &str) {
+        assert_eq!(validate(s.as_bytes(), MAX_DEPTH), Ok(()), "{s}");
+    }
+    fn bad(s: &[u8], kind: JsonErrorKind) {
+        assert_eq!(
+            validate(s, MAX_DEPTH).map_err(|e| e.kind),
+            Err(kind),
+            "{s:?}"
+        );
+    }
+
+    #[test]
+    fn accepts_valid_json() {
+        for s in [
+            "{}",
+            "[]",
+            " {\"a\" : [1, -2.5e+3, true, false, null, \"x\\n\\u00e9\"] } ",
+            "0",
+            "-0.0e0",
+            "\"\\ud83d\"",
+            "\"\\ud83d\\ude00\"",
+            "\"\\udc00 lone low\"",
+            "[[[[]]],{\"a\":{\"b\":{}}}]",
+            "\"h\u{e9}llo \u{1F600}\"",
+        ] {
+            ok(s);
+        }
+    }
+
+    #[test]
+    fn rejects_invalid_json() {
+        use JsonErrorKind::*;
+        bad(b"", Empty);
+        bad(b"  ", Empty);
+        bad(b"{", UnexpectedEnd);
+        bad(b"{\"a\":1,}", UnexpectedByte);
+        bad(b"[1,]", UnexpectedByte);
+        bad(b"[1 2]", UnexpectedByte);
+        bad(b"{\"a\" 1}", UnexpectedByte);
+        bad(b"{1:2}", UnexpectedByte);
+        bad(b"01", TrailingData);
+        bad(b"-", InvalidNumber);
+        bad(b"1.", InvalidNumber);
+        bad(b"1e", InvalidNumber);
+        bad(b"tru", UnexpectedEnd);
+        bad(b"trux", UnexpectedByte);
+        bad(b"\"\\x\"", InvalidEscape);
+        bad(b"\"\\u12g4\"", InvalidEscape);
+        bad(b"\"a\nb\"", ControlCharacter);
+        bad(b"\"abc", UnexpectedEnd);
+        bad(b"\"\xff\"", InvalidUtf8);
+        bad(b"{} {}", TrailingData);
+        bad(b"[}", UnexpectedByte);
+        bad(b"{]", UnexpectedByte);
+    }
+
+    #[test]
+    fn depth_limit_without_recursion() {
+        let deep = [b'['; 100_000];
+        assert_eq!(
+            validate(&deep, MAX_DEPTH),
+            Err(JsonError {
+                kind: JsonErrorKind::TooDeep,
+                offset: MAX_DEPTH
+            })
+        );
+        let mut nested = [0u8; 20];
+        nested[..10].fill(b'[');
+        nested[10..].fill(b']');
+        assert_eq!(validate(&nested, 10), Ok(()));
+        assert_eq!(
+            validate(&nested, 9).map_err(|e| e.kind),
+            Err(JsonErrorKind::TooDeep)
+        );
+    }
+
+    #[test]
+    fn records_top_level_members() {
+        let s = br#"{"a":1,"bb":{"x":[1,2]} , "c":"s"}"#;
+        let mut top = TopMembers::default();
+        validate_recording(s, MAX_DEPTH, &mut top).unwrap();
+        let spans = top.spans().unwrap();
+        let text = |a: u32, b: u32| core::str::from_utf8(&s[a as usize..b as usize]).unwrap();
+        let got: heapless::Vec<(&str, &str), 8> = spans
+            .iter()
+            .map(|&(a, b, c, d)| (text(a, b), text(c, d)))
+            .collect();
+        assert_eq!(
+            &got[..],
+            &[("a", "1"), ("bb", "{\"x\":[1,2]}"), ("c", "\"s\"")]
+        );
+    }
+
+    #[test]
+    fn many_members_overflow_recording() {
+        let s = br#"{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9}"#;
+        let mut top = TopMembers::default();
+        validate_recording(s, MAX_DEPTH, &mut top).unwrap();
+        assert!(top.spans().is_none());
+    }
+}

@@ -1,0 +1,384 @@
+//! JSON-RPC 2.0 messages: classification of incoming frames (protocol.md §1.6), ids and error
+//! objects.
+
+use core::fmt;
+
+use crate::json::validate::{TopMembers, validate_recording};
+use crate::json::{JsonError, JsonStr, Kind, RawJson};
+
+/// A JSON-RPC error object: `{"code", "message", "data"?}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct RpcError<'a> {
+    /// The error code (-32601 method not found, -32603 internal error, ...).
+    pub code: i64,
+    /// The message, still escaped.
+    pub message: JsonStr<'a>,
+    /// Extra data, if any.
+    pub data: Option<RawJson<'a>>,
+}
+
+impl fmt::Display for RpcError<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.message, self.code)
+    }
+}
+
+/// Standard JSON-RPC error codes used by the client's own answers.
+pub mod code {
+    /// Invalid JSON was received.
+    pub const PARSE_ERROR: i64 = -32700;
+    /// The JSON is not a valid request object.
+    pub const INVALID_REQUEST: i64 = -32600;
+    /// The method is not handled.
+    pub const METHOD_NOT_FOUND: i64 = -32601;
+    /// Invalid parameters (e.g. an unknown session).
+    pub const INVALID_PARAMS: i64 = -32602;
+    /// Internal error.
+    pub const INTERNAL_ERROR: i64 = -32603;
+}
+
+/// Why a well-formed JSON body is not a usable JSON-RPC message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum MessageError {
+    /// The body is not a JSON object.
+    NotAnObject,
+    /// `"jsonrpc"` is missing or not `"2.0"`.
+    BadVersion,
+    /// `id` is not a number, a string or null.
+    BadId,
+    /// `method` is not a string.
+    BadMethod,
+    /// `params` is neither an object nor an array.
+    BadParams,
+    /// A response without `id`.
+    ResponseWithoutId,
+    /// A response with both `result` and `error`, or neither.
+    BadResponse,
+    /// `error` is not `{"code": integer, "message": string}`.
+    BadErrorObject,
+}
+
+impl fmt::Display for MessageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            MessageError::NotAnObject => "message is not a JSON object",
+            MessageError::BadVersion => "\"jsonrpc\" is not \"2.0\"",
+            MessageError::BadId => "id is not a number, string or null",
+            MessageError::BadMethod => "method is not a string",
+            MessageError::BadParams => "params is not an object or array",
+            MessageError::ResponseWithoutId => "response without id",
+            MessageError::BadResponse => "response needs exactly one of result and error",
+            MessageError::BadErrorObject => "error object lacks an integer code or a message",
+        })
+    }
+}
+
+/// An incoming message.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Message<'a> {
+    Request {
+        id: RawJson<'a>,
+        method: JsonStr<'a>,
+        params: Option<RawJson<'a>>,
+    },
+    Notification {
+        method: JsonStr<'a>,
+        params: Option<RawJson<'a>>,
+    },
+    Response {
+        id: RawJson<'a>,
+        outcome: Result<RawJson<'a>, RpcError<'a>>,
+    },
+}
+
+/// Why a frame body could not be used.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum BadMessage<'a> {
+    Json(JsonError),
+    /// Not a valid message; `request` holds the id and method of a request the server will
+    /// expect an answer to.
+    Invalid {
+        error: MessageError,
+        request: Option<(RawJson<'a>, JsonStr<'a>)>,
+    },
+}
+
+#[derive(Default, Clone, Copy)]
+struct Fields<'a> {
+    jsonrpc: Option<RawJson<'a>>,
+    id: Option<RawJson<'a>>,
+    method: Option<RawJson<'a>>,
+    params: Option<RawJson<'a>>,
+    result: Option<RawJson<'a>>,
+    error: Option<RawJson<'a>>,
+}
+
+impl<'a> Fields<'a> {
+    fn set(&mut self, key: JsonStr<'_>, value: RawJson<'a>) {
+        let field = match key.as_str() {
+            Some("jsonrpc") => &mut self.jsonrpc,
+            Some("id") => &mut self.id,
+            Some("method") => &mut self.method,
+            Some("params") => &mut self.params,
+            Some("result") => &mut self.result,
+            Some("error") => &mut self.error,
+            Some(_) => return,
+            None => {
+                // An escaped key: rare enough to decode the slow way.
+                let names = ["jsonrpc", "id", "method", "params", "result", "error"];
+                match names.iter().position(|n| key.eq_str(n)) {
+                    Some(0) => &mut self.jsonrpc,
+                    Some(1) => &mut self.id,
+                    Some(2) => &mut self.method,
+                    Some(3) => &mut self.params,
+                    Some(4) => &mut self.result,
+                    Some(5) => &mut self.error,
+                    _ => return,
+                }
+            }
+        };
+        // The first occurrence of a duplicated key wins, as in `RawJson::get`.
+        if field.is_none() {
+            *field = Some(value);
+        }
+    }
+}
+
+fn top_fields<'a>(text: &'a str, top: &TopMembers) -> Fields<'a> {
+    let mut fields = Fields::default();
+    match top.spans() {
+        Some(spans) => {
+            for &(ks, ke, vs, ve) in spans {
+                let key = text.get(ks as usize..ke as usize).unwrap_or("");
+                let key = JsonStr::from_raw(key, key.contains('\\'));
+                if let Some(value) = text.get(vs as usize..ve as usize) {
+                    fields.set(key, RawJson::trusted(value));
+                }
+            }
+        }
+        None => {
+            for (key, value) in RawJson::trusted(text).members() {
+                fields.set(key, value);
+            }
+        }
+    }
+    fields
+}
+
+/// A request/response id is a number, a string or null.
+pub(crate) fn valid_id(id: &RawJson<'_>) -> bool {
+    matches!(id.kind(), Kind::Number | Kind::String | Kind::Null)
+}
+
+/// Validates a frame body and classifies it.
+pub(crate) fn classify(body: &[u8], max_depth: usize) -> Result<Message<'_>, BadMessage<'_>> {
+    let mut top = TopMembers::default();
+    validate_recording(body, max_depth, &mut top).map_err(BadMessage::Json)?;
+    // Validation checked UTF-8; this cannot fail.
+    let text = core::str::from_utf8(body).map_err(|_| {
+        BadMessage::Json(JsonError {
+            kind: crate::json::JsonErrorKind::InvalidUtf8,
+            offset: 0,
+        })
+    })?;
+    let text = text.trim_matches([' ', '\t', '\n', '\r']);
+    let invalid = |error, request| BadMessage::Invalid { error, request };
+    if RawJson::trusted(text).kind() != Kind::Object {
+        return Err(invalid(MessageError::NotAnObject, None));
+    }
+    let f = top_fields(text, &top);
+    let method = f.method.map(|m| m.as_string().ok_or(m));
+    // The id and method of something the server means as a request, to answer it even if
+    // the rest is broken.
+    let request = match (f.id, method) {
+        (Some(id), Some(Ok(method))) if valid_id(&id) => Some((id, method)),
+        _ => None,
+    };
+    if f.jsonrpc
+        .and_then(|v| v.as_string())
+        .is_none_or(|v| v != "2.0")
+    {
+        return Err(invalid(MessageError::BadVersion, request));
+    }
+    if f.id.is_some_and(|id| !valid_id(&id)) {
+        return Err(invalid(MessageError::BadId, None));
+    }
+    if f.params
+        .is_some_and(|p| !matches!(p.kind(), Kind::Object | Kind::Array))
+    {
+        return Err(invalid(MessageError::BadParams, request));
+    }
+    match method {
+        Some(Err(_)) => Err(invalid(MessageError::BadMethod, None)),
+        Some(Ok(method)) => Ok(match f.id {
+            Some(id) => Message::Request {
+                id,
+                method,
+                params: f.params,
+            },
+            None => Message::Notification {
+                method,
+                params: f.params,
+            },
+        }),
+        None => {
+            let id = f.id.ok_or(invalid(MessageError::ResponseWithoutId, None))?;
+            let outcome = match (f.result, f.error) {
+                (Some(result), None) => Ok(result),
+                (None, Some(error)) => {
+                    Err(error_object(error).ok_or(invalid(MessageError::BadErrorObject, None))?)
+                }
+                _ => return Err(invalid(MessageError::BadResponse, None)),
+            };
+            Ok(Message::Response { id, outcome })
+        }
+    }
+}
+
+fn error_object(error: RawJson<'_>) -> Option<RpcError<'_>> {
+    Some(RpcError {
+        code: error.get("code")?.as_i64()?,
+        message: error.get_str("message")?,
+        data: error.get("data"),
+    })
+}
+
+/// Top-level `id` and `method` read from the first bytes of a frame too large to hold. Both
+/// are `None` when they are not within the prefix.
+pub(crate) fn peek_prefix(prefix: &[u8]) -> (Option<RawJson<'_>>, Option<JsonStr<'_>>, bool) {
+    use crate::json::scan::{Cursor, ws};
+    let Ok(text) = core::str::from_utf8(prefix).or_else(|e| {
+        // The prefix may end inside a multi-byte character.
+        core::str::from_utf8(prefix.get(..e.valid_up_to()).unwrap_or(&[]))
+    }) else {
+        return (None, None, false);
+    };
+    let b = text.as_bytes();
+    let start = ws(b, 0);
+    let mut cursor = Cursor::new(b, start, b'{');
+    let (mut id, mut method, mut response) = (None, None, false);
+    while let Some(m) = cursor.next_member() {
+        let key = text.get(m.key.0..m.key.1).unwrap_or("");
+        let Some(value) = text.get(m.value.0..m.value.1) else {
+            break;
+        };
+        let value = RawJson::trusted(value);
+        match key {
+            "id" if crate::json::validate(value.as_bytes(), 1).is_ok() && valid_id(&value) => {
+                id = Some(value)
+            }
+            "method" if crate::json::validate(value.as_bytes(), 1).is_ok() => {
+                method = value.as_string()
+            }
+            "result" | "error" => response = true,
+            _ => {}
+        }
+    }
+    // A member cut off by the end of the prefix still tells its key.
+    if !response {
+        response = text.contains("\"result\":") || text.contains("\"error\":");
+    }
+    (id, method, response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(body: &str) -> &'static str {
+        match classify(body.as_bytes(), 64) {
+            Ok(Message::Request { .. }) => "request",
+            Ok(Message::Notification { .. }) => "notification",
+            Ok(Message::Response { outcome: Ok(_), .. }) => "result",
+            Ok(Message::Response {
+                outcome: Err(_), ..
+            }) => "error",
+            Err(BadMessage::Json(_)) => "json",
+            Err(BadMessage::Invalid {
+                request: Some(_), ..
+            }) => "invalid request",
+            Err(BadMessage::Invalid { .. }) => "invalid",
+        }
+    }
+
+    #[test]
+    fn classifies_messages() {
+        assert_eq!(
+            kind(r#"{"jsonrpc":"2.0","id":1,"method":"ping","params":{}}"#),
+            "request"
+        );
+        assert_eq!(
+            kind(r#"{"jsonrpc":"2.0","id":"a","method":"x"}"#),
+            "request"
+        );
+        assert_eq!(
+            kind(r#"{"jsonrpc":"2.0","method":"session.event","params":{}}"#),
+            "notification"
+        );
+        assert_eq!(kind(r#"{"jsonrpc":"2.0","id":1,"result":null}"#), "result");
+        assert_eq!(
+            kind(r#"{"jsonrpc":"2.0","id":5,"error":{"code":-32603,"message":"boom","data":[1]}}"#),
+            "error"
+        );
+        assert_eq!(kind(r#"{"jsonrpc":"2.0","id":1}"#), "invalid");
+        assert_eq!(
+            kind(r#"{"jsonrpc":"2.0","id":1,"result":1,"error":{}}"#),
+            "invalid"
+        );
+        assert_eq!(
+            kind(r#"{"jsonrpc":"2.0","id":1,"error":{"code":"x","message":"m"}}"#),
+            "invalid"
+        );
+        assert_eq!(kind(r#"{"jsonrpc":"2.0","result":1}"#), "invalid");
+        assert_eq!(
+            kind(r#"{"jsonrpc":"1.0","id":7,"method":"m"}"#),
+            "invalid request"
+        );
+        assert_eq!(kind(r#"{"id":7,"method":"m"}"#), "invalid request");
+        assert_eq!(
+            kind(r#"{"jsonrpc":"2.0","id":7,"method":"m","params":3}"#),
+            "invalid request"
+        );
+        assert_eq!(kind(r#"{"jsonrpc":"2.0","id":{},"method":"m"}"#), "invalid");
+        assert_eq!(kind(r#"{"jsonrpc":"2.0","method":7}"#), "invalid");
+        assert_eq!(kind(r#"[1]"#), "invalid");
+        assert_eq!(kind(r#"{"jsonrpc":"2.0""#), "json");
+        assert_eq!(
+            kind(r#"{"jsonrpc":"2.0","\u006dethod":"x"}"#),
+            "notification"
+        );
+    }
+
+    #[test]
+    fn reads_error_objects() {
+        let Ok(Message::Response {
+            outcome: Err(e), ..
+        }) = classify(
+            br#"{"jsonrpc":"2.0","id":2,"error":{"code":-32601,"message":"Unhandled method bogus.method"}}"#,
+            64,
+        )
+        else {
+            panic!("not an error response")
+        };
+        assert_eq!(e.code, -32601);
+        assert!(e.message.eq_str("Unhandled method bogus.method"));
+        assert!(e.data.is_none());
+    }
+
+    #[test]
+    fn peeks_at_truncated_prefixes() {
+        let (id, method, response) =
+            peek_prefix(br#"{"jsonrpc":"2.0","id":23,"method":"sessionFs.writeFile","params":{"path":"/x","content":"aaaa"#);
+        assert_eq!(id.map(|i| i.as_str()), Some("23"));
+        assert!(method.is_some_and(|m| m == "sessionFs.writeFile"));
+        assert!(!response);
+        let (id, method, response) =
+            peek_prefix(br#"{"jsonrpc":"2.0","id":8,"result":{"events":[{"#);
+        assert_eq!(id.map(|i| i.as_str()), Some("8"));
+        assert!(method.is_none());
+        assert!(response);
+        assert_eq!(peek_prefix(b"\xff\xfe").0, None);
+    }
+}
