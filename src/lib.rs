@@ -118,3 +118,8 @@ pub use session::{
     InvalidSessionId, MAX_SESSION_ID_LEN, OpenKind, SessionHandle, SessionId, SessionState,
 };
 pub use time::Instant;
+
+/// The README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctest;
