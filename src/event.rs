@@ -158,15 +158,22 @@ pub enum AutoReason {
     UnknownSession,
     /// A session-scoped method without `sessionId`: answered -32602.
     MissingSession,
-    /// The caller does not handle this method (see [`Handles`](crate::Handles)): answered -32601.
+    /// The caller does not handle this method (see [`Handles`](crate::Handles)) and it has no
+    /// default: answered with an error (-32601, or -32603 for `userInput.request` and
+    /// `sessionFs.*`, as the official SDKs do).
     NotHandled,
+    /// The caller does not handle this method: answered with its documented default result
+    /// (`exitPlanMode.request` approved, `autoModeSwitch.request` "no",
+    /// `systemMessage.transform` unchanged, `hooks.invoke` no output).
+    Default,
     /// All `P` server-request slots are waiting for the caller: answered -32603.
     TooManyPending,
     /// The request id is longer than the client keeps: answered -32600.
     IdTooLong,
     /// The request is malformed: answered -32600.
     InvalidRequest(MessageError),
-    /// The request is larger than the receive limit: answered -32600.
+    /// The request (or the default answer to it) is larger than the client's buffers:
+    /// answered with an error.
     TooLarge {
         /// Its size in bytes.
         len: u64,
@@ -216,7 +223,7 @@ pub enum InputError<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct SessionEvent<'a> {
-    session_id: JsonStr<'a>,
+    session_id: Option<JsonStr<'a>>,
     kind: JsonStr<'a>,
     raw: RawJson<'a>,
 }
@@ -225,17 +232,23 @@ impl<'a> SessionEvent<'a> {
     /// Reads `params` of a `session.event`.
     pub(crate) fn from_params(params: RawJson<'a>) -> Option<Self> {
         let session_id = params.get_str("sessionId")?;
-        let raw = params.get("event")?;
-        let kind = raw.get_str("type")?;
+        let mut event = Self::from_event(params.get("event")?)?;
+        event.session_id = Some(session_id);
+        Some(event)
+    }
+
+    /// Reads an event object (as in `session.getMessages`): it needs a string `type`.
+    pub fn from_event(raw: RawJson<'a>) -> Option<Self> {
         Some(SessionEvent {
-            session_id,
-            kind,
+            session_id: None,
+            kind: raw.get_str("type")?,
             raw,
         })
     }
 
-    /// `params.sessionId`: the session the server sent it for.
-    pub fn session_id(&self) -> JsonStr<'a> {
+    /// `params.sessionId`: the session the server sent it for (`None` for events read from a
+    /// history).
+    pub fn session_id(&self) -> Option<JsonStr<'a>> {
         self.session_id
     }
 

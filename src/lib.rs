@@ -97,8 +97,10 @@ mod event;
 mod frame;
 mod inbox;
 pub mod json;
+mod methods;
 mod outbox;
 mod pending;
+mod proto;
 mod rpc;
 mod session;
 mod time;
@@ -113,6 +115,7 @@ pub use event::{
 pub use frame::{HeaderError, MAX_HEADER_LEN};
 pub use inbox::Inbox;
 pub use pending::{ReplyHandle, RequestId};
+pub use proto::{FromJson, answers, events, params, results, server};
 pub use rpc::{MessageError, RpcError, code};
 pub use session::{
     InvalidSessionId, MAX_SESSION_ID_LEN, OpenKind, SessionHandle, SessionId, SessionState,

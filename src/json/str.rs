@@ -173,6 +173,14 @@ impl fmt::Debug for JsonStr<'_> {
     }
 }
 
+impl serde::Serialize for JsonStr<'_> {
+    /// Emits the string as received, escapes included (serde-json-core writes it verbatim), so
+    /// text read from one frame can go into the next without decoding.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serde_json_core::str::EscapedStr(self.raw).serialize(serializer)
+    }
+}
+
 #[cfg(feature = "defmt")]
 impl defmt::Format for JsonStr<'_> {
     fn format(&self, f: defmt::Formatter<'_>) {

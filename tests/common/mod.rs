@@ -69,9 +69,10 @@ impl Ev {
                 event.event_type().to_string(),
                 event.raw().to_string(),
             ),
-            Event::UnknownSessionEvent(e) => {
-                Ev::UnknownSession(e.session_id().to_string(), e.event_type().to_string())
-            }
+            Event::UnknownSessionEvent(e) => Ev::UnknownSession(
+                e.session_id().map(|s| s.to_string()).unwrap_or_default(),
+                e.event_type().to_string(),
+            ),
             Event::Lifecycle { session, lifecycle } => {
                 Ev::Lifecycle(session, lifecycle.raw().to_string())
             }
