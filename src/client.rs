@@ -544,7 +544,10 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
     /// [`Event::SessionOpened`] has been returned. `now` dates the requests the client sends
     /// by itself.
     pub fn poll_event<'i>(&mut self, inbox: &'i mut Inbox<'_>, now: Instant) -> Option<Event<'i>> {
-        let event = self.next_event(inbox, now)?;
+        let event = self.next_event(inbox, now);
+        // After the frame's own answers: with an empty transmit buffer, a frame never waits.
+        self.flush_owed();
+        let event = event?;
         self.stats.events += 1;
         if let Event::Error(_) = event {
             self.stats.input_errors += 1;
@@ -555,8 +558,19 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
         Some(event)
     }
 
+    /// True if [`poll_event`](Self::poll_event) has something to deliver: a frame (or the end
+    /// of input) in `inbox`, an expired request, or the closing of the connection. Once the
+    /// transmit buffer has been written out, `can_poll` true means `poll_event` returns an
+    /// event: drivers wait for IO only while this is false.
+    pub fn can_poll(&self, inbox: &Inbox<'_>) -> bool {
+        match self.link {
+            Link::Closed => false,
+            Link::Closing => true,
+            Link::Open => (self.expired && self.requests.has_expired()) || inbox.has_item(),
+        }
+    }
+
     fn next_event<'i>(&mut self, inbox: &'i Inbox<'_>, now: Instant) -> Option<Event<'i>> {
-        self.flush_owed();
         if self.expired {
             if let Some(event) = self.expire_one() {
                 return Some(event);

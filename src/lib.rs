@@ -103,6 +103,8 @@ mod pending;
 mod proto;
 mod rpc;
 mod session;
+#[cfg(feature = "sim")]
+pub mod sim;
 mod time;
 
 pub use client::{Client, Connect, MIN_TRANSMIT_BUFFER, PROTOCOL_VERSION, Stats};
