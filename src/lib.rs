@@ -90,16 +90,22 @@
 #[macro_use]
 mod fmt;
 
+#[cfg(feature = "std")]
+pub mod blocking;
 mod client;
 mod config;
 mod error;
 mod event;
 mod frame;
 mod inbox;
+#[cfg(feature = "async")]
+pub mod io;
 pub mod json;
 mod methods;
 mod outbox;
 mod pending;
+#[cfg(feature = "std")]
+pub mod process;
 mod proto;
 mod rpc;
 mod session;
