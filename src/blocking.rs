@@ -12,6 +12,7 @@ use std::vec::Vec;
 
 use crate::client::Client;
 use crate::event::Event;
+use crate::farewell::Farewell;
 use crate::inbox::Inbox;
 use crate::time::Instant;
 
@@ -166,6 +167,36 @@ impl<W: Write> Blocking<W> {
         }
         let now = self.now();
         Ok(client.poll_event(inbox, now))
+    }
+}
+
+impl<W: Write> Blocking<W> {
+    /// Ends the conversation politely ([`Client::farewell`]): destroys the active sessions,
+    /// sends `runtime.shutdown`, waits for their answers, closes the writing side, and takes
+    /// events until the connection closes; all within `timeout`. Events received meanwhile go
+    /// to `on_event`.
+    pub fn shutdown<const S: usize, const P: usize>(
+        &mut self,
+        client: &mut Client<'_, S, P>,
+        inbox: &mut Inbox<'_>,
+        timeout: time::Duration,
+        mut on_event: impl FnMut(&Event<'_>),
+    ) -> io::Result<Farewell<P>> {
+        let deadline = self.now().add_millis(timeout.as_millis() as u64);
+        let mut farewell = client.farewell(self.now(), deadline);
+        while self.now() < deadline && !farewell.closed {
+            if farewell.answered() && self.writer.is_some() {
+                self.flush(client)?;
+                self.close_write();
+            }
+            let Some(event) = self.next_event(client, inbox)? else {
+                break;
+            };
+            farewell.on_event(&event);
+            on_event(&event);
+        }
+        self.close_write();
+        Ok(farewell)
     }
 }
 

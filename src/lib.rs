@@ -96,6 +96,7 @@ mod client;
 mod config;
 mod error;
 mod event;
+mod farewell;
 mod frame;
 mod inbox;
 #[cfg(feature = "async")]
@@ -120,6 +121,7 @@ pub use event::{
     AutoAction, AutoReason, Event, Failure, InputError, Lifecycle, ServerMethod, ServerRequest,
     SessionEvent,
 };
+pub use farewell::Farewell;
 pub use frame::{HeaderError, MAX_HEADER_LEN};
 pub use inbox::Inbox;
 pub use pending::{ReplyHandle, RequestId};

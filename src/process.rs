@@ -14,8 +14,8 @@ use std::vec::Vec;
 use crate::blocking::Blocking;
 use crate::client::Client;
 use crate::event::Event;
+use crate::farewell::Farewell;
 use crate::inbox::Inbox;
-use crate::session::SessionState;
 
 /// The environment variable that names the CLI binary.
 pub const CLI_PATH_ENV: &str = "COPILOT_CLI_PATH";
@@ -136,12 +136,10 @@ pub struct CliProcess {
 }
 
 /// How a shutdown went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shutdown {
-    /// Sessions destroyed.
-    pub destroyed: usize,
-    /// `runtime.shutdown` was answered.
-    pub runtime_answered: bool,
+#[derive(Debug, Clone)]
+pub struct Shutdown<const P: usize> {
+    /// What the protocol part achieved.
+    pub farewell: Farewell<P>,
     /// The exit status, if the process exited by itself.
     pub status: Option<ExitStatus>,
     /// The process had to be killed.
@@ -154,53 +152,19 @@ impl CliProcess {
         self.child.id()
     }
 
-    /// Shuts down cleanly: `session.destroy` for each active session, `runtime.shutdown`,
-    /// waits (up to `timeout`) for their answers, closes stdin, waits for the process to exit,
-    /// and kills it if it has not after `timeout`. Events received meanwhile go to `on_event`.
+    /// Shuts down cleanly: [`Blocking::shutdown`] (destroy each active session,
+    /// `runtime.shutdown`, close stdin), then waits for the process to exit and kills it if it
+    /// has not within `timeout`. Events received meanwhile go to `on_event`.
     pub fn shutdown<const S: usize, const P: usize>(
         mut self,
         driver: &mut Blocking<ChildStdin>,
         client: &mut Client<'_, S, P>,
         inbox: &mut Inbox<'_>,
         timeout: Duration,
-        mut on_event: impl FnMut(&Event<'_>),
-    ) -> io::Result<Shutdown> {
+        on_event: impl FnMut(&Event<'_>),
+    ) -> io::Result<Shutdown<P>> {
         let deadline = StdInstant::now() + timeout;
-        let active: Vec<_> = client
-            .sessions()
-            .filter(|(_, _, state)| *state == SessionState::Active)
-            .map(|(h, _, _)| h)
-            .collect();
-        let mut waiting = Vec::new();
-        for session in active {
-            if let Ok(id) = client.destroy_session(driver.now(), session) {
-                waiting.push(id);
-            }
-        }
-        let destroyed = waiting.len();
-        let shutdown = client.shutdown_runtime(driver.now()).ok();
-        let mut runtime_answered = false;
-        let now = driver.now();
-        let wait_ms = timeout.as_millis() as u64;
-        for id in waiting.iter().chain(shutdown.iter()) {
-            client.set_deadline(*id, Some(now.add_millis(wait_ms)));
-        }
-        let mut pending = waiting.len() + usize::from(shutdown.is_some());
-        while pending > 0 && StdInstant::now() < deadline {
-            let Ok(Some(event)) = driver.next_event(client, inbox) else {
-                break;
-            };
-            match event {
-                Event::SessionClosed { .. } => pending -= 1,
-                Event::Response { id, ref outcome } if Some(id) == shutdown => {
-                    runtime_answered = outcome.is_ok();
-                    pending -= 1;
-                }
-                _ => {}
-            }
-            on_event(&event);
-        }
-        driver.close_write();
+        let farewell = driver.shutdown(client, inbox, timeout, on_event)?;
         let mut status = None;
         while StdInstant::now() < deadline {
             if let Some(s) = self.child.try_wait()? {
@@ -215,8 +179,7 @@ impl CliProcess {
             self.child.wait()?;
         }
         Ok(Shutdown {
-            destroyed,
-            runtime_answered,
+            farewell,
             status,
             killed,
         })
