@@ -21,6 +21,7 @@ use embedded_io_async::{Read, Write};
 
 use crate::client::Client;
 use crate::event::Event;
+use crate::farewell::Farewell;
 use crate::inbox::Inbox;
 use crate::time::Instant;
 
@@ -145,5 +146,30 @@ impl<R: Read, W: Write> Driver<R, W> {
             }
         }
         Ok(client.poll_event(inbox, clock.now()))
+    }
+
+    /// Ends the conversation politely ([`Client::farewell`]): destroys the active sessions,
+    /// sends `runtime.shutdown` and takes events (passed to `on_event`) until they are
+    /// answered or `timeout_ms` has passed. Then drop the driver (or close the writer) so the
+    /// peer sees the end of input.
+    pub async fn farewell<C: Clock, const S: usize, const P: usize>(
+        &mut self,
+        client: &mut Client<'_, S, P>,
+        inbox: &mut Inbox<'_>,
+        clock: &mut C,
+        timeout_ms: u64,
+        mut on_event: impl FnMut(&Event<'_>),
+    ) -> Result<Farewell<P>, DriverError<R::Error, W::Error>> {
+        let deadline = clock.now().add_millis(timeout_ms);
+        let mut farewell = client.farewell(clock.now(), deadline);
+        while !farewell.answered() {
+            let Some(event) = self.next_event(client, inbox, clock).await? else {
+                break;
+            };
+            farewell.on_event(&event);
+            on_event(&event);
+        }
+        self.flush(client).await?;
+        Ok(farewell)
     }
 }
