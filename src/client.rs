@@ -708,6 +708,9 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
         outcome: Result<RawJson<'i>, Failure<'i>>,
         now: Instant,
     ) -> Step<'i> {
+        if let (true, Err(Failure::Rpc(error))) = (id.is_null(), outcome) {
+            return Ok(Event::Error(InputError::RejectedByPeer(error)));
+        }
         let unknown = Event::Error(InputError::UnknownResponse { id });
         let Some(n) = id.as_u64().and_then(|n| u32::try_from(n).ok()) else {
             return Ok(unknown);

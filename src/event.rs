@@ -211,6 +211,9 @@ pub enum InputError<'a> {
         /// The id.
         id: RawJson<'a>,
     },
+    /// The peer rejected something it could not parse or recognise (an error response with
+    /// `"id": null`: -32700 parse error, -32600 invalid request).
+    RejectedByPeer(RpcError<'a>),
     /// A `session.event` without a string `sessionId` or an `event` object with a `type`.
     InvalidSessionEvent {
         /// The params.
