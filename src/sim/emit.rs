@@ -55,6 +55,7 @@ fn ephemeral(kind: &str) -> bool {
             | "session.managed_settings_resolved"
             | "pending_messages.modified"
             | "assistant.message_start"
+            | "assistant.streaming_delta"
             | "assistant.message_delta"
             | "assistant.idle"
             | "assistant.usage"

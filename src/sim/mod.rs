@@ -56,11 +56,11 @@ use crate::inbox::{Inbox, Item};
 use crate::json::write::Writer;
 use crate::json::{JsonStr, Kind, RawJson};
 use crate::outbox::Outbox;
-use crate::rpc::{self, BadMessage, Message, code};
+use crate::rpc::{self, BadMessage, Message, MessageError, code};
 use crate::session::{OpenKind, SessionId, SessionTable};
 
 use emit::Envelope;
-use script::{Program, SimSession, Step, Wait};
+use script::{PermissionMode, Program, SimSession, Step, ToolOutcome, Wait, note};
 
 /// A scripted model reply. Turns take the replies in order, cycling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +77,8 @@ pub enum Reply<'a> {
         /// The final answer after the tool result.
         then: &'a str,
     },
+    /// The model never answers: the turn runs until `session.abort`.
+    Stall,
 }
 
 /// How the simulated CLI behaves.
@@ -94,8 +96,8 @@ pub struct SimConfig<'a> {
     /// Bytes of reply text per `assistant.message_delta` (sessions created with
     /// `streaming: true`).
     pub delta_len: usize,
-    /// Emit `session.start` before the create response (the real CLI sends it just after;
-    /// before is what the official SDKs used to lose).
+    /// Emit `session.start` before the create response. The real CLI sends it just after
+    /// (the default); before is the race the official SDKs used to lose.
     pub early_session_start: bool,
     /// `sessionFs.*` requests sent before each create response once a provider is set (the
     /// real CLI sends about 22).
@@ -114,7 +116,7 @@ impl Default for SimConfig<'_> {
             connection_token: None,
             replies: &[],
             delta_len: 24,
-            early_session_start: true,
+            early_session_start: false,
             fs_requests_on_create: 2,
             failing: &[],
             failing_creates: 0,
@@ -268,10 +270,22 @@ impl<'b, const S: usize> Sim<'b, S> {
                 core.response(id.as_u64(), outcome.is_ok());
             }
             Ok(Message::Notification { .. }) => {}
-            Err(BadMessage::Json(_)) | Err(BadMessage::Invalid { .. }) => {
+            // As the CLI answers: always with `"id": null`.
+            Err(BadMessage::Json(e)) => {
                 core.stats.bad_frames += 1;
                 let _ = emit::error(&mut core.out, b"null", code::PARSE_ERROR, |w| {
-                    w.raw("Parse error")
+                    w.raw("Parse error: ");
+                    let _ = core::fmt::Write::write_fmt(&mut Text(w), format_args!("{e}"));
+                });
+            }
+            Err(BadMessage::Invalid { error, .. }) => {
+                core.stats.bad_frames += 1;
+                let message = match error {
+                    MessageError::BadVersion => "missing field `jsonrpc`",
+                    _ => "not a recognizable JSON-RPC request, notification, or response",
+                };
+                let _ = emit::error(&mut core.out, b"null", code::INVALID_REQUEST, |w| {
+                    w.raw(message)
                 });
             }
         }
@@ -602,7 +616,11 @@ impl<'b, const S: usize> Core<'b, S> {
         if let Some(s) = self.state.get_mut(usize::from(slot)) {
             s.persisted = false;
             s.streaming = flag("streaming");
-            s.ask_permission = flag("requestPermission") && tools_need_permission;
+            s.permission = match (tools_need_permission, flag("requestPermission")) {
+                (false, _) => PermissionMode::Skip,
+                (true, true) => PermissionMode::Ask,
+                (true, false) => PermissionMode::Deny,
+            };
         }
         self.last_session = Some(slot);
         self.start(slot, program);
@@ -635,10 +653,14 @@ impl<'b, const S: usize> Core<'b, S> {
         let Some(s) = self.state.get_mut(usize::from(slot)) else {
             return;
         };
-        s.set_prompt(prompt);
+        s.prompt = note(prompt);
+        s.tool = match s.permission {
+            PermissionMode::Deny => ToolOutcome::Unanswerable,
+            _ => ToolOutcome::Pending,
+        };
         let first = s.turns == 0;
         let replies = self.config.replies;
-        let program = Program::turn(reply, replies, s.streaming, s.ask_permission, first);
+        let program = Program::turn(reply, replies, s.streaming, s.permission, first);
         self.start(slot, program);
     }
 
@@ -647,23 +669,24 @@ impl<'b, const S: usize> Core<'b, S> {
             .state
             .get(usize::from(slot))
             .is_some_and(|s| s.program.is_turn());
-        self.ok(id, r#"{"success":true}"#);
         if running {
-            if let Some(s) = self.state.get_mut(usize::from(slot)) {
-                s.program = Program::aborted();
-            }
-            self.wake(slot);
+            // The events first; the response comes between `assistant.idle` and
+            // `session.idle`.
+            self.start(slot, Program::aborted(id));
+        } else {
+            self.ok(id, r#"{"success":true}"#);
         }
     }
 
-    /// `handlePending*` from the client: answers it, and resumes the waiting turn.
+    /// `handlePending*` from the client: resumes the waiting turn, which sends the response
+    /// after the `*.completed` event, as the CLI does. Late or unknown answers get
+    /// `{"success":false}`.
     fn answer(&mut self, id: &[u8], method: &str, params: RawJson<'_>, kind: fn(u64) -> Wait) {
         let Some(slot) = self.session_of(id, method, params) else {
             return;
         };
-        let request = params.get_str("requestId");
         let waiting = self.state.get(usize::from(slot)).map(|s| s.program.wait);
-        let matches = match (waiting, request) {
+        let matches = match (waiting, params.get_str("requestId")) {
             (Some(w @ (Wait::Tool(n) | Wait::Permission(n))), Some(r)) => {
                 w == kind(n) && emit_matches_uuid(r, n)
             }
@@ -673,21 +696,38 @@ impl<'b, const S: usize> Core<'b, S> {
             self.ok(id, r#"{"success":false}"#);
             return;
         }
-        self.ok(id, r#"{"success":true}"#);
-        let granted = match params.get("result") {
-            Some(r) if r.kind() == Kind::Object => r
-                .get_str("kind")
-                .is_some_and(|k| k.as_str().is_some_and(|k| k.starts_with("approve"))),
-            _ => false,
-        };
-        let tool_failed = params.get("error").is_some();
-        if let Some(s) = self.state.get_mut(usize::from(slot)) {
-            match waiting {
-                Some(Wait::Permission(_)) => s.granted = granted,
-                Some(Wait::Tool(_)) => s.tool_failed = tool_failed,
-                _ => {}
+        let result = params.get("result");
+        let (tool, text) = match waiting {
+            Some(Wait::Permission(_)) => {
+                let kind = result.and_then(|r| r.get_str("kind"));
+                if kind.is_some_and(|k| k.as_str().is_some_and(|k| k.starts_with("approve"))) {
+                    (ToolOutcome::Pending, None)
+                } else {
+                    (
+                        ToolOutcome::Rejected,
+                        result.and_then(|r| r.get_str("feedback")),
+                    )
+                }
             }
+            _ => match (result, params.get_str("error")) {
+                (_, Some(_)) => (ToolOutcome::Error, None),
+                (Some(r), None) if r.kind() == Kind::String => (ToolOutcome::Done, r.as_string()),
+                (Some(r), None) => {
+                    let failed = r.get_str("resultType").is_some_and(|t| t == "failure");
+                    let text = r.get_str("textResultForLlm");
+                    match failed {
+                        true => (ToolOutcome::Failed, r.get_str("error").or(text)),
+                        false => (ToolOutcome::Done, text),
+                    }
+                }
+                (None, None) => (ToolOutcome::Done, None),
+            },
+        };
+        if let Some(s) = self.state.get_mut(usize::from(slot)) {
+            s.tool = tool;
+            s.note = text.map(|t| note(t.raw())).unwrap_or_default();
             s.program.wait = Wait::None;
+            s.program.reply_to = IdBytes::from_slice(id).unwrap_or_default();
         }
         self.wake(slot);
     }
@@ -751,6 +791,15 @@ impl<'b, const S: usize> Core<'b, S> {
         Some(id)
     }
 
+    /// `assistant.streaming_delta`: the reply's size so far.
+    fn streaming_delta(&mut self, slot: u16, total: usize) -> Option<u64> {
+        self.event(slot, "assistant.streaming_delta", |w, _| {
+            w.raw(r#"{"totalResponseSizeBytes":"#);
+            w.u64(total as u64);
+            w.byte(b'}');
+        })
+    }
+
     /// Runs runnable programs until each waits, ends, or the transmit buffer is full.
     fn run_programs(&mut self) -> bool {
         let mut progressed = false;
@@ -802,10 +851,13 @@ impl<'b, const S: usize> Core<'b, S> {
             .program
             .reply
             .and_then(|r| replies.get(usize::from(r)).copied());
-        let (at, turn) = (s.program.at, u64::from(s.turns));
-        let (granted, tool_failed, fs_failed) = (s.granted, s.tool_failed, s.program.fs_failed);
+        let (at, between, turn) = (s.program.at, s.program.between, u64::from(s.turns));
+        let (outcome, fs_failed, request) = (s.tool, s.program.fs_failed, s.program.request);
+        let ran = !matches!(outcome, ToolOutcome::Rejected | ToolOutcome::Unanswerable);
         let reply_to = s.program.reply_to.clone();
-        let prompt = s.prompt();
+        let prompt = s.prompt.clone();
+        let noted = s.note.clone();
+        let fs_op = s.program.fs_sent;
         let (tool, args) = match reply {
             Some(Reply::ToolCall {
                 tool, arguments, ..
@@ -848,9 +900,20 @@ impl<'b, const S: usize> Core<'b, S> {
                 done(r.ok().map(|_| 0))
             }
             Step::FsRequest => {
+                // What the CLI asks while building a session, in its order.
+                const OPS: [(&str, &str); 6] = [
+                    ("sessionFs.readFile", r#"{"path":"/session-state/settings.json""#),
+                    ("sessionFs.mkdir", r#"{"path":"/session-state/checkpoints","recursive":true,"mode":448"#),
+                    ("sessionFs.writeFile", r##"{"path":"/session-state/checkpoints/index.md","content":"# Checkpoint History\n""##),
+                    ("sessionFs.rename", r#"{"src":"/session-state/workspace.yaml.tmp","dest":"/session-state/workspace.yaml""#),
+                    ("sessionFs.readdirWithTypes", r#"{"path":"/session-state/files""#),
+                    ("sessionFs.stat", r#"{"path":"/session-state/temp""#),
+                ];
+                let (method, params) = OPS[usize::from(fs_op) % OPS.len()];
                 let n = self.next_request;
-                let r = emit::request(&mut self.out, n, "sessionFs.readFile", |w| {
-                    w.raw(r#"{"path":"/session-state/settings.json","sessionId":"#);
+                let r = emit::request(&mut self.out, n, method, |w| {
+                    w.raw(params);
+                    w.raw(r#","sessionId":"#);
                     w.string(sid.as_str());
                     w.byte(b'}');
                 });
@@ -861,6 +924,7 @@ impl<'b, const S: usize> Core<'b, S> {
                 self.stats.server_requests += 1;
                 if let Some(s) = self.state.get_mut(usize::from(slot)) {
                     s.program.wait = Wait::Fs(n);
+                    s.program.fs_sent = s.program.fs_sent.wrapping_add(1);
                 }
                 Played::Wait
             }
@@ -888,9 +952,13 @@ impl<'b, const S: usize> Core<'b, S> {
                 let r = emit::result(&mut self.out, &reply_to, |w| {
                     w.raw(r#"{"sessionId":"#);
                     w.string(sid.as_str());
+                    w.raw(r#","nativeSessionId":"#);
+                    w.string(sid.as_str());
+                    w.raw(r#","startTime":"#);
+                    emit::timestamp(w, 0);
                     w.raw(r#","isRemote":false,"mode":"interactive","workspacePath":"/home/dev/demo/copilot-home/session-state/"#);
                     w.escaped(sid.as_str());
-                    w.raw(r#"","capabilities":{"ui":{"elicitation":false,"mcpApps":false,"canvases":false},"extensions":false}}"#);
+                    w.raw(r#"","capabilities":{"ui":{"elicitation":false,"mcpApps":false,"canvases":false},"extensions":false},"modelState":{}}"#);
                 });
                 done(r.ok().map(|_| 0))
             }
@@ -902,9 +970,9 @@ impl<'b, const S: usize> Core<'b, S> {
             Step::ResumeEvent => done(self.event(slot, "session.resume", |w, id| {
                 w.raw(r#"{"resumeTime":"#);
                 emit::timestamp(w, id);
-                w.raw(r#","eventCount":"#);
+                w.raw(r#","contextTier":null,"sessionLimits":null,"context":{"cwd":"/"},"remoteSteerable":false,"eventCount":"#);
                 w.u64(turn * 8 + 2);
-                w.raw(r#","sessionWasActive":false}"#);
+                w.raw(r#","alreadyInUse":false,"sessionWasActive":false}"#);
             })),
             Step::PendingModified => {
                 done(self.event(slot, "pending_messages.modified", |w, _| w.raw("{}")))
@@ -940,11 +1008,25 @@ impl<'b, const S: usize> Core<'b, S> {
                 message_id(w);
                 w.byte(b'}');
             })),
+            Step::StreamStart { then } => {
+                let end = next_boundary(text(then), 0, self.config.delta_len.max(1));
+                done(self.streaming_delta(slot, end))
+            }
             Step::Deltas { then } => {
+                // delta, streaming_delta, delta, ..., delta.
                 let whole = text(then);
                 let end = next_boundary(whole, at, self.config.delta_len.max(1));
                 if end <= at {
                     return Played::Next;
+                }
+                if between {
+                    if self.streaming_delta(slot, end).is_none() {
+                        return Played::Full;
+                    }
+                    if let Some(s) = self.state.get_mut(usize::from(slot)) {
+                        s.program.between = false;
+                    }
+                    return Played::Stay;
                 }
                 let piece = whole.get(at..end).unwrap_or("");
                 let r = self.event(slot, "assistant.message_delta", |w, _| {
@@ -959,6 +1041,7 @@ impl<'b, const S: usize> Core<'b, S> {
                 }
                 if let Some(s) = self.state.get_mut(usize::from(slot)) {
                     s.program.at = end;
+                    s.program.between = true;
                 }
                 Played::Stay
             }
@@ -1006,12 +1089,36 @@ impl<'b, const S: usize> Core<'b, S> {
                 };
                 if let Some(s) = self.state.get_mut(usize::from(slot)) {
                     s.program.wait = Wait::Permission(id);
-                    s.granted = false;
+                    s.program.request = id;
                 }
                 Played::Wait
             }
-            // Denied: the tool does not run.
-            Step::ExternalTool if !granted => Played::Next,
+            Step::PermissionCompleted => {
+                if self.out.free() < 1024 {
+                    return Played::Full;
+                }
+                let r = self.event(slot, "permission.completed", |w, _| {
+                    w.raw(r#"{"requestId":"#);
+                    emit::uuid(w, request);
+                    w.raw(r#","toolCallId":"#);
+                    call_id(w);
+                    if ran {
+                        w.raw(r#","result":{"kind":"approved"}}"#);
+                    } else {
+                        w.raw(r#","result":{"kind":"denied-interactively-by-user""#);
+                        if !noted.is_empty() {
+                            w.raw(r#","feedback":""#);
+                            w.bytes(&noted);
+                            w.byte(b'"');
+                        }
+                        w.raw("}}");
+                    }
+                });
+                self.ok(&reply_to, r#"{"success":true}"#);
+                done(r)
+            }
+            // Not permitted: the tool does not run.
+            Step::ExternalTool | Step::ToolCompleted if !ran => Played::Next,
             Step::ExternalTool => {
                 let r = self.event(slot, "external_tool.requested", |w, id| {
                     w.raw(r#"{"requestId":"#);
@@ -1031,28 +1138,72 @@ impl<'b, const S: usize> Core<'b, S> {
                 };
                 if let Some(s) = self.state.get_mut(usize::from(slot)) {
                     s.program.wait = Wait::Tool(id);
+                    s.program.request = id;
                 }
                 Played::Wait
+            }
+            Step::ToolCompleted => {
+                if self.out.free() < 1024 {
+                    return Played::Full;
+                }
+                let r = self.event(slot, "external_tool.completed", |w, _| {
+                    w.raw(r#"{"requestId":"#);
+                    emit::uuid(w, request);
+                    w.byte(b'}');
+                });
+                self.ok(&reply_to, r#"{"success":true}"#);
+                done(r)
             }
             Step::ToolComplete => done(self.event(slot, "tool.execution_complete", |w, _| {
                 w.raw(r#"{"toolCallId":"#);
                 call_id(w);
-                if !granted {
-                    w.raw(r#","success":false,"error":{"message":"Permission denied"}}"#);
-                } else if tool_failed {
-                    w.raw(r#","success":false,"error":{"message":"Tool failed"}}"#);
-                } else {
-                    w.raw(r#","success":true}"#);
+                let failure = |w: &mut Writer<'_>, code: &str, message: &dyn Fn(&mut Writer<'_>)| {
+                    w.raw(r#","success":false,"error":{"message":""#);
+                    message(w);
+                    w.raw(r#"","code":""#);
+                    w.raw(code);
+                    w.raw("\"}}");
+                };
+                match outcome {
+                    ToolOutcome::Done | ToolOutcome::Pending => {
+                        w.raw(r#","success":true,"result":{"content":""#);
+                        w.bytes(&noted);
+                        w.raw("\"}}");
+                    }
+                    ToolOutcome::Failed => failure(w, "failure", &|w| w.bytes(&noted)),
+                    ToolOutcome::Error => failure(w, "failure", &|w| w.raw("Tool execution failed")),
+                    ToolOutcome::Rejected => failure(w, "denied", &|w| {
+                        w.raw("The user rejected this tool call.");
+                        if !noted.is_empty() {
+                            w.raw(" User feedback: ");
+                            w.bytes(&noted);
+                        }
+                    }),
+                    ToolOutcome::Unanswerable => failure(w, "denied", &|w| {
+                        w.raw("Permission denied and could not request permission from user. Copilot needed the user's approval and no one could answer.")
+                    }),
                 }
             })),
+            Step::Stall => {
+                if let Some(s) = self.state.get_mut(usize::from(slot)) {
+                    s.program.wait = Wait::Abort;
+                }
+                Played::Wait
+            }
             Step::Abort => done(self.event(slot, "abort", |w, _| {
                 w.raw(r#"{"reason":"user_initiated"}"#)
             })),
-            Step::AssistantIdle => done(self.event(slot, "assistant.idle", |w, _| w.raw("{}"))),
+            Step::AssistantIdle { aborted } => done(self.event(slot, "assistant.idle", |w, _| {
+                w.raw(if aborted { r#"{"aborted":true}"# } else { "{}" })
+            })),
+            Step::AbortResponse => {
+                let r = emit::result(&mut self.out, &reply_to, |w| w.raw(r#"{"success":true}"#));
+                done(r.ok().map(|_| 0))
+            }
             Step::SessionIdle { aborted } => {
                 let r = self.event(slot, "session.idle", |w, _| {
                     w.raw(if aborted {
-                        r#"{"aborted":true}"#
+                        r#"{"aborted":true,"mode":"interactive"}"#
                     } else {
                         r#"{"mode":"interactive"}"#
                     })
@@ -1092,6 +1243,16 @@ impl<'b, const S: usize> Core<'b, S> {
                 Played::Released
             }
         }
+    }
+}
+
+/// Writes formatted text (no quotes or escapes in it) into a frame.
+struct Text<'w, 'b>(&'w mut Writer<'b>);
+
+impl core::fmt::Write for Text<'_, '_> {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        self.0.escaped(s);
+        Ok(())
     }
 }
 

@@ -1,4 +1,5 @@
-//! What the simulated CLI plays for a session: a short program of steps, one frame each.
+//! What the simulated CLI plays for a session: a short program of steps, one frame each, in the
+//! order CLI 1.0.102 sends them (see `docs/real-cli-notes.md` and `tests/recorded/`).
 
 use crate::session::OpenKind;
 
@@ -8,7 +9,7 @@ use super::{IdBytes, Reply};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Step {
     LifecycleCreated,
-    /// A `sessionFs.readFile` request; the program waits for its answer.
+    /// A `sessionFs.*` request; the program waits for its answer.
     FsRequest,
     /// Fails the create if a `sessionFs` answer was an error.
     CheckFs,
@@ -23,8 +24,13 @@ pub(crate) enum Step {
     TurnStart,
     /// No model to talk to: the turn fails as without credentials.
     NoModel,
+    /// The first `assistant.streaming_delta` of a streamed reply (`then`: the text after a
+    /// tool call).
+    StreamStart {
+        then: bool,
+    },
     MessageStart,
-    /// `assistant.message_delta`s of the reply (`then`: the text after a tool call).
+    /// `assistant.message_delta`s, each followed by the next `assistant.streaming_delta`.
     Deltas {
         then: bool,
     },
@@ -35,12 +41,21 @@ pub(crate) enum Step {
     ToolStart,
     /// `permission.requested`; the program waits for the answer.
     Permission,
+    /// `permission.completed`, then the answer's response.
+    PermissionCompleted,
     /// `external_tool.requested` (if permitted); the program waits for the answer.
     ExternalTool,
+    /// `external_tool.completed`, then the answer's response.
+    ToolCompleted,
     ToolComplete,
     TurnEnd,
+    /// The model call that never ends.
+    Stall,
     Abort,
-    AssistantIdle,
+    AbortResponse,
+    AssistantIdle {
+        aborted: bool,
+    },
     SessionIdle {
         aborted: bool,
     },
@@ -59,9 +74,39 @@ pub(crate) enum Wait {
     Permission(u64),
     /// `handlePendingToolCall` for the request made from this number.
     Tool(u64),
+    /// `session.abort` (a model that never answers).
+    Abort,
 }
 
-const STEPS: usize = 24;
+/// How a session's tool calls get permission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PermissionMode {
+    /// The tools skip permission.
+    Skip,
+    /// `requestPermission: true`: ask the client.
+    Ask,
+    /// Nobody can be asked: denied.
+    Deny,
+}
+
+/// How the current tool call went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ToolOutcome {
+    /// Not decided yet (or permitted, not run yet).
+    Pending,
+    /// Ran; the note holds the result text.
+    Done,
+    /// Ran and failed (`resultType: "failure"`); the note holds the error.
+    Failed,
+    /// The client answered with `error`.
+    Error,
+    /// The client rejected the permission; the note holds its feedback.
+    Rejected,
+    /// No one could be asked for permission.
+    Unanswerable,
+}
+
+const STEPS: usize = 28;
 
 /// A session's program: steps, where it stands, what it waits for.
 #[derive(Debug, Clone)]
@@ -70,10 +115,16 @@ pub(crate) struct Program {
     pc: u8,
     /// Byte offset in the text being streamed.
     pub(crate) at: usize,
+    /// Streaming: the `assistant.streaming_delta` of the next piece is due.
+    pub(crate) between: bool,
+    /// `sessionFs` requests sent so far.
+    pub(crate) fs_sent: u8,
+    /// The number of the permission or tool request in flight (its id).
+    pub(crate) request: u64,
     pub(crate) wait: Wait,
     /// The reply played by a turn (index into the configured replies).
     pub(crate) reply: Option<u16>,
-    /// The id of the client request the program answers.
+    /// The id of the client request the next response answers.
     pub(crate) reply_to: IdBytes,
     pub(crate) fs_failed: bool,
     turn: bool,
@@ -84,6 +135,9 @@ impl Program {
         steps: heapless::Vec::new(),
         pc: 0,
         at: 0,
+        between: false,
+        fs_sent: 0,
+        request: 0,
         wait: Wait::None,
         reply: None,
         reply_to: heapless::Vec::new(),
@@ -93,14 +147,19 @@ impl Program {
 
     fn of(steps: &[Step]) -> Self {
         let mut p = Program::IDLE;
-        for &s in steps.iter().take(STEPS) {
-            let _ = p.steps.push(s);
+        for &s in steps {
+            p.push(s);
         }
         p
     }
 
     fn push(&mut self, step: Step) {
         let _ = self.steps.push(step);
+    }
+
+    fn answering(mut self, reply_to: &[u8]) -> Self {
+        self.reply_to = IdBytes::from_slice(reply_to).unwrap_or_default();
+        self
     }
 
     /// `session.create` / `session.resume`.
@@ -130,15 +189,17 @@ impl Program {
                 p.push(Step::SettingsResolved);
             }
             OpenKind::Resume => {
+                // Nothing before the response; the event follows it.
+                p.push(Step::OpenResponse);
                 if !disable_resume {
                     p.push(Step::ResumeEvent);
                 }
-                p.push(Step::OpenResponse);
                 p.push(Step::LifecycleUpdated);
+                // The title of the earlier conversation, again.
+                p.push(Step::Title);
             }
         }
-        p.reply_to = IdBytes::from_slice(reply_to).unwrap_or_default();
-        p
+        p.answering(reply_to)
     }
 
     /// A model turn playing `reply` (none: no model).
@@ -146,15 +207,16 @@ impl Program {
         reply: Option<u16>,
         replies: &[Reply<'_>],
         streaming: bool,
-        ask_permission: bool,
+        permission: PermissionMode,
         first: bool,
     ) -> Self {
         let mut p = Program::of(&[Step::PendingModified]);
         if first {
             p.push(Step::Title);
         }
-        let stream = |p: &mut Program, then| {
+        let message = |p: &mut Program, then| {
             if streaming {
+                p.push(Step::StreamStart { then });
                 p.push(Step::MessageStart);
                 p.push(Step::Deltas { then });
             }
@@ -165,26 +227,33 @@ impl Program {
             Some(Reply::Text(_)) => {
                 p.push(Step::User);
                 p.push(Step::TurnStart);
-                stream(&mut p, false);
+                message(&mut p, false);
                 p.push(Step::TurnEnd);
+            }
+            Some(Reply::Stall) => {
+                p.push(Step::User);
+                p.push(Step::TurnStart);
+                p.push(Step::Stall);
             }
             Some(Reply::ToolCall { .. }) => {
                 p.push(Step::User);
                 p.push(Step::TurnStart);
                 p.push(Step::ToolMessage);
                 p.push(Step::ToolStart);
-                if ask_permission {
+                if permission == PermissionMode::Ask {
                     p.push(Step::Permission);
+                    p.push(Step::PermissionCompleted);
                 }
                 p.push(Step::ExternalTool);
+                p.push(Step::ToolCompleted);
                 p.push(Step::ToolComplete);
                 p.push(Step::TurnEnd);
                 p.push(Step::TurnStart);
-                stream(&mut p, true);
+                message(&mut p, true);
                 p.push(Step::TurnEnd);
             }
         }
-        p.push(Step::AssistantIdle);
+        p.push(Step::AssistantIdle { aborted: false });
         p.push(Step::SessionIdle { aborted: false });
         p.reply = reply;
         p.turn = true;
@@ -193,19 +262,27 @@ impl Program {
 
     /// `session.destroy`.
     pub(crate) fn destroy(reply_to: &[u8]) -> Self {
-        let mut p = Program::of(&[
+        Program::of(&[
             Step::Shutdown,
             Step::LifecycleUpdated,
             Step::HostEvent,
             Step::DestroyResponse,
-        ]);
-        p.reply_to = IdBytes::from_slice(reply_to).unwrap_or_default();
-        p
+        ])
+        .answering(reply_to)
     }
 
-    /// What follows `session.abort` during a turn.
-    pub(crate) fn aborted() -> Self {
-        Program::of(&[Step::Abort, Step::SessionIdle { aborted: true }])
+    /// `session.abort` during a turn.
+    pub(crate) fn aborted(reply_to: &[u8]) -> Self {
+        Program::of(&[
+            Step::Abort,
+            Step::PendingModified,
+            Step::TurnEnd,
+            Step::PendingModified,
+            Step::AssistantIdle { aborted: true },
+            Step::AbortResponse,
+            Step::SessionIdle { aborted: true },
+        ])
+        .answering(reply_to)
     }
 
     /// The step to play, unless waiting or done.
@@ -219,6 +296,7 @@ impl Program {
     pub(crate) fn advance(&mut self) {
         self.pc = self.pc.saturating_add(1);
         self.at = 0;
+        self.between = false;
     }
 
     /// True when nothing is playing or waiting.
@@ -232,67 +310,62 @@ impl Program {
     }
 }
 
-const PROMPT: usize = 128;
+/// Escaped text kept by a session (a prompt, a tool result, feedback).
+pub(crate) type Note = heapless::Vec<u8, 128, u8>;
+
+/// The start of escaped JSON string text, never cutting an escape or a character.
+pub(crate) fn note(raw: &str) -> Note {
+    let bytes = raw.as_bytes();
+    let mut cut = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let unit = match bytes.get(i) {
+            Some(b'\\') if bytes.get(i + 1) == Some(&b'u') => 6,
+            Some(b'\\') => 2,
+            Some(&c) if c >= 0xF0 => 4,
+            Some(&c) if c >= 0xE0 => 3,
+            Some(&c) if c >= 0xC0 => 2,
+            _ => 1,
+        };
+        if i + unit > 128 {
+            break;
+        }
+        i += unit;
+        cut = i;
+    }
+    Note::from_slice(bytes.get(..cut).unwrap_or(&[])).unwrap_or_default()
+}
 
 /// The simulator's state of one session.
 #[derive(Debug, Clone)]
 pub(crate) struct SimSession {
     pub(crate) program: Program,
     pub(crate) streaming: bool,
-    pub(crate) ask_permission: bool,
+    pub(crate) permission: PermissionMode,
     pub(crate) turns: u32,
     pub(crate) last_event: Option<u64>,
-    pub(crate) granted: bool,
-    pub(crate) tool_failed: bool,
     /// Destroyed after a turn: kept so it can be resumed.
     pub(crate) persisted: bool,
-    /// The last prompt, still escaped, cut short if long.
-    prompt: heapless::Vec<u8, PROMPT, u8>,
+    /// The last prompt.
+    pub(crate) prompt: Note,
+    /// The current tool call.
+    pub(crate) tool: ToolOutcome,
+    /// The tool result, error or permission feedback.
+    pub(crate) note: Note,
 }
 
 impl SimSession {
     pub(crate) const EMPTY: SimSession = SimSession {
         program: Program::IDLE,
         streaming: false,
-        ask_permission: false,
+        permission: PermissionMode::Skip,
         turns: 0,
         last_event: None,
-        granted: true,
-        tool_failed: false,
         persisted: false,
         prompt: heapless::Vec::new(),
+        tool: ToolOutcome::Pending,
+        note: heapless::Vec::new(),
     };
-
-    /// Keeps (the start of) a prompt in its escaped form, never cutting an escape or a
-    /// character.
-    pub(crate) fn set_prompt(&mut self, raw: &str) {
-        let bytes = raw.as_bytes();
-        let mut cut = 0;
-        let mut i = 0;
-        while i < bytes.len() {
-            let unit = match bytes.get(i) {
-                Some(b'\\') if bytes.get(i + 1) == Some(&b'u') => 6,
-                Some(b'\\') => 2,
-                Some(&c) if c >= 0xF0 => 4,
-                Some(&c) if c >= 0xE0 => 3,
-                Some(&c) if c >= 0xC0 => 2,
-                _ => 1,
-            };
-            if i + unit > PROMPT {
-                break;
-            }
-            i += unit;
-            cut = i;
-        }
-        self.prompt =
-            heapless::Vec::from_slice(bytes.get(..cut).unwrap_or(&[])).unwrap_or_default();
-        self.granted = true;
-        self.tool_failed = false;
-    }
-
-    pub(crate) fn prompt(&self) -> heapless::Vec<u8, PROMPT, u8> {
-        self.prompt.clone()
-    }
 }
 
 #[cfg(test)]
@@ -300,17 +373,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn prompts_are_cut_between_characters_and_escapes() {
-        let mut s = SimSession::EMPTY;
-        let long = "é".repeat(100);
-        s.set_prompt(&long);
-        assert_eq!(s.prompt().len(), 128);
-        let escaped = "a\\u00e9".repeat(30);
-        s.set_prompt(&escaped);
+    fn notes_are_cut_between_characters_and_escapes() {
+        assert_eq!(note(&"é".repeat(100)).len(), 128);
         // 18 whole `a\u00e9` (126 bytes), then one more `a`; the next escape does not fit.
-        assert_eq!(s.prompt().len(), 127);
-        s.set_prompt("hi");
-        assert_eq!(&s.prompt()[..], b"hi");
+        assert_eq!(note(&"a\\u00e9".repeat(30)).len(), 127);
+        assert_eq!(&note("hi")[..], b"hi");
     }
 
     #[test]
@@ -320,23 +387,20 @@ mod tests {
             arguments: "{}",
             then: "done",
         }];
-        let p = Program::turn(Some(0), &replies, true, true, true);
-        assert!(p.steps.contains(&Step::Permission));
-        assert!(p.steps.contains(&Step::Deltas { then: true }));
+        let p = Program::turn(Some(0), &replies, true, PermissionMode::Ask, true);
+        let at = |s| p.steps.iter().position(|&x| x == s).unwrap();
+        assert!(at(Step::ToolStart) < at(Step::Permission));
+        assert!(at(Step::PermissionCompleted) < at(Step::ExternalTool));
+        assert!(at(Step::ToolCompleted) < at(Step::ToolComplete));
         assert_eq!(p.steps.last(), Some(&Step::SessionIdle { aborted: false }));
-        let p = Program::open(OpenKind::Create, b"3", true, 2, false);
+        let p = Program::open(OpenKind::Resume, b"3", false, 0, false);
         assert_eq!(
             &p.steps[..],
             &[
-                Step::LifecycleCreated,
-                Step::FsRequest,
-                Step::CheckFs,
-                Step::FsRequest,
-                Step::CheckFs,
-                Step::Start,
                 Step::OpenResponse,
+                Step::ResumeEvent,
                 Step::LifecycleUpdated,
-                Step::SettingsResolved
+                Step::Title
             ]
         );
     }
