@@ -110,6 +110,11 @@ impl<W: Write> Blocking<W> {
         writer.flush()
     }
 
+    /// The writer, unless closed (e.g. to write bytes that are not the client's).
+    pub fn writer_mut(&mut self) -> Option<&mut W> {
+        self.writer.as_mut()
+    }
+
     /// Closes the writing side (drops the writer: the peer sees end of input). Bytes the
     /// client queues afterwards are discarded.
     pub fn close_write(&mut self) {
