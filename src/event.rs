@@ -232,12 +232,22 @@ pub struct SessionEvent<'a> {
 }
 
 impl<'a> SessionEvent<'a> {
-    /// Reads `params` of a `session.event`.
+    /// Reads `params` of a `session.event` (one pass over its members).
     pub(crate) fn from_params(params: RawJson<'a>) -> Option<Self> {
-        let session_id = params.get_str("sessionId")?;
-        let mut event = Self::from_event(params.get("event")?)?;
-        event.session_id = Some(session_id);
-        Some(event)
+        let (mut session_id, mut event) = (None, None);
+        for (key, value) in params.members() {
+            if session_id.is_none() && key == "sessionId" {
+                session_id = Some(value.as_string()?);
+            } else if event.is_none() && key == "event" {
+                event = Some(value);
+            }
+            if session_id.is_some() && event.is_some() {
+                break;
+            }
+        }
+        let mut event = Self::from_event(event?)?;
+        event.session_id = session_id;
+        event.session_id.map(|_| event)
     }
 
     /// Reads an event object (as in `session.getMessages`): it needs a string `type`.
