@@ -515,7 +515,7 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
         let result = RawJson::parse(result)?;
         self.answer(reply, |w| {
             w.raw(",\"result\":");
-            w.raw(result.as_str());
+            w.raw(result.as_bytes());
             Ok(())
         })
     }
@@ -950,7 +950,7 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
                 // Unchanged: the sections go back as they came.
                 let echoed = self.auto_result(id, |w| {
                     w.raw("{\"sections\":");
-                    w.raw(sections.as_str());
+                    w.raw(sections.as_bytes());
                     w.byte(b'}');
                 });
                 match echoed {

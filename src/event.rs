@@ -228,6 +228,7 @@ pub enum InputError<'a> {
 pub struct SessionEvent<'a> {
     session_id: Option<JsonStr<'a>>,
     kind: JsonStr<'a>,
+    data: Option<RawJson<'a>>,
     raw: RawJson<'a>,
 }
 
@@ -250,11 +251,24 @@ impl<'a> SessionEvent<'a> {
         event.session_id.map(|_| event)
     }
 
-    /// Reads an event object (as in `session.getMessages`): it needs a string `type`.
+    /// Reads an event object (as in `session.getMessages`): it needs a string `type`. One
+    /// pass, up to `type` and `data` (the first of each counts, as with [`RawJson::get`]).
     pub fn from_event(raw: RawJson<'a>) -> Option<Self> {
+        let (mut kind, mut data) = (None, None);
+        for (key, value) in raw.members() {
+            if kind.is_none() && key == "type" {
+                kind = Some(value.as_string()?);
+            } else if data.is_none() && key == "data" {
+                data = Some(value);
+            }
+            if kind.is_some() && data.is_some() {
+                break;
+            }
+        }
         Some(SessionEvent {
             session_id: None,
-            kind: raw.get_str("type")?,
+            kind: kind?,
+            data,
             raw,
         })
     }
@@ -305,7 +319,7 @@ impl<'a> SessionEvent<'a> {
 
     /// The event's `data` object (`{}` if absent).
     pub fn data(&self) -> RawJson<'a> {
-        self.raw.get("data").unwrap_or(RawJson::EMPTY_OBJECT)
+        self.data.unwrap_or(RawJson::EMPTY_OBJECT)
     }
 
     /// The whole event object.

@@ -106,7 +106,7 @@ mod tests {
         assert_eq!(out.pending(), b"Content-Length: 7\r\n\r\n{\"a\":1}");
         let before = out.pending().len();
         let err = out.frame(|w| {
-            w.raw(&"x".repeat(40));
+            w.raw("x".repeat(40));
             Ok(())
         });
         assert_eq!(

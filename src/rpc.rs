@@ -3,7 +3,7 @@
 
 use core::fmt;
 
-use crate::json::validate::{TopMembers, utf8, validate_recording};
+use crate::json::validate::{TopMembers, validate_recording};
 use crate::json::{JsonError, JsonStr, Kind, RawJson};
 
 /// A JSON-RPC error object: `{"code", "message", "data"?}`.
@@ -117,13 +117,14 @@ struct Fields<'a> {
 
 impl<'a> Fields<'a> {
     fn set(&mut self, key: JsonStr<'_>, value: RawJson<'a>) {
-        let field = match key.as_str() {
-            Some("jsonrpc") => &mut self.jsonrpc,
-            Some("id") => &mut self.id,
-            Some("method") => &mut self.method,
-            Some("params") => &mut self.params,
-            Some("result") => &mut self.result,
-            Some("error") => &mut self.error,
+        let plain = (!key.is_escaped()).then(|| key.raw_bytes());
+        let field = match plain {
+            Some(b"jsonrpc") => &mut self.jsonrpc,
+            Some(b"id") => &mut self.id,
+            Some(b"method") => &mut self.method,
+            Some(b"params") => &mut self.params,
+            Some(b"result") => &mut self.result,
+            Some(b"error") => &mut self.error,
             Some(_) => return,
             None => {
                 // An escaped key: rare enough to decode the slow way.
@@ -146,22 +147,20 @@ impl<'a> Fields<'a> {
     }
 }
 
-fn top_fields<'a>(text: &'a str, top: &TopMembers) -> Fields<'a> {
+fn top_fields<'a>(text: &'a [u8], top: &TopMembers) -> Fields<'a> {
     let mut fields = Fields::default();
     match top.spans() {
         Some(spans) => {
             for &(ks, ke, vs, ve) in spans {
-                let key = text.get(ks as usize..ke as usize).unwrap_or("");
-                let key = JsonStr::from_raw(key, key.contains('\\'));
+                let key = text.get(ks as usize..ke as usize).unwrap_or(&[]);
+                let key = JsonStr::from_raw(key, key.contains(&b'\\'));
                 if let Some(value) = text.get(vs as usize..ve as usize) {
                     fields.set(key, RawJson::trusted(value));
                 }
             }
         }
         None => {
-            for (key, value) in
-                RawJson::trusted(text.trim_start_matches([' ', '\t', '\n', '\r'])).members()
-            {
+            for (key, value) in RawJson::trusted(text.trim_ascii_start()).members() {
                 fields.set(key, value);
             }
         }
@@ -176,12 +175,12 @@ pub(crate) fn valid_id(id: &RawJson<'_>) -> bool {
 
 /// Validates a frame body and classifies it.
 pub(crate) fn classify(body: &[u8], max_depth: usize) -> Result<Message<'_>, BadMessage<'_>> {
-    // The one UTF-8 check of the frame.
-    let text = utf8(body).map_err(BadMessage::Json)?;
+    // One pass checks syntax, depth and the UTF-8 of every string.
+    let text = body;
     let mut top = TopMembers::default();
     validate_recording(text, max_depth, &mut top).map_err(BadMessage::Json)?;
     let invalid = |error, request| BadMessage::Invalid { error, request };
-    let value = text.trim_matches([' ', '\t', '\n', '\r']);
+    let value = text.trim_ascii();
     if RawJson::trusted(value).kind() != Kind::Object {
         return Err(invalid(MessageError::NotAnObject, None));
     }
@@ -247,36 +246,29 @@ fn error_object(error: RawJson<'_>) -> Option<RpcError<'_>> {
 /// are `None` when they are not within the prefix.
 pub(crate) fn peek_prefix(prefix: &[u8]) -> (Option<RawJson<'_>>, Option<JsonStr<'_>>, bool) {
     use crate::json::scan::{Cursor, ws};
-    let Ok(text) = core::str::from_utf8(prefix).or_else(|e| {
-        // The prefix may end inside a multi-byte character.
-        core::str::from_utf8(prefix.get(..e.valid_up_to()).unwrap_or(&[]))
-    }) else {
-        return (None, None, false);
-    };
-    let b = text.as_bytes();
+    let b = prefix;
     let start = ws(b, 0);
     let mut cursor = Cursor::new(b, start, b'{');
     let (mut id, mut method, mut response) = (None, None, false);
     while let Some(m) = cursor.next_member() {
-        let key = text.get(m.key.0..m.key.1).unwrap_or("");
-        let Some(value) = text.get(m.value.0..m.value.1) else {
+        let key = b.get(m.key.0..m.key.1).unwrap_or(&[]);
+        let Some(value) = b.get(m.value.0..m.value.1) else {
             break;
         };
+        // Nothing of the prefix was validated: check each value before trusting it.
+        let valid = || crate::json::validate(value, 1).is_ok();
         let value = RawJson::trusted(value);
         match key {
-            "id" if crate::json::validate(value.as_bytes(), 1).is_ok() && valid_id(&value) => {
-                id = Some(value)
-            }
-            "method" if crate::json::validate(value.as_bytes(), 1).is_ok() => {
-                method = value.as_string()
-            }
-            "result" | "error" => response = true,
+            b"id" if valid() && valid_id(&value) => id = Some(value),
+            b"method" if valid() => method = value.as_string(),
+            b"result" | b"error" => response = true,
             _ => {}
         }
     }
     // A member cut off by the end of the prefix still tells its key.
     if !response {
-        response = text.contains("\"result\":") || text.contains("\"error\":");
+        let has = |needle: &[u8]| b.windows(needle.len()).any(|w| w == needle);
+        response = has(b"\"result\":") || has(b"\"error\":");
     }
     (id, method, response)
 }

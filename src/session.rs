@@ -256,9 +256,9 @@ impl<const S: usize> SessionTable<S> {
 
     /// Finds a live session by an id as received (decoding escapes if there are any).
     pub(crate) fn find_json(&self, id: JsonStr<'_>) -> Option<u16> {
-        match id.as_str() {
-            Some(plain) => self.find(plain.as_bytes()),
-            None => {
+        match id.is_escaped() {
+            false => self.find(id.raw_bytes()),
+            true => {
                 let mut buf = [0u8; MAX_SESSION_ID_LEN];
                 let decoded = id.unescape_into(&mut buf).ok()?;
                 self.find(decoded.as_bytes())
@@ -462,6 +462,6 @@ mod tests {
     fn escaped_ids_are_found() {
         let mut t = SessionTable::<2>::new();
         let a = t.reserve(id("ab"), OpenKind::Create).unwrap();
-        assert_eq!(t.find_json(JsonStr::from_raw("a\\u0062", true)), Some(a));
+        assert_eq!(t.find_json(JsonStr::from_raw(b"a\\u0062", true)), Some(a));
     }
 }

@@ -35,63 +35,86 @@ pub enum Kind {
 /// before each key.
 #[derive(Clone, Copy)]
 pub struct RawJson<'a> {
-    /// The value's text; if `open`, the value followed by the rest of its parent.
-    text: &'a str,
-    open: bool,
+    /// The value's bytes (validated JSON, so UTF-8); if [`Form::Open`], the value followed by
+    /// the rest of its parent.
+    text: &'a [u8],
+    form: Form,
 }
+
+/// What is already known about a value's text.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Form {
+    /// Exactly the value.
+    Exact,
+    /// An object or array followed by more text.
+    Open,
+    /// Exactly a string, known to have no escapes.
+    Plain,
+    /// Exactly a string, known to have escapes.
+    Escaped,
+}
+
+const WS: [char; 4] = [' ', '\t', '\n', '\r'];
 
 impl<'a> RawJson<'a> {
     /// Validates `text` as one JSON value (whitespace around it is dropped).
     pub fn parse(text: &'a str) -> Result<Self, JsonError> {
         validate::validate(text.as_bytes(), MAX_DEPTH)?;
-        Ok(Self::trusted(text.trim_matches([' ', '\t', '\n', '\r'])))
+        Ok(Self::trusted(text.trim_matches(WS).as_bytes()))
     }
 
     /// Validates `bytes` (UTF-8) as one JSON value.
     pub fn from_bytes(bytes: &'a [u8]) -> Result<Self, JsonError> {
         validate::validate(bytes, MAX_DEPTH)?;
-        match core::str::from_utf8(bytes) {
-            Ok(text) => Ok(Self::trusted(text.trim_matches([' ', '\t', '\n', '\r']))),
-            Err(e) => Err(JsonError {
-                kind: validate::JsonErrorKind::InvalidUtf8,
-                offset: e.valid_up_to(),
-            }),
+        Ok(Self::trusted(bytes.trim_ascii()))
+    }
+
+    /// Wraps bytes already known to be one valid JSON value without surrounding whitespace.
+    pub(crate) const fn trusted(text: &'a [u8]) -> Self {
+        RawJson {
+            text,
+            form: Form::Exact,
         }
     }
 
-    /// Wraps text already known to be one valid JSON value without surrounding whitespace.
-    pub(crate) const fn trusted(text: &'a str) -> Self {
-        RawJson { text, open: false }
+    /// Wraps validated bytes that start with an object or array, followed by anything.
+    fn open(text: &'a [u8]) -> Self {
+        RawJson {
+            text,
+            form: Form::Open,
+        }
     }
 
-    /// Wraps validated text that starts with an object or array, followed by anything.
-    fn open(text: &'a str) -> Self {
-        RawJson { text, open: true }
+    /// Wraps a validated string, quotes included, whose escapes were seen while skipping it.
+    fn string(text: &'a [u8], escaped: bool) -> Self {
+        let form = if escaped { Form::Escaped } else { Form::Plain };
+        RawJson { text, form }
     }
 
     /// The empty object `{}`.
-    pub const EMPTY_OBJECT: RawJson<'static> = RawJson::trusted("{}");
+    pub const EMPTY_OBJECT: RawJson<'static> = RawJson::trusted(b"{}");
 
     /// `null`.
-    pub const NULL: RawJson<'static> = RawJson::trusted("null");
+    pub const NULL: RawJson<'static> = RawJson::trusted(b"null");
 
     /// The JSON text.
     pub fn as_str(&self) -> &'a str {
-        if !self.open {
-            return self.text;
-        }
-        let end = scan::skip_value(self.text.as_bytes(), 0).unwrap_or(self.text.len());
-        self.text.get(..end).unwrap_or(self.text)
+        // Validated, so UTF-8 (were it not, the text would read as empty).
+        core::str::from_utf8(self.as_bytes()).unwrap_or("")
     }
 
     /// The JSON text as bytes.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.as_str().as_bytes()
+        if self.form != Form::Open {
+            return self.text;
+        }
+        let end = scan::skip_value(self.text, 0).unwrap_or(self.text.len());
+        self.text.get(..end).unwrap_or(self.text)
     }
 
     /// The value's type.
     pub fn kind(&self) -> Kind {
-        match self.text.as_bytes().first() {
+        match self.text.first() {
             Some(b'{') => Kind::Object,
             Some(b'[') => Kind::Array,
             Some(b'"') => Kind::String,
@@ -118,7 +141,7 @@ impl<'a> RawJson<'a> {
     pub fn members(&self) -> Members<'a> {
         Members {
             text: self.text,
-            cursor: Cursor::new(self.text.as_bytes(), 0, b'{'),
+            cursor: Cursor::new(self.text, 0, b'{'),
         }
     }
 
@@ -126,31 +149,39 @@ impl<'a> RawJson<'a> {
     pub fn elements(&self) -> Elements<'a> {
         Elements {
             text: self.text,
-            cursor: Cursor::new(self.text.as_bytes(), 0, b'['),
+            cursor: Cursor::new(self.text, 0, b'['),
         }
     }
 
     /// The string, still escaped, if this is a string.
     pub fn as_string(&self) -> Option<JsonStr<'a>> {
-        let (end, escaped) = scan::skip_string(self.text.as_bytes(), 0)?;
+        let (end, escaped) = match self.form {
+            Form::Plain => (self.text.len(), false),
+            Form::Escaped => (self.text.len(), true),
+            _ => scan::skip_string(self.text, 0)?,
+        };
         let inner = self.text.get(1..end.checked_sub(1)?)?;
         Some(JsonStr::from_raw(inner, escaped))
     }
 
     /// The number, if this is an integer that fits in `u64`.
     pub fn as_u64(&self) -> Option<u64> {
-        self.text.parse().ok()
+        self.number()?.parse().ok()
     }
 
     /// The number, if this is an integer that fits in `i64`.
     pub fn as_i64(&self) -> Option<i64> {
-        self.text.parse().ok()
+        self.number()?.parse().ok()
     }
 
     /// The number as `f64`, if this is a number.
     pub fn as_f64(&self) -> Option<f64> {
+        self.number()?.parse().ok()
+    }
+
+    fn number(&self) -> Option<&'a str> {
         match self.kind() {
-            Kind::Number => self.text.parse().ok(),
+            Kind::Number => core::str::from_utf8(self.text).ok(),
             _ => None,
         }
     }
@@ -158,21 +189,21 @@ impl<'a> RawJson<'a> {
     /// The boolean, if this is `true` or `false`.
     pub fn as_bool(&self) -> Option<bool> {
         match self.text {
-            "true" => Some(true),
-            "false" => Some(false),
+            b"true" => Some(true),
+            b"false" => Some(false),
             _ => None,
         }
     }
 
     /// True if this is `null`.
     pub fn is_null(&self) -> bool {
-        self.text == "null"
+        self.text == b"null"
     }
 }
 
 impl PartialEq for RawJson<'_> {
     fn eq(&self, other: &Self) -> bool {
-        self.as_str() == other.as_str()
+        self.as_bytes() == other.as_bytes()
     }
 }
 
@@ -209,7 +240,7 @@ impl serde::Serialize for RawJson<'_> {
 /// Iterator over the members of an object: `(key, value)`.
 #[derive(Debug, Clone)]
 pub struct Members<'a> {
-    text: &'a str,
+    text: &'a [u8],
     cursor: Cursor<'a>,
 }
 
@@ -220,9 +251,14 @@ impl<'a> Iterator for Members<'a> {
     fn next(&mut self) -> Option<Self::Item> {
         let m = self.cursor.next_key()?;
         let key = JsonStr::from_raw(self.text.get(m.key.0..m.key.1)?, m.key_escaped);
-        let b = self.text.as_bytes();
+        let b = self.text;
         let value = match b.get(m.value)? {
             b'{' | b'[' => RawJson::open(self.text.get(m.value..)?),
+            b'"' => {
+                let (end, escaped) = scan::skip_string(b, m.value)?;
+                self.cursor.value_ends_at(end);
+                RawJson::string(self.text.get(m.value..end)?, escaped)
+            }
             _ => {
                 let end = scan::skip_value(b, m.value)?;
                 self.cursor.value_ends_at(end);
@@ -236,7 +272,7 @@ impl<'a> Iterator for Members<'a> {
 /// Iterator over the elements of an array.
 #[derive(Debug, Clone)]
 pub struct Elements<'a> {
-    text: &'a str,
+    text: &'a [u8],
     cursor: Cursor<'a>,
 }
 

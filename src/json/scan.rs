@@ -13,28 +13,29 @@ pub(crate) fn read_word(b: &[u8], i: usize) -> Option<u64> {
     Some(u64::from_le_bytes(arr))
 }
 
-/// The offset of the first byte of `w` that is a `"`, a `\` or (with `control`) below
-/// 0x20, if any. Borrows of the subtraction only carry towards higher bytes, so the lowest
-/// flagged byte is always a true match (higher ones may be false alarms).
+/// The offset of the first byte of `w` that is a `"` or a `\` or, when `validating`, a control
+/// character or a non-ASCII byte (whose UTF-8 needs a check), if any. Borrows of the subtraction
+/// only carry towards higher bytes, so the lowest flagged byte is always a true match (higher
+/// ones may be false alarms).
 #[inline(always)]
-fn first_special(w: u64, control: bool) -> Option<usize> {
+fn first_special(w: u64, validating: bool) -> Option<usize> {
     let quote = (w ^ (ONES * u64::from(b'"'))).wrapping_sub(ONES);
     let backslash = (w ^ (ONES * u64::from(b'\\'))).wrapping_sub(ONES);
-    let low = if control {
-        w.wrapping_sub(ONES * 0x20)
+    let mask = if validating {
+        let control = w.wrapping_sub(ONES * 0x20);
+        ((quote | backslash | control) & !w | w) & HIGHS
     } else {
-        0
+        (quote | backslash) & !w & HIGHS
     };
-    let mask = (quote | backslash | low) & !w & HIGHS;
     (mask != 0).then(|| mask.trailing_zeros() as usize / 8)
 }
 
-/// Skips string bytes that need no look (no `"`, `\` or control character) from `i`, eight at
-/// a time; returns the index of the first byte that does (or of the last few bytes).
+/// Skips string bytes that need no look from `i`, eight at a time (see [`first_special`]);
+/// returns the index of the first byte that does (or of the last few bytes).
 #[inline(always)]
-pub(crate) fn skip_plain(b: &[u8], mut i: usize, control: bool) -> usize {
+pub(crate) fn skip_plain(b: &[u8], mut i: usize, validating: bool) -> usize {
     while let Some(w) = read_word(b, i) {
-        match first_special(w, control) {
+        match first_special(w, validating) {
             Some(at) => return i + at,
             None => i += 8,
         }
@@ -286,10 +287,10 @@ mod tests {
                 assert_eq!(first_special(u64::from_le_bytes(arr), true), Some(pos));
             }
         }
-        assert_eq!(
-            first_special(u64::from_le_bytes(*b"ab \x7f\xc3\xa9yz"), true),
-            None
-        );
+        let accented = u64::from_le_bytes(*b"ab \x7f\xc3\xa9yz");
+        assert_eq!(first_special(accented, false), None);
+        // When validating, non-ASCII needs a look (its UTF-8 is checked).
+        assert_eq!(first_special(accented, true), Some(4));
         assert_eq!(skip_plain(b"0123456789abcdef\"x", 0, true), 16);
         assert_eq!(skip_plain(b"short\"", 0, true), 0);
     }

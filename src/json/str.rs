@@ -12,7 +12,8 @@ use core::fmt;
 /// their character.
 #[derive(Clone, Copy)]
 pub struct JsonStr<'a> {
-    raw: &'a str,
+    /// The bytes between the quotes: validated JSON string content, so UTF-8.
+    raw: &'a [u8],
     escaped: bool,
 }
 
@@ -30,24 +31,35 @@ impl fmt::Display for BufferTooSmall {
     }
 }
 
+/// Text the validator has checked: UTF-8 by construction. (Were it not, the text would read as
+/// empty; nothing panics.)
+fn text(bytes: &[u8]) -> &str {
+    core::str::from_utf8(bytes).unwrap_or("")
+}
+
 impl<'a> JsonStr<'a> {
-    /// Wraps the escaped text between the quotes of a validated JSON string.
-    pub(crate) fn from_raw(raw: &'a str, escaped: bool) -> Self {
+    /// Wraps the escaped bytes between the quotes of a validated JSON string.
+    pub(crate) fn from_raw(raw: &'a [u8], escaped: bool) -> Self {
         JsonStr { raw, escaped }
     }
 
-    /// A `JsonStr` for text that needs no escaping (no `"`, `\` or control characters).
+    /// A `JsonStr` for text that needs no escaping (no `"`, `\\` or control characters).
     /// Returns `None` otherwise.
     pub fn from_plain(text: &'a str) -> Option<Self> {
         let clean = text.bytes().all(|c| c >= 0x20 && c != b'"' && c != b'\\');
         clean.then_some(JsonStr {
-            raw: text,
+            raw: text.as_bytes(),
             escaped: false,
         })
     }
 
     /// The text exactly as sent, escapes included, without the quotes.
     pub fn raw(&self) -> &'a str {
+        text(self.raw)
+    }
+
+    /// The bytes exactly as sent, escapes included, without the quotes.
+    pub fn raw_bytes(&self) -> &'a [u8] {
         self.raw
     }
 
@@ -58,7 +70,7 @@ impl<'a> JsonStr<'a> {
 
     /// The text, borrowed, if it has no escapes (the common case: ids, types, method names).
     pub fn as_str(&self) -> Option<&'a str> {
-        (!self.escaped).then_some(self.raw)
+        (!self.escaped).then(|| self.raw())
     }
 
     /// True if the decoded text is empty.
@@ -68,15 +80,13 @@ impl<'a> JsonStr<'a> {
 
     /// Length in bytes of the decoded (UTF-8) text.
     pub fn unescaped_len(&self) -> usize {
-        if !self.escaped {
-            return self.raw.len();
-        }
         let mut len = 0;
         let mut rest = self.raw;
-        while let Some(at) = rest.find('\\') {
-            let (c, used) = escape(rest.get(at + 1..).unwrap_or(""));
+        while let Some(at) = rest.iter().position(|&c| c == b'\\') {
+            let after = rest.get(at + 1..).unwrap_or(&[]);
+            let (c, used) = escape(after);
             len += at + c.len_utf8();
-            rest = rest.get(at + 1 + used..).unwrap_or("");
+            rest = after.get(used..).unwrap_or(&[]);
         }
         len + rest.len()
     }
@@ -86,13 +96,13 @@ impl<'a> JsonStr<'a> {
         if self.escaped {
             self.chars().eq(s.chars())
         } else {
-            self.raw == s
+            self.raw == s.as_bytes()
         }
     }
 
     /// Decoded characters, one at a time.
     pub fn chars(&self) -> Chars<'a> {
-        Chars { rest: self.raw }
+        Chars { rest: self.raw() }
     }
 
     /// Decodes into `buf` and returns the decoded text.
@@ -104,9 +114,9 @@ impl<'a> JsonStr<'a> {
         let mut rest = self.raw;
         loop {
             // The run up to the next escape, copied whole; then the escape, decoded.
-            let run = rest.find('\\').unwrap_or(rest.len());
+            let run = rest.iter().position(|&c| c == b'\\').unwrap_or(rest.len());
             let dst = buf.get_mut(at..at + run).ok_or_else(too_small)?;
-            dst.copy_from_slice(rest.as_bytes().get(..run).unwrap_or(&[]));
+            dst.copy_from_slice(rest.get(..run).unwrap_or(&[]));
             at += run;
             let Some(after) = rest.get(run + 1..) else {
                 break;
@@ -120,18 +130,18 @@ impl<'a> JsonStr<'a> {
                 c.encode_utf8(dst);
                 at += c.len_utf8();
             }
-            rest = after.get(used..).unwrap_or("");
+            rest = after.get(used..).unwrap_or(&[]);
         }
-        // Copied from text and whole characters, so this is UTF-8.
+        // Copied from validated text and whole characters, so this is UTF-8.
         let out = buf.get(..at).unwrap_or(&[]);
         core::str::from_utf8(out).map_err(|_| too_small())
     }
 }
 
 /// Decodes the escape whose backslash came just before `after`: the character, and how many
-/// bytes of `after` it used. Lone UTF-16 surrogates decode to U+FFFD.
-fn escape(after: &str) -> (char, usize) {
-    match after.as_bytes().first() {
+/// bytes of `after` it used (always ASCII bytes). Lone UTF-16 surrogates decode to U+FFFD.
+fn escape(after: &[u8]) -> (char, usize) {
+    match after.first() {
         Some(b'"') => ('"', 1),
         Some(b'\\') => ('\\', 1),
         Some(b'/') => ('/', 1),
@@ -140,12 +150,12 @@ fn escape(after: &str) -> (char, usize) {
         Some(b'n') => ('\n', 1),
         Some(b'r') => ('\r', 1),
         Some(b't') => ('\t', 1),
-        Some(b'u') => match hex4(after.get(1..).unwrap_or("")) {
+        Some(b'u') => match hex4(after.get(1..).unwrap_or(&[])) {
             Some(hi @ 0xD800..=0xDBFF) => {
-                // A high surrogate: combine with a following `\uDC00-\uDFFF`.
+                // A high surrogate: combine with a following `\\uDC00-\\uDFFF`.
                 let lo = after
                     .get(5..)
-                    .and_then(|tail| tail.strip_prefix("\\u"))
+                    .and_then(|tail| tail.strip_prefix(b"\\u"))
                     .and_then(hex4)
                     .filter(|lo| (0xDC00..=0xDFFF).contains(lo));
                 match lo {
@@ -162,6 +172,16 @@ fn escape(after: &str) -> (char, usize) {
         },
         _ => ('\u{FFFD}', 1),
     }
+}
+
+fn hex4(s: &[u8]) -> Option<u16> {
+    let digits = s.get(..4)?;
+    let mut n = 0u16;
+    for &d in digits {
+        let v = (d as char).to_digit(16)?;
+        n = n << 4 | v as u16;
+    }
+    Some(n)
 }
 
 impl PartialEq for JsonStr<'_> {
@@ -191,36 +211,24 @@ impl PartialEq<&str> for JsonStr<'_> {
 impl fmt::Display for JsonStr<'_> {
     /// Writes the decoded text.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut rest = self.raw();
         if !self.escaped {
-            return f.write_str(self.raw);
+            return f.write_str(rest);
         }
-        let mut rest = self.raw;
-        while !rest.is_empty() {
-            match rest.find('\\') {
-                Some(0) => {
-                    let mut chars = Chars { rest };
-                    if let Some(c) = chars.next() {
-                        fmt::Write::write_char(f, c)?;
-                    }
-                    rest = chars.rest;
-                }
-                Some(n) => {
-                    f.write_str(rest.get(..n).unwrap_or(""))?;
-                    rest = rest.get(n..).unwrap_or("");
-                }
-                None => {
-                    f.write_str(rest)?;
-                    rest = "";
-                }
-            }
+        while let Some(at) = rest.find('\\') {
+            f.write_str(rest.get(..at).unwrap_or(""))?;
+            let after = rest.get(at + 1..).unwrap_or("");
+            let (c, used) = escape(after.as_bytes());
+            fmt::Write::write_char(f, c)?;
+            rest = after.get(used..).unwrap_or("");
         }
-        Ok(())
+        f.write_str(rest)
     }
 }
 
 impl fmt::Debug for JsonStr<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "\"{}\"", self.raw)
+        write!(f, "\"{}\"", self.raw())
     }
 }
 
@@ -228,14 +236,14 @@ impl serde::Serialize for JsonStr<'_> {
     /// Emits the string as received, escapes included (serde-json-core writes it verbatim), so
     /// text read from one frame can go into the next without decoding.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serde_json_core::str::EscapedStr(self.raw).serialize(serializer)
+        serde_json_core::str::EscapedStr(self.raw()).serialize(serializer)
     }
 }
 
 #[cfg(feature = "defmt")]
 impl defmt::Format for JsonStr<'_> {
     fn format(&self, f: defmt::Formatter<'_>) {
-        defmt::write!(f, "\"{=str}\"", self.raw)
+        defmt::write!(f, "\"{=str}\"", self.raw())
     }
 }
 
@@ -243,11 +251,6 @@ impl defmt::Format for JsonStr<'_> {
 #[derive(Debug, Clone)]
 pub struct Chars<'a> {
     rest: &'a str,
-}
-
-fn hex4(s: &str) -> Option<u16> {
-    let digits = s.get(..4)?;
-    u16::from_str_radix(digits, 16).ok()
 }
 
 impl Iterator for Chars<'_> {
@@ -261,7 +264,7 @@ impl Iterator for Chars<'_> {
             return Some(c);
         }
         let after = it.as_str();
-        let (decoded, used) = escape(after);
+        let (decoded, used) = escape(after.as_bytes());
         self.rest = after.get(used..).unwrap_or("");
         Some(decoded)
     }
@@ -272,7 +275,7 @@ mod tests {
     use super::*;
 
     fn js(raw: &str) -> JsonStr<'_> {
-        JsonStr::from_raw(raw, raw.contains('\\'))
+        JsonStr::from_raw(raw.as_bytes(), raw.contains('\\'))
     }
 
     #[test]

@@ -127,23 +127,16 @@ fn ws(b: &[u8], mut i: usize) -> usize {
 /// Validates `b` as exactly one JSON value (surrounded by optional whitespace), nested at most
 /// `max_depth` deep (capped at [`MAX_DEPTH`]).
 pub fn validate(b: &[u8], max_depth: usize) -> Result<(), JsonError> {
-    let text = utf8(b)?;
-    validate_recording(text, max_depth, &mut TopMembers::default())
+    validate_recording(b, max_depth, &mut TopMembers::default())
 }
 
-/// The bytes as text, or where they stop being UTF-8.
-pub(crate) fn utf8(b: &[u8]) -> Result<&str, JsonError> {
-    core::str::from_utf8(b).map_err(|e| err(JsonErrorKind::InvalidUtf8, e.valid_up_to()))
-}
-
-/// [`validate`] for text already known to be UTF-8, recording the members of a top-level object
-/// into `top`.
+/// [`validate`], recording the members of a top-level object into `top`. Non-ASCII bytes can
+/// only appear inside strings, where their UTF-8 is checked: valid JSON here is valid UTF-8.
 pub(crate) fn validate_recording(
-    text: &str,
+    b: &[u8],
     max_depth: usize,
     top: &mut TopMembers,
 ) -> Result<(), JsonError> {
-    let b = text.as_bytes();
     let max_depth = max_depth.min(MAX_DEPTH);
     // Bit `d` is set when the container at depth `d + 1` is an object.
     let mut objects: u128 = 0;
@@ -259,9 +252,40 @@ fn string(b: &[u8], mut i: usize) -> Result<usize, JsonError> {
                 _ => return Err(err(JsonErrorKind::InvalidEscape, i)),
             },
             0..=0x1f => return Err(err(JsonErrorKind::ControlCharacter, i)),
+            0x80.. => i = utf8_run(b, i)?,
             _ => i += 1,
         }
     }
+}
+
+/// Checks the run of non-ASCII bytes at `i`, character by character (Unicode table 3-7: no
+/// overlong forms, no surrogates, nothing above U+10FFFF), and returns the index after it.
+fn utf8_run(b: &[u8], mut i: usize) -> Result<usize, JsonError> {
+    let bad = |at| err(JsonErrorKind::InvalidUtf8, at);
+    while let Some(&lead) = b.get(i) {
+        // The range of the second byte and the length of the character.
+        let (second, len) = match lead {
+            0x00..=0x7f => break,
+            0xc2..=0xdf => (0x80..=0xbf, 2),
+            0xe0 => (0xa0..=0xbf, 3),
+            0xe1..=0xec | 0xee..=0xef => (0x80..=0xbf, 3),
+            0xed => (0x80..=0x9f, 3),
+            0xf0 => (0x90..=0xbf, 4),
+            0xf1..=0xf3 => (0x80..=0xbf, 4),
+            0xf4 => (0x80..=0x8f, 4),
+            _ => return Err(bad(i)),
+        };
+        if !b.get(i + 1).is_some_and(|c| second.contains(c)) {
+            return Err(bad(i));
+        }
+        for k in 2..len {
+            if b.get(i + k).is_none_or(|&c| c & 0xc0 != 0x80) {
+                return Err(bad(i));
+            }
+        }
+        i += len;
+    }
+    Ok(i)
 }
 
 fn literal(b: &[u8], i: usize, word: &[u8]) -> Result<usize, JsonError> {
@@ -366,9 +390,52 @@ mod tests {
         bad(b"\"a\nb\"", ControlCharacter);
         bad(b"\"abc", UnexpectedEnd);
         bad(b"\"\xff\"", InvalidUtf8);
+        bad(b"\"\xc0\x80\"", InvalidUtf8); // overlong NUL
+        bad(b"\"\xed\xa0\x80\"", InvalidUtf8); // a surrogate encoded as UTF-8
+        bad(b"\"ok \xe2\x82\"", InvalidUtf8); // cut short by the closing quote
+        bad(b"\"\xf4\x90\x80\x80\"", InvalidUtf8); // above U+10FFFF
+        bad(b"[\xc3\xa9]", UnexpectedByte); // non-ASCII outside a string
         bad(b"{} {}", TrailingData);
         bad(b"[}", UnexpectedByte);
         bad(b"{]", UnexpectedByte);
+    }
+
+    #[test]
+    fn utf8_inside_strings_agrees_with_core() {
+        // Every one- and two-byte sequence, and three- and four-byte ones built from the
+        // values where the rules change.
+        let edges = [
+            0x00, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0,
+            0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff,
+        ];
+        let check = |bytes: &[u8]| {
+            // Quotes, backslashes and control bytes mean something else inside a string.
+            if bytes.iter().any(|&c| c < 0x20 || c == b'"' || c == b'\\') {
+                return;
+            }
+            let mut s = [b'"'; 6];
+            s[1..=bytes.len()].copy_from_slice(bytes);
+            let text = &s[..bytes.len() + 2];
+            assert_eq!(
+                validate(text, 1).is_ok(),
+                core::str::from_utf8(bytes).is_ok(),
+                "{bytes:02x?}"
+            );
+        };
+        for a in 0..=255u8 {
+            check(&[a]);
+            for b in 0..=255u8 {
+                check(&[a, b]);
+                for &c in &edges {
+                    check(&[a, b, c]);
+                    if a >= 0xf0 {
+                        for &d in &edges {
+                            check(&[a, b, c, d]);
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]
@@ -395,7 +462,7 @@ mod tests {
     fn records_top_level_members() {
         let s = br#"{"a":1,"bb":{"x":[1,2]} , "c":"s"}"#;
         let mut top = TopMembers::default();
-        validate_recording(core::str::from_utf8(s).unwrap(), MAX_DEPTH, &mut top).unwrap();
+        validate_recording(s, MAX_DEPTH, &mut top).unwrap();
         let spans = top.spans().unwrap();
         let text = |a: u32, b: u32| core::str::from_utf8(&s[a as usize..b as usize]).unwrap();
         let got: heapless::Vec<(&str, &str), 8> = spans
@@ -412,7 +479,7 @@ mod tests {
     fn many_members_overflow_recording() {
         let s = br#"{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9}"#;
         let mut top = TopMembers::default();
-        validate_recording(core::str::from_utf8(s).unwrap(), MAX_DEPTH, &mut top).unwrap();
+        validate_recording(s, MAX_DEPTH, &mut top).unwrap();
         assert!(top.spans().is_none());
     }
 }

@@ -72,8 +72,8 @@ impl<'a> Writer<'a> {
         self.pos += 1;
     }
 
-    pub(crate) fn raw(&mut self, text: &str) {
-        self.bytes(text.as_bytes());
+    pub(crate) fn raw(&mut self, text: impl AsRef<[u8]>) {
+        self.bytes(text.as_ref());
     }
 
     pub(crate) fn u64(&mut self, mut n: u64) {

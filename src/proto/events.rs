@@ -345,45 +345,46 @@ pub enum TypedEvent<'a> {
 impl<'a> SessionEvent<'a> {
     /// The typed view of this event, chosen by its `type`.
     pub fn typed(&self) -> TypedEvent<'a> {
-        let Some(kind) = self.event_type().as_str() else {
+        let kind = self.event_type();
+        if kind.is_escaped() {
             return TypedEvent::Other;
-        };
+        }
         let data = self.data();
-        match kind {
-            "session.start" => TypedEvent::SessionStart(SessionStart::new(data)),
-            "session.resume" => TypedEvent::SessionResume(SessionResume::new(data)),
-            "session.idle" => TypedEvent::SessionIdle(SessionIdle::new(data)),
-            "session.error" => TypedEvent::SessionError(SessionError::new(data)),
-            "session.shutdown" => TypedEvent::SessionShutdown(SessionShutdown::new(data)),
-            "session.title_changed" => TypedEvent::TitleChanged(TitleChanged::new(data)),
-            "user.message" => TypedEvent::UserMessage(UserMessage::new(data)),
-            "assistant.turn_start" => TypedEvent::TurnStart(TurnStart::new(data)),
-            "assistant.turn_end" => TypedEvent::TurnEnd(TurnEnd::new(data)),
-            "assistant.message_start" => TypedEvent::MessageStart(MessageStart::new(data)),
-            "assistant.message_delta" => TypedEvent::MessageDelta(MessageDelta::new(data)),
-            "assistant.message" => TypedEvent::AssistantMessage(AssistantMessage::new(data)),
-            "assistant.reasoning" => TypedEvent::Reasoning(Reasoning::new(data)),
-            "assistant.reasoning_delta" => TypedEvent::ReasoningDelta(ReasoningDelta::new(data)),
-            "assistant.usage" => TypedEvent::Usage(Usage::new(data)),
-            "assistant.idle" => TypedEvent::AssistantIdle(SessionIdle::new(data)),
-            "tool.execution_start" => TypedEvent::ToolStart(ToolStart::new(data)),
-            "tool.execution_progress" => TypedEvent::ToolProgress(ToolProgress::new(data)),
-            "tool.execution_complete" => TypedEvent::ToolComplete(ToolComplete::new(data)),
-            "external_tool.requested" => {
+        match kind.raw_bytes() {
+            b"session.start" => TypedEvent::SessionStart(SessionStart::new(data)),
+            b"session.resume" => TypedEvent::SessionResume(SessionResume::new(data)),
+            b"session.idle" => TypedEvent::SessionIdle(SessionIdle::new(data)),
+            b"session.error" => TypedEvent::SessionError(SessionError::new(data)),
+            b"session.shutdown" => TypedEvent::SessionShutdown(SessionShutdown::new(data)),
+            b"session.title_changed" => TypedEvent::TitleChanged(TitleChanged::new(data)),
+            b"user.message" => TypedEvent::UserMessage(UserMessage::new(data)),
+            b"assistant.turn_start" => TypedEvent::TurnStart(TurnStart::new(data)),
+            b"assistant.turn_end" => TypedEvent::TurnEnd(TurnEnd::new(data)),
+            b"assistant.message_start" => TypedEvent::MessageStart(MessageStart::new(data)),
+            b"assistant.message_delta" => TypedEvent::MessageDelta(MessageDelta::new(data)),
+            b"assistant.message" => TypedEvent::AssistantMessage(AssistantMessage::new(data)),
+            b"assistant.reasoning" => TypedEvent::Reasoning(Reasoning::new(data)),
+            b"assistant.reasoning_delta" => TypedEvent::ReasoningDelta(ReasoningDelta::new(data)),
+            b"assistant.usage" => TypedEvent::Usage(Usage::new(data)),
+            b"assistant.idle" => TypedEvent::AssistantIdle(SessionIdle::new(data)),
+            b"tool.execution_start" => TypedEvent::ToolStart(ToolStart::new(data)),
+            b"tool.execution_progress" => TypedEvent::ToolProgress(ToolProgress::new(data)),
+            b"tool.execution_complete" => TypedEvent::ToolComplete(ToolComplete::new(data)),
+            b"external_tool.requested" => {
                 TypedEvent::ToolCallRequested(ToolCallRequested::new(data))
             }
-            "permission.requested" => {
+            b"permission.requested" => {
                 TypedEvent::PermissionRequested(PermissionRequested::new(data))
             }
-            "elicitation.requested" => {
+            b"elicitation.requested" => {
                 TypedEvent::ElicitationRequested(ElicitationRequested::new(data))
             }
-            "command.execute" => TypedEvent::CommandRequested(CommandRequested::new(data)),
-            "abort" => TypedEvent::Abort(Abort::new(data)),
-            "capabilities.changed" => {
+            b"command.execute" => TypedEvent::CommandRequested(CommandRequested::new(data)),
+            b"abort" => TypedEvent::Abort(Abort::new(data)),
+            b"capabilities.changed" => {
                 TypedEvent::CapabilitiesChanged(CapabilitiesChanged::new(data))
             }
-            "pending_messages.modified" => TypedEvent::PendingMessagesModified,
+            b"pending_messages.modified" => TypedEvent::PendingMessagesModified,
             _ => TypedEvent::Other,
         }
     }

@@ -328,7 +328,7 @@ impl<'b, const S: usize> Core<'b, S> {
             None => {
                 self.fail(id, method, |w| {
                     w.raw("Session not found: ");
-                    w.raw(sid.raw());
+                    w.raw(sid.raw_bytes());
                 });
                 None
             }
@@ -354,7 +354,7 @@ impl<'b, const S: usize> Core<'b, S> {
                     w.raw(r#"{"message":"pong"#);
                     if let Some(m) = message {
                         w.raw(": ");
-                        w.raw(m.raw());
+                        w.raw(m.raw_bytes());
                     }
                     w.raw(r#"","timestamp":"#);
                     emit::timestamp(w, counter);
@@ -1304,7 +1304,7 @@ fn emit_matches_uuid(got: JsonStr<'_>, n: u64) -> bool {
     emit::uuid(&mut w, n);
     let len = w.len();
     buf.get(1..len.saturating_sub(1))
-        .is_some_and(|expected| got.raw().as_bytes() == expected)
+        .is_some_and(|expected| got.raw_bytes() == expected)
 }
 
 fn session_info(w: &mut Writer<'_>, sid: &SessionId) {
