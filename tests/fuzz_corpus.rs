@@ -128,6 +128,10 @@ fn frame_decoder_seeds(fixtures: &[(&str, Vec<Line>)]) -> Corpus {
             format!("hostile-{name}"),
             framed_input(2048, 0, 0x05, &wire),
         );
+        c.insert(
+            format!("hostile-{name}-rx64"),
+            framed_input(64, 0, 0x01, &wire),
+        );
     }
     c
 }
