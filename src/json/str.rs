@@ -148,8 +148,11 @@ impl fmt::Display for JsonStr<'_> {
             match rest.find('\\') {
                 Some(0) => {
                     let mut chars = Chars { rest };
-                    if let Some(c) = chars.next() {
-                        fmt::Write::write_char(f, c)?;
+                    match chars.next() {
+                        Some(c) => fmt::Write::write_char(f, c)?,
+                        // A backslash that ends the text (never in validated JSON) decodes to
+                        // nothing, as in `chars()`; stop rather than loop on it.
+                        None => break,
                     }
                     rest = chars.rest;
                 }
@@ -291,6 +294,16 @@ mod tests {
             js("hello").unescape_into(&mut buf),
             Err(BufferTooSmall { needed: 5 })
         );
+    }
+
+    #[test]
+    fn a_trailing_backslash_does_not_hang_display() {
+        // Found by the json_scan fuzz target, on text that was never validated: `Display`
+        // looped forever on a final lone backslash.
+        let s = JsonStr::from_raw("ab\\", true);
+        extern crate std;
+        assert_eq!(std::format!("{s}"), "ab");
+        assert_eq!(s.chars().count(), 2);
     }
 
     #[test]
