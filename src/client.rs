@@ -640,6 +640,10 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
                 error,
                 request: Some((id, method)),
             }) => {
+                let id = match id.as_bytes().len() {
+                    ..=MAX_SERVER_ID_LEN => id,
+                    _ => RawJson::NULL,
+                };
                 self.auto_error(id, code::INVALID_REQUEST, |w| {
                     w.raw("Invalid Request: ");
                     w.raw(match error {
@@ -861,6 +865,14 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
                 reason,
             }))
         };
+        // First: every other answer echoes the id, and one that cannot fit in the transmit
+        // buffer would hold the connection forever.
+        if id.as_bytes().len() > MAX_SERVER_ID_LEN {
+            self.auto_error(RawJson::NULL, code::INVALID_REQUEST, |w| {
+                w.raw("request id too long")
+            })?;
+            return answered(AutoReason::IdTooLong);
+        }
         if !self.config.handles.contains(kind) {
             self.auto_error(id, code::METHOD_NOT_FOUND, |w| {
                 w.raw("Method not found: ");
@@ -885,12 +897,6 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
             }
             None => None,
         };
-        if id.as_bytes().len() > MAX_SERVER_ID_LEN {
-            self.auto_error(RawJson::NULL, code::INVALID_REQUEST, |w| {
-                w.raw("request id too long")
-            })?;
-            return answered(AutoReason::IdTooLong);
-        }
         match self.server.insert(id.as_bytes(), session) {
             Some(reply) => Ok(Event::Request(ServerRequest {
                 reply,

@@ -162,7 +162,8 @@ pub enum AutoReason {
     NotHandled,
     /// All `P` server-request slots are waiting for the caller: answered -32603.
     TooManyPending,
-    /// The request id is longer than the client keeps: answered -32600.
+    /// The request id is longer than the client keeps: answered -32600 with a `null` id
+    /// (answers never echo such an id, so they always fit in the transmit buffer).
     IdTooLong,
     /// The request is malformed: answered -32600.
     InvalidRequest(MessageError),

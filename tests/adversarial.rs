@@ -44,3 +44,47 @@ fn a_header_longer_than_a_small_receive_buffer_ends_the_connection() {
     assert!(client.is_closed());
     assert_eq!(client.session_slots_in_use(), 0);
 }
+
+#[test]
+fn a_request_id_too_long_for_the_transmit_buffer_is_answered_without_it() {
+    // Fuzz finding (client): the client answers a request it does not handle (or for an
+    // unknown session, or malformed) by echoing its id. An id longer than the transmit buffer
+    // made that answer impossible to queue, so the frame waited for room forever: no event,
+    // no output, and the receive buffer filled up behind it.
+    let long_id = format!("\"{}\"", "i".repeat(600));
+    for body in [
+        format!(r#"{{"jsonrpc":"2.0","id":{long_id},"method":"brand.new","params":{{}}}}"#),
+        format!(
+            r#"{{"jsonrpc":"2.0","id":{long_id},"method":"sessionFs.stat","params":{{"sessionId":"nobody"}}}}"#
+        ),
+        format!(r#"{{"jsonrpc":"1.0","id":{long_id},"method":"sessionFs.stat","params":{{}}}}"#),
+        format!(
+            r#"{{"jsonrpc":"2.0","id":{},"method":"x","params":{{}}}}"#,
+            "9".repeat(600)
+        ),
+    ] {
+        for handles in [copilot_sansio::Handles::NONE, copilot_sansio::Handles::ALL] {
+            let mut c = Conn::<2, 2>::new(
+                4096,
+                copilot_sansio::MIN_TRANSMIT_BUFFER,
+                Config {
+                    handles,
+                    ..Config::default()
+                },
+            );
+            let mut input = frame(&body);
+            input.extend(frame(r#"{"jsonrpc":"2.0","method":"after"}"#));
+            let events = c.feed(&input);
+            assert_eq!(events.len(), 2, "{events:?}");
+            assert!(
+                matches!(&events[0], Ev::Auto(a) if a.contains("IdTooLong") || a.contains("InvalidRequest")),
+                "{events:?}"
+            );
+            assert!(matches!(&events[1], Ev::Notification(m, ..) if m == "after"));
+            assert!(
+                c.output_text()
+                    .contains(r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":""#),
+            );
+        }
+    }
+}
