@@ -565,14 +565,14 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
         }
         match self.link {
             Link::Closed => return None,
-            Link::Closing => return Some(self.close_one()),
+            Link::Closing => return self.close_one(),
             Link::Open => {}
         }
         match inbox.next_item() {
             Item::NeedMore => None,
             Item::End => {
                 self.link = Link::Closing;
-                Some(self.close_one())
+                self.close_one()
             }
             Item::Frame { body, commit } => {
                 let event = self.on_frame(body, now).ok()?;
@@ -1006,11 +1006,12 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
     }
 
     /// Delivers one closing event: each pending request fails, each session closes, then
-    /// [`Event::Closed`].
-    fn close_one<'i>(&mut self) -> Event<'i> {
+    /// [`Event::Closed`] once every answer owed to the server is queued (`None` until the
+    /// transmit buffer has room for them).
+    fn close_one<'i>(&mut self) -> Option<Event<'i>> {
         let closed = Failure::ConnectionClosed;
         if let Some(entry) = self.requests.take_first() {
-            return match entry.purpose {
+            return Some(match entry.purpose {
                 Purpose::Connect | Purpose::PingFallback => {
                     self.handshake = Handshake::Failed;
                     Event::ConnectFailed(closed)
@@ -1032,25 +1033,31 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
                     id: RequestId(entry.id),
                     outcome: Err(closed),
                 },
-            };
+            });
         }
         let first = self.sessions.iter().next().map(|(slot, s)| (slot, s.state));
         if let Some((slot, state)) = first {
             let orphan = state == SlotState::Orphaned;
             let session = self.release(slot);
-            return if orphan {
+            return Some(if orphan {
                 Event::Auto(AutoAction::OrphanReleased)
             } else {
                 Event::SessionClosed {
                     session,
                     result: Err(closed),
                 }
-            };
+            });
         }
-        // Nobody is left to answer to.
+        // Requests still waiting for the caller can no longer be answered by it: the client
+        // answers them, and `Closed` waits until every owed answer is queued.
+        self.server.owe_all();
+        self.flush_owed();
+        if self.server.first_owed().is_some() {
+            return None;
+        }
         self.server.clear();
         self.link = Link::Closed;
-        Event::Closed
+        Some(Event::Closed)
     }
 }
 

@@ -88,3 +88,87 @@ fn a_request_id_too_long_for_the_transmit_buffer_is_answered_without_it() {
         }
     }
 }
+
+#[test]
+fn answers_owed_at_the_end_of_input_wait_for_room_instead_of_being_dropped() {
+    // Fuzz finding (client): at the end of input the client closes every session and owes an
+    // error answer for each request the caller had not answered. When the transmit buffer had
+    // no room for those answers at that moment, `Closed` was delivered anyway and the owed
+    // answers were forgotten: the CLI waited forever for them.
+    let config = Config {
+        handles: copilot_sansio::Handles::SESSION_FS,
+        ..Config::default()
+    };
+    let mut c = Conn::<2, 8>::new(4096, copilot_sansio::MIN_TRANSMIT_BUFFER, config);
+    let s = c
+        .client
+        .create_session(NOW, SessionId::new("s").unwrap(), &())
+        .unwrap();
+    c.output();
+    let events = c.feed(&frame(
+        r#"{"jsonrpc":"2.0","id":41,"method":"sessionFs.readFile","params":{"sessionId":"s","path":"/a"}}"#,
+    ));
+    assert!(matches!(&events[..], [Ev::Request { session: Some(h), .. }] if *h == s));
+    // The caller fills the transmit buffer and does not write it out yet.
+    while c.client.request(NOW, "session.log", &()).is_ok() {}
+    c.inbox.close();
+    let mut events = c.poll();
+    assert!(
+        !events.contains(&Ev::End),
+        "Closed before the owed answer was queued: {events:?}"
+    );
+    assert!(events.contains(&Ev::OpenFailed(
+        s,
+        copilot_sansio::OpenKind::Create,
+        "ConnectionClosed".into()
+    )));
+    // Once the output is written, the answer is queued and the connection closes.
+    let mut out = c.output_text();
+    events.extend(c.poll());
+    out.push_str(&c.output_text());
+    assert_eq!(events.last(), Some(&Ev::End));
+    assert_eq!(
+        out.matches(r#"{"jsonrpc":"2.0","id":41,"error":{"code":-32603"#)
+            .count(),
+        1,
+        "{out}"
+    );
+    assert_eq!(c.client.pending_server_requests(), 0);
+}
+
+#[test]
+fn connection_wide_requests_still_held_at_the_end_of_input_are_answered() {
+    // Same finding: requests of no session (`llmInference.*`) the caller had not answered
+    // when the input ended were dropped without an answer. The caller cannot answer once the
+    // connection is closing, so the client does, like for requests of closed sessions.
+    let config = Config {
+        handles: copilot_sansio::Handles::LLM_INFERENCE,
+        ..Config::default()
+    };
+    let mut c = Conn::<2, 4>::new(4096, 4096, config);
+    let events = c.feed(&frame(
+        r#"{"jsonrpc":"2.0","id":"llm-1","method":"llmInference.complete","params":{"prompt":"x"}}"#,
+    ));
+    let [
+        Ev::Request {
+            reply,
+            session: None,
+            ..
+        },
+    ] = events[..]
+    else {
+        panic!("{events:?}")
+    };
+    assert_eq!(c.close(), [Ev::End]);
+    assert_eq!(
+        c.client.respond_raw(reply, "{}"),
+        Err(copilot_sansio::Error::Closed)
+    );
+    let out = c.output_text();
+    assert_eq!(
+        out.matches(r#"{"jsonrpc":"2.0","id":"llm-1","error":{"code":-32603"#)
+            .count(),
+        1,
+        "{out}"
+    );
+}

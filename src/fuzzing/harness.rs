@@ -213,8 +213,6 @@ enum SState {
     /// Its session closed: the client owes the answer.
     Owed,
     Done,
-    /// Dropped when the connection ended (connection-wide requests only).
-    Cleared,
 }
 
 #[derive(Debug)]
@@ -398,15 +396,13 @@ fn on_event(m: &mut Model, event: &Event<'_>) {
             assert_eq!(m.live(), 0, "sessions left at Closed: {:?}", m.sessions);
             assert_eq!(m.orphans, 0, "orphans left at Closed");
             assert_eq!(m.pending_requests(), 0, "requests left at Closed");
-            for e in &mut m.server {
-                match (e.state, e.session) {
-                    (SState::Live, None) => e.state = SState::Cleared,
-                    (SState::Live | SState::Owed, _) => panic!(
-                        "server request {} (session {:?}) never answered: dropped at Closed",
-                        e.id, e.session
-                    ),
-                    _ => {}
-                }
+            for e in &m.server {
+                assert!(
+                    e.state == SState::Done,
+                    "server request {} (session {:?}) never answered: dropped at Closed",
+                    e.id,
+                    e.session
+                );
             }
         }
         _ => {}
@@ -1255,9 +1251,11 @@ impl<const S: usize, const P: usize> Harness<'_, S, P> {
             "server requests leaked"
         );
         for e in &self.m.server {
-            let settled =
-                e.state == SState::Done || (e.state == SState::Cleared && e.session.is_none());
-            assert!(settled, "server request never answered: {e:?}");
+            assert_eq!(
+                e.state,
+                SState::Done,
+                "server request never answered: {e:?}"
+            );
         }
         assert_eq!(
             self.client.request(self.now(), "x", &()),
@@ -1289,10 +1287,14 @@ fn on_output(m: &mut Model, mut out: Vec<Out>, expect: Expect) {
         let Out::Answer { id } = o else {
             panic!("unexpected request queued by a poll: {o:?}")
         };
-        let owed = m
-            .server
-            .iter_mut()
-            .find(|e| e.state == SState::Owed && e.id == id);
+        // Owed: their session closed. Once the input has ended and every session and request
+        // is settled, requests of no session that the caller still holds are owed too.
+        let ended = m.maybe_closing && m.live() == 0 && m.orphans == 0;
+        let owed = m.server.iter_mut().find(|e| {
+            e.id == id
+                && (e.state == SState::Owed
+                    || (ended && e.state == SState::Live && e.session.is_none()))
+        });
         match owed {
             Some(e) => e.state = SState::Done,
             None => panic!("answer to {id}, which was not owed: answered twice?"),
