@@ -716,8 +716,12 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
                 });
                 return self.sent_or_restore(sent, entry, AutoAction::PingFallback);
             }
-            (Purpose::OrphanOpen { slot }, Ok(_) | Err(Failure::ResponseTooLarge { .. })) => {
-                // The server created the session the caller was told had failed.
+            (Purpose::OrphanOpen { slot }, Ok(_) | Err(Failure::ResponseTooLarge { .. }))
+                if !self.id_in_use(slot) =>
+            {
+                // The server created the session the caller was told had failed (unless the
+                // caller opened the same id again since: then it is the caller's session, and
+                // the orphan is only released).
                 let sent = self.send_destroy(now, slot, Purpose::OrphanDestroy { slot });
                 return self.sent_or_restore(sent, entry, AutoAction::DestroyingOrphan);
             }
@@ -756,6 +760,15 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
                 outcome,
             },
         })
+    }
+
+    /// True if a session in the table (not `slot` itself, which is out of routing) has the id
+    /// of `slot`.
+    fn id_in_use(&self, slot: u16) -> bool {
+        self.sessions
+            .get(slot)
+            .and_then(|s| self.sessions.find(s.id().as_str().as_bytes()))
+            .is_some_and(|found| found != slot)
     }
 
     /// After trying to send a follow-up to a response: the event, or the response's request

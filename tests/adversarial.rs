@@ -859,3 +859,60 @@ fn the_receive_buffer_exactly_full_of_one_frame_in_any_split() {
         Some(Event::Error(InputError::InvalidJson(_)))
     ));
 }
+
+#[test]
+fn a_late_create_response_does_not_destroy_a_session_reopened_with_the_same_id() {
+    // Fuzz finding (client): `session.create "b"` timed out (the slot became an orphan), the
+    // caller opened "b" again (a retry, or a resume by name), then the first create's success
+    // arrived late. The client destroyed the orphan on the server by id, which destroyed the
+    // caller's new session "b": its events kept coming to the caller until the server
+    // stopped them, and the caller's later requests failed.
+    for retry in [
+        copilot_sansio::OpenKind::Create,
+        copilot_sansio::OpenKind::Resume,
+    ] {
+        let mut c = Conn::<4, 8>::new(4096, 4096, fs_config());
+        let first = c
+            .client
+            .create_session(NOW, SessionId::new("b").unwrap(), &())
+            .unwrap();
+        c.output();
+        c.client.handle_timeout(Instant::from_millis(1000));
+        assert_eq!(
+            c.poll(),
+            [Ev::OpenFailed(
+                first,
+                copilot_sansio::OpenKind::Create,
+                "TimedOut".into()
+            )]
+        );
+        let id = SessionId::new("b").unwrap();
+        let again = match retry {
+            copilot_sansio::OpenKind::Create => c.client.create_session(NOW, id, &()),
+            copilot_sansio::OpenKind::Resume => c.client.resume_session(NOW, id, &()),
+        }
+        .unwrap();
+        c.output();
+        // The late success of the first create: the orphan is released, nothing is destroyed.
+        let events = c.feed(&frame(
+            r#"{"jsonrpc":"2.0","id":1,"result":{"sessionId":"b"}}"#,
+        ));
+        assert_eq!(events, [Ev::Auto("OrphanReleased".into())]);
+        assert_eq!(
+            c.output_text(),
+            "",
+            "no session.destroy for the caller's session"
+        );
+        assert_eq!(c.client.session_slots_in_use(), 1);
+        // The retry goes on as if nothing happened.
+        let events = c.feed(
+            &[
+                frame(r#"{"jsonrpc":"2.0","method":"session.event","params":{"sessionId":"b","event":{"type":"session.start","data":{}}}}"#),
+                frame(r#"{"jsonrpc":"2.0","id":2,"result":{"sessionId":"b"}}"#),
+            ]
+            .concat(),
+        );
+        assert_eq!(events[0].session(), Some(again));
+        assert!(matches!(&events[1], Ev::Opened(h, k, _) if *h == again && *k == retry));
+    }
+}

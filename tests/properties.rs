@@ -305,7 +305,12 @@ impl Model {
                 };
                 format!("closed {h:?} {result}")
             }
-            (Purpose::OrphanOpen, Some(reply)) if !matches!(reply, Reply::Error) => {
+            // A late success: destroyed on the server, unless the caller has opened that id
+            // again since (then the server session is the caller's).
+            (Purpose::OrphanOpen, Some(reply))
+                if !matches!(reply, Reply::Error)
+                    && self.routable(self.sessions[i].id).is_none() =>
+            {
                 self.send(i, Purpose::OrphanDestroy);
                 "destroying-orphan".to_string()
             }

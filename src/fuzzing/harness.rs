@@ -292,6 +292,9 @@ enum Expect {
     },
     /// A request of the client's own.
     Request(&'static str),
+    /// `session.destroy` for an orphan: never for an id a session in the table has (that
+    /// would destroy the caller's session on the server).
+    OrphanDestroy,
 }
 
 /// What the poll that returned `event` may have written besides owed answers.
@@ -300,8 +303,8 @@ fn expect_of(event: &Event<'_>) -> Expect {
         Event::SessionOpenFailed {
             reason: Failure::ResponseTooLarge { .. },
             ..
-        }
-        | Event::Auto(AutoAction::DestroyingOrphan) => Expect::Request("session.destroy"),
+        } => Expect::Request("session.destroy"),
+        Event::Auto(AutoAction::DestroyingOrphan) => Expect::OrphanDestroy,
         Event::Auto(AutoAction::PingFallback) => Expect::Request("ping"),
         Event::Auto(AutoAction::Answered { reason, .. }) => Expect::Answer {
             null_id: reason == AutoReason::IdTooLong,
@@ -1275,6 +1278,26 @@ fn on_output(m: &mut Model, mut out: Vec<Out>, expect: Expect) {
             Some(Out::Answer { id }) => assert!(!null_id || id == "null", "{id}"),
             other => panic!("automatic answer not queued: {other:?}"),
         },
+        Expect::OrphanDestroy => {
+            let i = out.iter().position(|o| matches!(o, Out::Request { .. }));
+            let Some(i) = i else {
+                panic!("orphan destroy not queued")
+            };
+            match out.remove(i) {
+                Out::Request {
+                    method,
+                    session_id: Some(sid),
+                    ..
+                } => {
+                    assert_eq!(method, "session.destroy");
+                    assert!(
+                        !m.routable(&sid),
+                        "destroying orphan {sid} on the server, which is a live session's id"
+                    );
+                }
+                other => panic!("orphan destroy: {other:?}"),
+            }
+        }
         Expect::Request(method) => {
             let i = out.iter().position(|o| matches!(o, Out::Request { .. }));
             let Some(i) = i else {
