@@ -141,6 +141,14 @@ fn reference(wire: &[u8], rx_len: usize, max_frame: usize) -> Vec<Rec> {
     out
 }
 
+/// How many frames (read or skipped) the inbox yields for `wire` before its end.
+pub(crate) fn frames_in(wire: &[u8], rx_len: usize, max_frame: usize) -> usize {
+    reference(wire, rx_len, max_frame)
+        .iter()
+        .filter(|r| matches!(r, Rec::Frame(_) | Rec::TooLarge { .. }))
+        .count()
+}
+
 fn check_bounds(inbox: &Inbox<'_>, rx_len: usize) {
     assert_eq!(inbox.capacity(), rx_len);
     assert!(

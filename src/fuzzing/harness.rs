@@ -539,6 +539,11 @@ struct Harness<'x, const S: usize, const P: usize> {
     pushed: usize,
     o: Output,
     m: Model,
+    /// The inbox's limits, for the reference framer.
+    rx_len: usize,
+    max_frame: usize,
+    /// Bytes were pushed after the input was closed (the client may never read them).
+    pushed_after_eof: bool,
     serial: u32,
     big_text: String,
 }
@@ -589,6 +594,12 @@ fn run<const S: usize, const P: usize>(input: &ClientInput) {
             ..Output::default()
         },
         m: Model::default(),
+        rx_len,
+        max_frame: match input.max_frame {
+            0 => usize::MAX,
+            n => usize::from(n),
+        },
+        pushed_after_eof: false,
         serial: 0,
         big_text: format!("{{\"blob\":\"{}\"}}", "z".repeat(tx_len)),
     };
@@ -780,6 +791,7 @@ impl<const S: usize, const P: usize> Harness<'_, S, P> {
                 let took = self.inbox.push(&self.wire[self.pushed..end]);
                 assert!(took <= end - self.pushed);
                 self.pushed += took;
+                self.pushed_after_eof |= took > 0 && self.inbox.is_closed();
             }
             Action::Response { to, kind } => self.server_response(*to, *kind),
             Action::SessionEvent { session, kind } => {
@@ -1267,6 +1279,12 @@ impl<const S: usize, const P: usize> Harness<'_, S, P> {
             self.client.request(self.now(), "x", &()),
             Err(Error::Closed)
         );
+        // Every frame that arrived was taken, once: none lost, none read twice.
+        if !self.pushed_after_eof {
+            let pushed = &self.wire[..self.pushed];
+            let frames = super::framing::frames_in(pushed, self.rx_len, self.max_frame);
+            assert_eq!(self.client.stats().frames, frames as u64, "frames read");
+        }
     }
 }
 
