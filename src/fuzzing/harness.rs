@@ -934,7 +934,12 @@ impl<const S: usize, const P: usize> Harness<'_, S, P> {
     fn server_request(&mut self, method: u8, session: u8, id: u8) {
         self.serial += 1;
         let n = self.serial;
-        let method = SERVER_METHODS[usize::from(method) % SERVER_METHODS.len()];
+        let mut method = SERVER_METHODS[usize::from(method) % SERVER_METHODS.len()].to_string();
+        if session & 0x10 != 0 {
+            // Longer than automatic answers quote, with escapes to cut around.
+            method = format!("{method}.{}\\u00e9{}", "m".repeat(75), "n".repeat(50));
+        }
+        let version = if session & 0x20 != 0 { "1.0" } else { "2.0" };
         let id = match id % 8 {
             0 | 1 => (1_000_000 + n).to_string(),
             2 => format!("\"r-{n}\""),
@@ -953,7 +958,7 @@ impl<const S: usize, const P: usize> Harness<'_, S, P> {
             )
         };
         self.send(&format!(
-            r#"{{"jsonrpc":"2.0","id":{id},"method":"{method}","params":{params}}}"#
+            r#"{{"jsonrpc":"{version}","id":{id},"method":"{method}","params":{params}}}"#
         ));
     }
 

@@ -143,7 +143,8 @@ pub enum Action {
     ServerRequest {
         /// Which method.
         method: u8,
-        /// Which id (`>= 16`: no `sessionId`).
+        /// Which id (bit 6: no `sessionId`; bit 5: `"jsonrpc":"1.0"`; bit 4: a long method
+        /// name with an escape).
         session: u8,
         /// Which kind of request id.
         id: u8,
