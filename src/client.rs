@@ -544,7 +544,10 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
     /// [`Event::SessionOpened`] has been returned. `now` dates the requests the client sends
     /// by itself.
     pub fn poll_event<'i>(&mut self, inbox: &'i mut Inbox<'_>, now: Instant) -> Option<Event<'i>> {
-        let event = self.next_event(inbox, now)?;
+        let event = self.next_event(inbox, now);
+        // After the frame's own answers: with an empty transmit buffer, a frame never waits.
+        self.flush_owed();
+        let event = event?;
         self.stats.events += 1;
         if let Event::Error(_) = event {
             self.stats.input_errors += 1;
@@ -555,8 +558,19 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
         Some(event)
     }
 
+    /// True if [`poll_event`](Self::poll_event) has something to deliver: a frame (or the end
+    /// of input) in `inbox`, an expired request, or the closing of the connection. Once the
+    /// transmit buffer has been written out, `can_poll` true means `poll_event` returns an
+    /// event: drivers wait for IO only while this is false.
+    pub fn can_poll(&self, inbox: &Inbox<'_>) -> bool {
+        match self.link {
+            Link::Closed => false,
+            Link::Closing => true,
+            Link::Open => (self.expired && self.requests.has_expired()) || inbox.has_item(),
+        }
+    }
+
     fn next_event<'i>(&mut self, inbox: &'i Inbox<'_>, now: Instant) -> Option<Event<'i>> {
-        self.flush_owed();
         if self.expired {
             if let Some(event) = self.expire_one() {
                 return Some(event);
@@ -698,6 +712,9 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
         outcome: Result<RawJson<'i>, Failure<'i>>,
         now: Instant,
     ) -> Step<'i> {
+        if let (true, Err(Failure::Rpc(error))) = (id.is_null(), outcome) {
+            return Ok(Event::Error(InputError::RejectedByPeer(error)));
+        }
         let unknown = Event::Error(InputError::UnknownResponse { id });
         let Some(n) = id.as_u64().and_then(|n| u32::try_from(n).ok()) else {
             return Ok(unknown);
@@ -887,11 +904,8 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
             return answered(AutoReason::IdTooLong);
         }
         if !self.config.handles.contains(kind) {
-            self.auto_error(id, code::METHOD_NOT_FOUND, |w| {
-                w.raw("Method not found: ");
-                write_bounded(w, method);
-            })?;
-            return answered(AutoReason::NotHandled);
+            let reason = self.default_answer(id, method, kind, params, session_id)?;
+            return answered(reason);
         }
         let session = match session_id {
             Some(sid) => match self.sessions.find_json(sid) {
@@ -928,6 +942,89 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
         }
     }
 
+    /// Answers a request the caller does not handle as protocol.md §5.1 says the SDKs do: the
+    /// documented default result where there is one, else an error.
+    fn default_answer(
+        &mut self,
+        id: RawJson<'_>,
+        method: JsonStr<'_>,
+        kind: ServerMethod,
+        params: RawJson<'_>,
+        session_id: Option<JsonStr<'_>>,
+    ) -> Result<AutoReason, Blocked> {
+        let result = |this: &mut Self, text: &str| {
+            this.auto_result(id, |w| w.raw(text))
+                .map(|_| AutoReason::Default)
+        };
+        match kind {
+            ServerMethod::ExitPlanMode => result(self, r#"{"approved":true}"#),
+            ServerMethod::AutoModeSwitch => result(self, r#"{"response":"no"}"#),
+            ServerMethod::Hooks => result(self, r#"{"output":{}}"#),
+            ServerMethod::SystemMessageTransform => {
+                let Some(sections) = params.get("sections").filter(|s| s.kind() == Kind::Object)
+                else {
+                    self.auto_error(id, code::INVALID_PARAMS, |w| w.raw("missing sections"))?;
+                    return Ok(AutoReason::InvalidRequest(rpc::MessageError::BadParams));
+                };
+                // Unchanged: the sections go back as they came.
+                let echoed = self.auto_result(id, |w| {
+                    w.raw("{\"sections\":");
+                    w.raw(sections.as_str());
+                    w.byte(b'}');
+                });
+                match echoed {
+                    Ok(()) => Ok(AutoReason::Default),
+                    // Too big for the whole transmit buffer: it can never be sent.
+                    Err(Blocked) if !self.wants_transmit() => {
+                        self.auto_error(id, code::INTERNAL_ERROR, |w| {
+                            w.raw("sections too large for the client's transmit buffer")
+                        })?;
+                        Ok(AutoReason::TooLarge {
+                            len: sections.as_bytes().len() as u64,
+                        })
+                    }
+                    Err(Blocked) => Err(Blocked),
+                }
+            }
+            ServerMethod::UserInput => {
+                self.auto_error(id, code::INTERNAL_ERROR, |w| {
+                    w.raw("User input requested but no handler registered")
+                })?;
+                Ok(AutoReason::NotHandled)
+            }
+            ServerMethod::SessionFs => {
+                self.auto_error(id, code::INTERNAL_ERROR, |w| {
+                    w.raw("No sessionFs handler registered for session: ");
+                    if let Some(sid) = session_id {
+                        write_bounded(w, sid);
+                    }
+                })?;
+                Ok(AutoReason::NotHandled)
+            }
+            _ => {
+                self.auto_error(id, code::METHOD_NOT_FOUND, |w| {
+                    w.raw("Method not found: ");
+                    write_bounded(w, method);
+                })?;
+                Ok(AutoReason::NotHandled)
+            }
+        }
+    }
+
+    /// Answers a server request by itself with a result.
+    fn auto_result(
+        &mut self,
+        id: RawJson<'_>,
+        result: impl FnOnce(&mut Writer<'_>),
+    ) -> Result<(), Blocked> {
+        write_answer(&mut self.out, id.as_bytes(), |w| {
+            w.raw(",\"result\":");
+            result(w);
+            Ok(())
+        })
+        .map_err(|_| Blocked)
+    }
+
     /// Answers a server request by itself, straight from the frame.
     fn auto_error(
         &mut self,
@@ -956,7 +1053,7 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
             let Some(event) = SessionEvent::from_params(params) else {
                 return Event::Error(InputError::InvalidSessionEvent { params });
             };
-            return match find(Some(event.session_id())) {
+            return match find(event.session_id()) {
                 Some(session) => Event::Session { session, event },
                 None => Event::UnknownSessionEvent(event),
             };

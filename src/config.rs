@@ -3,6 +3,7 @@
 use core::ops::{BitOr, BitOrAssign};
 
 use crate::event::ServerMethod;
+use crate::proto::params::SessionOptions;
 
 /// Client settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,8 +16,11 @@ pub struct Config {
     /// default, as in the official SDKs) waits forever. See also
     /// [`Client::set_deadline`](crate::Client::set_deadline).
     pub request_timeout_ms: Option<u64>,
-    /// The server requests the caller answers itself. The client answers every other one
-    /// with -32601 so the server never waits. Default: none.
+    /// The server requests (and broadcasts) the caller answers. The client answers every other
+    /// server request itself so the server never waits: with the documented default where
+    /// there is one (`exitPlanMode.request` approved, `autoModeSwitch.request` "no",
+    /// `systemMessage.transform` unchanged, `hooks.invoke` no output), else with an error.
+    /// Default: none.
     pub handles: Handles,
 }
 
@@ -27,6 +31,24 @@ impl Config {
         request_timeout_ms: None,
         handles: Handles::NONE,
     };
+}
+
+impl Config {
+    /// Session options whose `request*` and `hooks` flags say what this configuration
+    /// handles, as the official SDKs always send them. Fill in the rest:
+    /// `SessionOptions { model: Some("..."), ..config.session_options() }`.
+    pub fn session_options(&self) -> SessionOptions<'static> {
+        let h = self.handles;
+        SessionOptions {
+            request_permission: Some(h.contains_all(Handles::PERMISSIONS)),
+            request_user_input: Some(h.contains(ServerMethod::UserInput)),
+            request_elicitation: Some(h.contains_all(Handles::ELICITATION)),
+            request_exit_plan_mode: Some(h.contains(ServerMethod::ExitPlanMode)),
+            request_auto_mode_switch: Some(h.contains(ServerMethod::AutoModeSwitch)),
+            hooks: Some(h.contains(ServerMethod::Hooks)),
+            ..SessionOptions::default()
+        }
+    }
 }
 
 impl Default for Config {
@@ -69,6 +91,12 @@ impl Handles {
     pub const EXTENSION_LAUNCH: Handles = Handles::of(ServerMethod::ExtensionLaunch);
     /// Methods this crate does not know.
     pub const OTHER: Handles = Handles::of(ServerMethod::Other);
+    /// `permission.requested` broadcasts (sets `requestPermission` in
+    /// [`Config::session_options`]).
+    pub const PERMISSIONS: Handles = Handles(1 << 14);
+    /// `elicitation.requested` broadcasts (sets `requestElicitation` in
+    /// [`Config::session_options`]).
+    pub const ELICITATION: Handles = Handles(1 << 15);
 
     /// The set holding one family.
     pub const fn of(method: ServerMethod) -> Handles {
@@ -78,6 +106,11 @@ impl Handles {
     /// True if `method`'s family is in the set.
     pub const fn contains(self, method: ServerMethod) -> bool {
         self.0 & Handles::of(method).0 != 0
+    }
+
+    /// True if every member of `other` is in the set.
+    pub const fn contains_all(self, other: Handles) -> bool {
+        self.0 & other.0 == other.0
     }
 
     /// The union of two sets.

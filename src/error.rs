@@ -96,4 +96,6 @@ mod std_impls {
     impl std::error::Error for crate::session::InvalidSessionId {}
     impl std::error::Error for crate::frame::HeaderError {}
     impl std::error::Error for crate::rpc::MessageError {}
+    #[cfg(feature = "async")]
+    impl<R: core::fmt::Debug, W: core::fmt::Debug> std::error::Error for crate::io::DriverError<R, W> {}
 }

@@ -158,8 +158,14 @@ pub enum AutoReason {
     UnknownSession,
     /// A session-scoped method without `sessionId`: answered -32602.
     MissingSession,
-    /// The caller does not handle this method (see [`Handles`](crate::Handles)): answered -32601.
+    /// The caller does not handle this method (see [`Handles`](crate::Handles)) and it has no
+    /// default: answered with an error (-32601, or -32603 for `userInput.request` and
+    /// `sessionFs.*`, as the official SDKs do).
     NotHandled,
+    /// The caller does not handle this method: answered with its documented default result
+    /// (`exitPlanMode.request` approved, `autoModeSwitch.request` "no",
+    /// `systemMessage.transform` unchanged, `hooks.invoke` no output).
+    Default,
     /// All `P` server-request slots are waiting for the caller: answered -32603.
     TooManyPending,
     /// The request id is longer than the client keeps: answered -32600 with a `null` id
@@ -167,7 +173,8 @@ pub enum AutoReason {
     IdTooLong,
     /// The request is malformed: answered -32600.
     InvalidRequest(MessageError),
-    /// The request is larger than the receive limit: answered -32600.
+    /// The request (or the default answer to it) is larger than the client's buffers:
+    /// answered with an error.
     TooLarge {
         /// Its size in bytes.
         len: u64,
@@ -205,6 +212,9 @@ pub enum InputError<'a> {
         /// The id.
         id: RawJson<'a>,
     },
+    /// The peer rejected something it could not parse or recognise (an error response with
+    /// `"id": null`: -32700 parse error, -32600 invalid request).
+    RejectedByPeer(RpcError<'a>),
     /// A `session.event` without a string `sessionId` or an `event` object with a `type`.
     InvalidSessionEvent {
         /// The params.
@@ -217,26 +227,42 @@ pub enum InputError<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct SessionEvent<'a> {
-    session_id: JsonStr<'a>,
+    session_id: Option<JsonStr<'a>>,
     kind: JsonStr<'a>,
     raw: RawJson<'a>,
 }
 
 impl<'a> SessionEvent<'a> {
-    /// Reads `params` of a `session.event`.
+    /// Reads `params` of a `session.event` (one pass over its members).
     pub(crate) fn from_params(params: RawJson<'a>) -> Option<Self> {
-        let session_id = params.get_str("sessionId")?;
-        let raw = params.get("event")?;
-        let kind = raw.get_str("type")?;
+        let (mut session_id, mut event) = (None, None);
+        for (key, value) in params.members() {
+            if session_id.is_none() && key == "sessionId" {
+                session_id = Some(value.as_string()?);
+            } else if event.is_none() && key == "event" {
+                event = Some(value);
+            }
+            if session_id.is_some() && event.is_some() {
+                break;
+            }
+        }
+        let mut event = Self::from_event(event?)?;
+        event.session_id = session_id;
+        event.session_id.map(|_| event)
+    }
+
+    /// Reads an event object (as in `session.getMessages`): it needs a string `type`.
+    pub fn from_event(raw: RawJson<'a>) -> Option<Self> {
         Some(SessionEvent {
-            session_id,
-            kind,
+            session_id: None,
+            kind: raw.get_str("type")?,
             raw,
         })
     }
 
-    /// `params.sessionId`: the session the server sent it for.
-    pub fn session_id(&self) -> JsonStr<'a> {
+    /// `params.sessionId`: the session the server sent it for (`None` for events read from a
+    /// history).
+    pub fn session_id(&self) -> Option<JsonStr<'a>> {
         self.session_id
     }
 

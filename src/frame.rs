@@ -61,6 +61,27 @@ pub(crate) enum HeaderStatus {
     Malformed(HeaderError),
 }
 
+/// The header every sender writes, `Content-Length: N\r\n\r\n`, read directly; anything
+/// else (or an incomplete header) is left to the general parser.
+fn exact_header(data: &[u8]) -> Option<(usize, u64)> {
+    const NAME: &[u8] = b"Content-Length: ";
+    let rest = data.strip_prefix(NAME)?;
+    let digits = rest
+        .iter()
+        .take(20)
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    let end = rest.get(digits..digits + 4)?;
+    if digits == 0 || end != b"\r\n\r\n" {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &d in rest.get(..digits)? {
+        n = n.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+    }
+    Some((NAME.len() + digits + 4, n))
+}
+
 fn is_token(c: u8) -> bool {
     c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c)
 }
@@ -107,6 +128,14 @@ impl HeaderScan {
 
     /// Continues parsing; `data` is everything received from the frame's first byte on.
     pub(crate) fn advance(&mut self, data: &[u8]) -> HeaderStatus {
+        if self.scanned == 0
+            && let Some((header_len, body_len)) = exact_header(data)
+        {
+            return HeaderStatus::Done {
+                header_len,
+                body_len,
+            };
+        }
         let limit = data.len().min(MAX_HEADER_LEN);
         while self.scanned < limit {
             let Some(rest) = data.get(self.scanned..limit) else {

@@ -198,6 +198,11 @@ impl<'b> Inbox<'b> {
         self.cursor.set(cur);
     }
 
+    /// True if a frame (or a report: too large, malformed, truncated, end of input) is ready.
+    pub(crate) fn has_item(&self) -> bool {
+        !matches!(self.next_item(), Item::NeedMore)
+    }
+
     /// The next item. Parsing progress is kept; consumption happens on commit.
     pub(crate) fn next_item(&self) -> Item<'_> {
         let mut cur = self.cursor.get();

@@ -91,19 +91,30 @@
 #[macro_use]
 mod fmt;
 
+#[cfg(feature = "std")]
+pub mod blocking;
 mod client;
 mod config;
 mod error;
 mod event;
+mod farewell;
 mod frame;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 mod inbox;
+#[cfg(feature = "async")]
+pub mod io;
 pub mod json;
+mod methods;
 mod outbox;
 mod pending;
+#[cfg(feature = "std")]
+pub mod process;
+mod proto;
 mod rpc;
 mod session;
+#[cfg(feature = "sim")]
+pub mod sim;
 mod time;
 
 pub use client::{Client, Connect, MIN_TRANSMIT_BUFFER, PROTOCOL_VERSION, Stats};
@@ -113,9 +124,11 @@ pub use event::{
     AutoAction, AutoReason, Event, Failure, InputError, Lifecycle, ServerMethod, ServerRequest,
     SessionEvent,
 };
+pub use farewell::Farewell;
 pub use frame::{HeaderError, MAX_HEADER_LEN};
 pub use inbox::Inbox;
 pub use pending::{ReplyHandle, RequestId};
+pub use proto::{FromJson, answers, events, params, results, server};
 pub use rpc::{MessageError, RpcError, code};
 pub use session::{
     InvalidSessionId, MAX_SESSION_ID_LEN, OpenKind, SessionHandle, SessionId, SessionState,

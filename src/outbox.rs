@@ -49,6 +49,12 @@ impl<'b> Outbox<'b> {
         }
     }
 
+    /// Free bytes (once pending bytes are moved to the front).
+    #[cfg(feature = "sim")]
+    pub(crate) fn free(&self) -> usize {
+        self.buf.len() - (self.end - self.start)
+    }
+
     /// Queues one frame whose body `write` produces. All or nothing.
     pub(crate) fn frame(
         &mut self,

@@ -101,6 +101,11 @@ impl<const P: usize> Requests<P> {
         (!self.entries.is_empty()).then(|| self.entries.remove(0))
     }
 
+    /// True if an entry timed out.
+    pub(crate) fn has_expired(&self) -> bool {
+        self.entries.iter().any(|e| e.expired)
+    }
+
     /// Removes and returns the oldest entry that timed out.
     pub(crate) fn take_expired(&mut self) -> Option<Entry> {
         let at = self.entries.iter().position(|e| e.expired)?;

@@ -3,7 +3,7 @@
 
 use core::fmt;
 
-use crate::json::validate::{TopMembers, validate_recording};
+use crate::json::validate::{TopMembers, utf8, validate_recording};
 use crate::json::{JsonError, JsonStr, Kind, RawJson};
 
 /// A JSON-RPC error object: `{"code", "message", "data"?}`.
@@ -159,7 +159,9 @@ fn top_fields<'a>(text: &'a str, top: &TopMembers) -> Fields<'a> {
             }
         }
         None => {
-            for (key, value) in RawJson::trusted(text).members() {
+            for (key, value) in
+                RawJson::trusted(text.trim_start_matches([' ', '\t', '\n', '\r'])).members()
+            {
                 fields.set(key, value);
             }
         }
@@ -174,20 +176,16 @@ pub(crate) fn valid_id(id: &RawJson<'_>) -> bool {
 
 /// Validates a frame body and classifies it.
 pub(crate) fn classify(body: &[u8], max_depth: usize) -> Result<Message<'_>, BadMessage<'_>> {
+    // The one UTF-8 check of the frame.
+    let text = utf8(body).map_err(BadMessage::Json)?;
     let mut top = TopMembers::default();
-    validate_recording(body, max_depth, &mut top).map_err(BadMessage::Json)?;
-    // Validation checked UTF-8; this cannot fail.
-    let text = core::str::from_utf8(body).map_err(|_| {
-        BadMessage::Json(JsonError {
-            kind: crate::json::JsonErrorKind::InvalidUtf8,
-            offset: 0,
-        })
-    })?;
-    let text = text.trim_matches([' ', '\t', '\n', '\r']);
+    validate_recording(text, max_depth, &mut top).map_err(BadMessage::Json)?;
     let invalid = |error, request| BadMessage::Invalid { error, request };
-    if RawJson::trusted(text).kind() != Kind::Object {
+    let value = text.trim_matches([' ', '\t', '\n', '\r']);
+    if RawJson::trusted(value).kind() != Kind::Object {
         return Err(invalid(MessageError::NotAnObject, None));
     }
+    // Member spans are offsets into the untrimmed text.
     let f = top_fields(text, &top);
     let method = f.method.map(|m| m.as_string().ok_or(m));
     // The id and method of something the server means as a request, to answer it even if
@@ -349,6 +347,13 @@ mod tests {
             kind(r#"{"jsonrpc":"2.0","\u006dethod":"x"}"#),
             "notification"
         );
+        // Whitespace around the object changes nothing.
+        assert_eq!(
+            kind(" \r\n\t{ \"jsonrpc\" : \"2.0\" , \"id\" : 4 , \"result\" : [ ] } \n"),
+            "result"
+        );
+        let many = " {\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,\"h\":8,\"jsonrpc\":\"2.0\",\"method\":\"m\"}";
+        assert_eq!(kind(many), "notification");
     }
 
     #[test]

@@ -238,6 +238,10 @@ fn bodies_that_are_not_json_are_skipped() {
     );
     survives(
         &frame(r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error"}}"#),
+        "RejectedByPeer(RpcError { code: -32700",
+    );
+    survives(
+        &frame(r#"{"jsonrpc":"2.0","id":null,"result":{}}"#),
         "UnknownResponse",
     );
     survives(

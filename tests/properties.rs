@@ -344,9 +344,9 @@ fn tag(e: &Event<'_>) -> String {
             }
         ),
         Event::Session { session, event } => {
-            format!("event {session:?} {}", event.session_id())
+            format!("event {session:?} {}", event.session_id().unwrap())
         }
-        Event::UnknownSessionEvent(e) => format!("unknown-session {}", e.session_id()),
+        Event::UnknownSessionEvent(e) => format!("unknown-session {}", e.session_id().unwrap()),
         Event::Auto(AutoAction::DestroyingOrphan) => "destroying-orphan".to_string(),
         Event::Auto(AutoAction::OrphanReleased) => "orphan-released".to_string(),
         Event::Error(copilot_sansio::InputError::UnknownResponse { .. }) => {

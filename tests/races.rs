@@ -478,7 +478,7 @@ fn requests_the_caller_does_not_handle_are_answered_by_the_client() {
             .all(|e| matches!(e, Ev::Auto(a) if a.contains("NotHandled")))
     );
     let out = c.output_text();
-    assert!(out.contains(r#"{"jsonrpc":"2.0","id":1,"error":{"code":-32601,"message":"Method not found: userInput.request"}}"#));
+    assert!(out.contains(r#"{"jsonrpc":"2.0","id":1,"error":{"code":-32603,"message":"User input requested but no handler registered"}}"#));
     assert!(out.contains(r#"{"jsonrpc":"2.0","id":2,"error":{"code":-32601,"message":"Method not found: brand.new"}}"#));
     assert_eq!(c.client.stats().auto_answers, 2);
 }

@@ -147,10 +147,8 @@ pub(crate) fn check_routing<const S: usize, const P: usize>(
         }
     };
     match *event {
-        Event::Session { session, event } => {
-            routed(session, Some(event.session_id()), "session.event")
-        }
-        Event::UnknownSessionEvent(e) => unrouted(Some(e.session_id()), "session.event"),
+        Event::Session { session, event } => routed(session, event.session_id(), "session.event"),
+        Event::UnknownSessionEvent(e) => unrouted(e.session_id(), "session.event"),
         Event::Request(r) => match r.session {
             Some(h) => routed(h, r.params.get_str("sessionId"), "server request"),
             None => assert!(
@@ -349,11 +347,12 @@ fn on_event(m: &mut Model, event: &Event<'_>) {
         }
         Event::Session { session, event } => {
             let s = m.session(session);
-            assert!(s.state != MState::Gone && event.session_id().eq_str(&s.id));
+            assert!(s.state != MState::Gone);
+            assert!(event.session_id().is_some_and(|sid| sid.eq_str(&s.id)));
         }
         Event::UnknownSessionEvent(e) => {
             assert!(
-                !m.routable(&decoded(e.session_id())),
+                !e.session_id().is_some_and(|sid| m.routable(&decoded(sid))),
                 "routable event dropped"
             );
         }
@@ -399,14 +398,6 @@ fn on_event(m: &mut Model, event: &Event<'_>) {
             assert_eq!(m.live(), 0, "sessions left at Closed: {:?}", m.sessions);
             assert_eq!(m.orphans, 0, "orphans left at Closed");
             assert_eq!(m.pending_requests(), 0, "requests left at Closed");
-            for e in &m.server {
-                assert!(
-                    e.state == SState::Done,
-                    "server request {} (session {:?}) never answered: dropped at Closed",
-                    e.id,
-                    e.session
-                );
-            }
         }
         _ => {}
     }
@@ -1165,11 +1156,22 @@ impl<const S: usize, const P: usize> Harness<'_, S, P> {
         let event = self.client.poll_event(&mut self.inbox, now);
         let took = self.client.stats().frames - frames;
         assert!(took <= 1, "one poll consumed {took} frames");
-        // Owed answers are written before the event's own effects.
+        // The event's own frame comes first, then the answers owed so far (including those its
+        // effects made owed).
         let out = take_output(&self.client, &mut self.o);
         let expect = event.as_ref().map_or(Expect::Nothing, expect_of);
+        if let Some(event) = &event {
+            if self.o.trace {
+                std::eprintln!("  event {event:?}");
+            }
+            check_routing(&self.client, event);
+            on_event(&mut self.m, event);
+        }
         on_output(&mut self.m, out, expect);
-        let Some(event) = event else {
+        if let Some(Event::Closed) = event {
+            settled_at_close(&self.m);
+        }
+        let Some(_) = event else {
             assert_eq!(took, 0, "a frame consumed without an event");
             if !self.client.is_closed() && self.client.transmit_bytes().is_empty() {
                 assert!(
@@ -1184,11 +1186,6 @@ impl<const S: usize, const P: usize> Harness<'_, S, P> {
             }
             return false;
         };
-        if self.o.trace {
-            std::eprintln!("  event {event:?}");
-        }
-        check_routing(&self.client, &event);
-        on_event(&mut self.m, &event);
         true
     }
 
@@ -1297,7 +1294,7 @@ impl<const S: usize, const P: usize> Harness<'_, S, P> {
 fn on_output(m: &mut Model, mut out: Vec<Out>, expect: Expect) {
     match expect {
         Expect::Nothing => {}
-        Expect::Answer { null_id } => match out.pop() {
+        Expect::Answer { null_id } => match (!out.is_empty()).then(|| out.remove(0)) {
             Some(Out::Answer { id }) => assert!(!null_id || id == "null", "{id}"),
             other => panic!("automatic answer not queued: {other:?}"),
         },
@@ -1348,5 +1345,17 @@ fn on_output(m: &mut Model, mut out: Vec<Out>, expect: Expect) {
             Some(e) => e.state = SState::Done,
             None => panic!("answer to {id}, which was not owed: answered twice?"),
         }
+    }
+}
+
+/// At `Closed`, every server request delivered has been answered.
+fn settled_at_close(m: &Model) {
+    for e in &m.server {
+        assert!(
+            e.state == SState::Done,
+            "server request {} (session {:?}) never answered: dropped at Closed",
+            e.id,
+            e.session
+        );
     }
 }

@@ -29,9 +29,15 @@ pub enum Kind {
 /// Members and elements are found by scanning on demand; nothing is decoded until asked. The
 /// text is always valid UTF-8 and valid JSON. With serde-json-core, a `RawJson` serializes as
 /// itself, so it can be embedded verbatim in typed parameters.
-#[derive(Clone, Copy, PartialEq, Eq)]
+///
+/// An object or array found by [`get`](Self::get) is not scanned to its end until its text is
+/// asked for ([`as_str`](Self::as_str)): looking up `params.event.data` reads only what comes
+/// before each key.
+#[derive(Clone, Copy)]
 pub struct RawJson<'a> {
+    /// The value's text; if `open`, the value followed by the rest of its parent.
     text: &'a str,
+    open: bool,
 }
 
 impl<'a> RawJson<'a> {
@@ -55,23 +61,32 @@ impl<'a> RawJson<'a> {
 
     /// Wraps text already known to be one valid JSON value without surrounding whitespace.
     pub(crate) const fn trusted(text: &'a str) -> Self {
-        RawJson { text }
+        RawJson { text, open: false }
+    }
+
+    /// Wraps validated text that starts with an object or array, followed by anything.
+    fn open(text: &'a str) -> Self {
+        RawJson { text, open: true }
     }
 
     /// The empty object `{}`.
-    pub const EMPTY_OBJECT: RawJson<'static> = RawJson { text: "{}" };
+    pub const EMPTY_OBJECT: RawJson<'static> = RawJson::trusted("{}");
 
     /// `null`.
-    pub const NULL: RawJson<'static> = RawJson { text: "null" };
+    pub const NULL: RawJson<'static> = RawJson::trusted("null");
 
     /// The JSON text.
     pub fn as_str(&self) -> &'a str {
-        self.text
+        if !self.open {
+            return self.text;
+        }
+        let end = scan::skip_value(self.text.as_bytes(), 0).unwrap_or(self.text.len());
+        self.text.get(..end).unwrap_or(self.text)
     }
 
     /// The JSON text as bytes.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.text.as_bytes()
+        self.as_str().as_bytes()
     }
 
     /// The value's type.
@@ -86,22 +101,12 @@ impl<'a> RawJson<'a> {
         }
     }
 
-    fn slice(&self, (start, end): (usize, usize)) -> Option<&'a str> {
-        self.text.get(start..end)
-    }
-
     /// The member `key` of an object (`None` if absent or not an object). Keys with escapes
     /// are compared decoded.
     pub fn get(&self, key: &str) -> Option<RawJson<'a>> {
-        let b = self.text.as_bytes();
-        let mut cursor = Cursor::new(b, 0, b'{');
-        while let Some(m) = cursor.next_member() {
-            let k = self.slice(m.key)?;
-            if k == key || (m.key_escaped && JsonStr::from_raw(k, true).eq_str(key)) {
-                return self.slice(m.value).map(RawJson::trusted);
-            }
-        }
-        None
+        self.members()
+            .find(|(k, _)| k.eq_str(key))
+            .map(|(_, value)| value)
     }
 
     /// The string member `key`, if present and a string.
@@ -165,22 +170,30 @@ impl<'a> RawJson<'a> {
     }
 }
 
+impl PartialEq for RawJson<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for RawJson<'_> {}
+
 impl fmt::Display for RawJson<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.text)
+        f.write_str(self.as_str())
     }
 }
 
 impl fmt::Debug for RawJson<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.text)
+        f.write_str(self.as_str())
     }
 }
 
 #[cfg(feature = "defmt")]
 impl defmt::Format for RawJson<'_> {
     fn format(&self, f: defmt::Formatter<'_>) {
-        defmt::write!(f, "{=str}", self.text)
+        defmt::write!(f, "{=str}", self.as_str())
     }
 }
 
@@ -189,7 +202,7 @@ impl serde::Serialize for RawJson<'_> {
     /// unchanged, which is what this crate serializes with; other serializers would write a
     /// byte array instead.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_bytes(self.text.as_bytes())
+        serializer.serialize_bytes(self.as_bytes())
     }
 }
 
@@ -203,14 +216,20 @@ pub struct Members<'a> {
 impl<'a> Iterator for Members<'a> {
     type Item = (JsonStr<'a>, RawJson<'a>);
 
+    /// Objects and arrays come open-ended: they are skipped only if the iteration goes on.
     fn next(&mut self) -> Option<Self::Item> {
-        let m = self.cursor.next_member()?;
-        let key = self.text.get(m.key.0..m.key.1)?;
-        let value = self.text.get(m.value.0..m.value.1)?;
-        Some((
-            JsonStr::from_raw(key, m.key_escaped),
-            RawJson::trusted(value),
-        ))
+        let m = self.cursor.next_key()?;
+        let key = JsonStr::from_raw(self.text.get(m.key.0..m.key.1)?, m.key_escaped);
+        let b = self.text.as_bytes();
+        let value = match b.get(m.value)? {
+            b'{' | b'[' => RawJson::open(self.text.get(m.value..)?),
+            _ => {
+                let end = scan::skip_value(b, m.value)?;
+                self.cursor.value_ends_at(end);
+                RawJson::trusted(self.text.get(m.value..end)?)
+            }
+        };
+        Some((key, value))
     }
 }
 
@@ -256,6 +275,13 @@ mod tests {
         assert_eq!(v.members().count(), 5);
         assert!(d.get("a").is_none());
         assert_eq!(v.elements().count(), 0);
+        // A container found by `get` knows its exact text when asked.
+        assert_eq!(
+            v.get("b c").unwrap().as_str(),
+            r#"{"d":[true,null,"x\"y"]}"#
+        );
+        assert_eq!(d.as_str(), r#"[true,null,"x\"y"]"#);
+        assert_eq!(d, RawJson::parse(r#"[true,null,"x\"y"]"#).unwrap());
     }
 
     #[test]

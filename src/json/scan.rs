@@ -13,24 +13,33 @@ pub(crate) fn read_word(b: &[u8], i: usize) -> Option<u64> {
     Some(u64::from_le_bytes(arr))
 }
 
-/// True if any byte of `w` equals `c` (may also report bytes after a true match; callers
-/// re-check byte by byte).
+/// The offset of the first byte of `w` that is a `"`, a `\` or (with `control`) below
+/// 0x20, if any. Borrows of the subtraction only carry towards higher bytes, so the lowest
+/// flagged byte is always a true match (higher ones may be false alarms).
 #[inline(always)]
-fn has_byte(w: u64, c: u8) -> bool {
-    let x = w ^ (ONES * u64::from(c));
-    x.wrapping_sub(ONES) & !x & HIGHS != 0
+fn first_special(w: u64, control: bool) -> Option<usize> {
+    let quote = (w ^ (ONES * u64::from(b'"'))).wrapping_sub(ONES);
+    let backslash = (w ^ (ONES * u64::from(b'\\'))).wrapping_sub(ONES);
+    let low = if control {
+        w.wrapping_sub(ONES * 0x20)
+    } else {
+        0
+    };
+    let mask = (quote | backslash | low) & !w & HIGHS;
+    (mask != 0).then(|| mask.trailing_zeros() as usize / 8)
 }
 
-/// True if `w` holds a `"`, a `\` or a control character: a byte a string scan must look at.
+/// Skips string bytes that need no look (no `"`, `\` or control character) from `i`, eight at
+/// a time; returns the index of the first byte that does (or of the last few bytes).
 #[inline(always)]
-pub(crate) fn has_string_special(w: u64) -> bool {
-    let control = w.wrapping_sub(ONES * 0x20) & !w & HIGHS != 0;
-    control || has_byte(w, b'"') || has_byte(w, b'\\')
-}
-
-#[inline(always)]
-fn has_quote_or_backslash(w: u64) -> bool {
-    has_byte(w, b'"') || has_byte(w, b'\\')
+pub(crate) fn skip_plain(b: &[u8], mut i: usize, control: bool) -> usize {
+    while let Some(w) = read_word(b, i) {
+        match first_special(w, control) {
+            Some(at) => return i + at,
+            None => i += 8,
+        }
+    }
+    i
 }
 
 /// Skips JSON whitespace.
@@ -52,12 +61,7 @@ pub(crate) fn skip_string(b: &[u8], mut i: usize) -> Option<(usize, bool)> {
     i += 1;
     let mut escaped = false;
     loop {
-        while let Some(w) = read_word(b, i) {
-            if has_quote_or_backslash(w) {
-                break;
-            }
-            i += 8;
-        }
+        i = skip_plain(b, i, false);
         match b.get(i)? {
             b'"' => return Some((i + 1, escaped)),
             b'\\' => {
@@ -117,20 +121,36 @@ pub(crate) struct Member {
     pub value: (usize, usize),
 }
 
-/// Reads the member starting at `i` (at the key's quote). Returns it and the index after the
-/// value.
-pub(crate) fn member_at(b: &[u8], i: usize) -> Option<Member> {
+/// A member's key (inside the quotes), whether it has escapes, and where its value starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Key {
+    pub key: (usize, usize),
+    pub key_escaped: bool,
+    pub value: usize,
+}
+
+/// Reads `"key" :` at `i`.
+fn key_at(b: &[u8], i: usize) -> Option<Key> {
     let (key_end, key_escaped) = skip_string(b, i)?;
     let colon = ws(b, key_end);
     if b.get(colon) != Some(&b':') {
         return None;
     }
-    let start = ws(b, colon + 1);
-    let end = skip_value(b, start)?;
-    Some(Member {
+    Some(Key {
         key: (i + 1, key_end - 1),
         key_escaped,
-        value: (start, end),
+        value: ws(b, colon + 1),
+    })
+}
+
+/// Reads the member starting at `i` (at the key's quote), value span included.
+pub(crate) fn member_at(b: &[u8], i: usize) -> Option<Member> {
+    let k = key_at(b, i)?;
+    let end = skip_value(b, k.value)?;
+    Some(Member {
+        key: k.key,
+        key_escaped: k.key_escaped,
+        value: (k.value, end),
     })
 }
 
@@ -141,6 +161,8 @@ pub(crate) struct Cursor<'a> {
     i: usize,
     first: bool,
     done: bool,
+    /// `next_key` left `i` at a value not skipped yet.
+    pending: bool,
 }
 
 impl<'a> Cursor<'a> {
@@ -152,6 +174,7 @@ impl<'a> Cursor<'a> {
             i: i + 1,
             first: true,
             done: !ok,
+            pending: false,
         }
     }
 
@@ -175,6 +198,42 @@ impl<'a> Cursor<'a> {
         }
         self.first = false;
         Some(i)
+    }
+
+    /// The next member's key and where its value starts; the value is not skipped until the
+    /// next call, so a caller that found what it wanted never scans past it.
+    pub(crate) fn next_key(&mut self) -> Option<Key> {
+        if self.pending {
+            let end = skip_value(self.b, self.i);
+            self.pending = false;
+            match end {
+                Some(end) => self.i = end,
+                None => {
+                    self.done = true;
+                    return None;
+                }
+            }
+        }
+        let i = self.advance(b'}')?;
+        match key_at(self.b, i) {
+            Some(k) => {
+                self.i = k.value;
+                self.pending = true;
+                Some(k)
+            }
+            None => {
+                self.done = true;
+                None
+            }
+        }
+    }
+
+    /// After [`next_key`](Self::next_key): the caller found the value's end itself.
+    pub(crate) fn value_ends_at(&mut self, end: usize) {
+        if self.pending {
+            self.i = end;
+            self.pending = false;
+        }
     }
 
     /// The next member of an object.
@@ -213,16 +272,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn swar_finds_specials() {
+    fn swar_finds_the_first_special_byte() {
         for pos in 0..8 {
             for c in [b'"', b'\\', 0x00, 0x1f, b'\n'] {
                 let mut arr = [b'a'; 8];
                 arr[pos] = c;
-                assert!(has_string_special(u64::from_le_bytes(arr)), "{c} at {pos}");
+                let w = u64::from_le_bytes(arr);
+                assert_eq!(first_special(w, true), Some(pos), "{c} at {pos}");
+                let quote_or_backslash = c == b'"' || c == b'\\';
+                assert_eq!(first_special(w, false), quote_or_backslash.then_some(pos));
+                // A special byte followed by others: the first one is reported.
+                arr[7] = b'"';
+                assert_eq!(first_special(u64::from_le_bytes(arr), true), Some(pos));
             }
         }
-        let plain = u64::from_le_bytes(*b"ab \x7f\xc3\xa9yz");
-        assert!(!has_string_special(plain));
+        assert_eq!(
+            first_special(u64::from_le_bytes(*b"ab \x7f\xc3\xa9yz"), true),
+            None
+        );
+        assert_eq!(skip_plain(b"0123456789abcdef\"x", 0, true), 16);
+        assert_eq!(skip_plain(b"short\"", 0, true), 0);
     }
 
     #[test]

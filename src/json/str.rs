@@ -68,11 +68,17 @@ impl<'a> JsonStr<'a> {
 
     /// Length in bytes of the decoded (UTF-8) text.
     pub fn unescaped_len(&self) -> usize {
-        if self.escaped {
-            self.chars().map(char::len_utf8).sum()
-        } else {
-            self.raw.len()
+        if !self.escaped {
+            return self.raw.len();
         }
+        let mut len = 0;
+        let mut rest = self.raw;
+        while let Some(at) = rest.find('\\') {
+            let (c, used) = escape(rest.get(at + 1..).unwrap_or(""));
+            len += at + c.len_utf8();
+            rest = rest.get(at + 1 + used..).unwrap_or("");
+        }
+        len + rest.len()
     }
 
     /// Compares the decoded text with `s`.
@@ -91,25 +97,70 @@ impl<'a> JsonStr<'a> {
 
     /// Decodes into `buf` and returns the decoded text.
     pub fn unescape_into<'b>(&self, buf: &'b mut [u8]) -> Result<&'b str, BufferTooSmall> {
-        let needed = self.unescaped_len();
-        let Some(out) = buf.get_mut(..needed) else {
-            return Err(BufferTooSmall { needed });
+        let too_small = || BufferTooSmall {
+            needed: self.unescaped_len(),
         };
-        if self.escaped {
-            let mut at = 0;
-            for c in self.chars() {
-                let n = c.len_utf8();
-                if let Some(dst) = out.get_mut(at..at + n) {
-                    c.encode_utf8(dst);
-                }
-                at += n;
+        let mut at = 0;
+        let mut rest = self.raw;
+        loop {
+            // The run up to the next escape, copied whole; then the escape, decoded.
+            let run = rest.find('\\').unwrap_or(rest.len());
+            let dst = buf.get_mut(at..at + run).ok_or_else(too_small)?;
+            dst.copy_from_slice(rest.as_bytes().get(..run).unwrap_or(&[]));
+            at += run;
+            let Some(after) = rest.get(run + 1..) else {
+                break;
+            };
+            let (c, used) = escape(after);
+            if c.is_ascii() {
+                *buf.get_mut(at).ok_or_else(too_small)? = c as u8;
+                at += 1;
+            } else {
+                let dst = buf.get_mut(at..at + c.len_utf8()).ok_or_else(too_small)?;
+                c.encode_utf8(dst);
+                at += c.len_utf8();
             }
-        } else {
-            out.copy_from_slice(self.raw.as_bytes());
+            rest = after.get(used..).unwrap_or("");
         }
-        // Written from whole chars (or copied from a `str`), so this is UTF-8; the fallback
-        // is unreachable but keeps the function panic-free.
-        core::str::from_utf8(out).map_err(|_| BufferTooSmall { needed })
+        // Copied from text and whole characters, so this is UTF-8.
+        let out = buf.get(..at).unwrap_or(&[]);
+        core::str::from_utf8(out).map_err(|_| too_small())
+    }
+}
+
+/// Decodes the escape whose backslash came just before `after`: the character, and how many
+/// bytes of `after` it used. Lone UTF-16 surrogates decode to U+FFFD.
+fn escape(after: &str) -> (char, usize) {
+    match after.as_bytes().first() {
+        Some(b'"') => ('"', 1),
+        Some(b'\\') => ('\\', 1),
+        Some(b'/') => ('/', 1),
+        Some(b'b') => ('\u{8}', 1),
+        Some(b'f') => ('\u{c}', 1),
+        Some(b'n') => ('\n', 1),
+        Some(b'r') => ('\r', 1),
+        Some(b't') => ('\t', 1),
+        Some(b'u') => match hex4(after.get(1..).unwrap_or("")) {
+            Some(hi @ 0xD800..=0xDBFF) => {
+                // A high surrogate: combine with a following `\uDC00-\uDFFF`.
+                let lo = after
+                    .get(5..)
+                    .and_then(|tail| tail.strip_prefix("\\u"))
+                    .and_then(hex4)
+                    .filter(|lo| (0xDC00..=0xDFFF).contains(lo));
+                match lo {
+                    Some(lo) => {
+                        let code =
+                            0x10000 + ((u32::from(hi) - 0xD800) << 10) + (u32::from(lo) - 0xDC00);
+                        (char::from_u32(code).unwrap_or('\u{FFFD}'), 11)
+                    }
+                    None => ('\u{FFFD}', 5),
+                }
+            }
+            Some(unit) => (char::from_u32(u32::from(unit)).unwrap_or('\u{FFFD}'), 5),
+            None => ('\u{FFFD}', 1),
+        },
+        _ => ('\u{FFFD}', 1),
     }
 }
 
@@ -148,11 +199,8 @@ impl fmt::Display for JsonStr<'_> {
             match rest.find('\\') {
                 Some(0) => {
                     let mut chars = Chars { rest };
-                    match chars.next() {
-                        Some(c) => fmt::Write::write_char(f, c)?,
-                        // A backslash that ends the text (never in validated JSON) decodes to
-                        // nothing, as in `chars()`; stop rather than loop on it.
-                        None => break,
+                    if let Some(c) = chars.next() {
+                        fmt::Write::write_char(f, c)?;
                     }
                     rest = chars.rest;
                 }
@@ -173,6 +221,14 @@ impl fmt::Display for JsonStr<'_> {
 impl fmt::Debug for JsonStr<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "\"{}\"", self.raw)
+    }
+}
+
+impl serde::Serialize for JsonStr<'_> {
+    /// Emits the string as received, escapes included (serde-json-core writes it verbatim), so
+    /// text read from one frame can go into the next without decoding.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serde_json_core::str::EscapedStr(self.raw).serialize(serializer)
     }
 }
 
@@ -205,42 +261,8 @@ impl Iterator for Chars<'_> {
             return Some(c);
         }
         let after = it.as_str();
-        let (decoded, len) = match after.as_bytes().first()? {
-            b'"' => ('"', 1),
-            b'\\' => ('\\', 1),
-            b'/' => ('/', 1),
-            b'b' => ('\u{8}', 1),
-            b'f' => ('\u{c}', 1),
-            b'n' => ('\n', 1),
-            b'r' => ('\r', 1),
-            b't' => ('\t', 1),
-            b'u' => {
-                let unit = hex4(after.get(1..).unwrap_or(""));
-                match unit {
-                    Some(hi @ 0xD800..=0xDBFF) => {
-                        // A high surrogate: combine with a following `\uDC00-\uDFFF`.
-                        let tail = after.get(5..).unwrap_or("");
-                        let lo = tail
-                            .strip_prefix("\\u")
-                            .and_then(hex4)
-                            .filter(|lo| (0xDC00..=0xDFFF).contains(lo));
-                        match lo {
-                            Some(lo) => {
-                                let code = 0x10000
-                                    + ((u32::from(hi) - 0xD800) << 10)
-                                    + (u32::from(lo) - 0xDC00);
-                                (char::from_u32(code).unwrap_or('\u{FFFD}'), 11)
-                            }
-                            None => ('\u{FFFD}', 5),
-                        }
-                    }
-                    Some(unit) => (char::from_u32(u32::from(unit)).unwrap_or('\u{FFFD}'), 5),
-                    None => ('\u{FFFD}', 1),
-                }
-            }
-            _ => ('\u{FFFD}', 1),
-        };
-        self.rest = after.get(len..).unwrap_or("");
+        let (decoded, used) = escape(after);
+        self.rest = after.get(used..).unwrap_or("");
         Some(decoded)
     }
 }
@@ -299,11 +321,12 @@ mod tests {
     #[test]
     fn a_trailing_backslash_does_not_hang_display() {
         // Found by the json_scan fuzz target, on text that was never validated: `Display`
-        // looped forever on a final lone backslash.
+        // looped forever on a final lone backslash (`chars()` stopped there without moving).
+        // A lone backslash now decodes to U+FFFD, like any broken escape.
         let s = JsonStr::from_raw("ab\\", true);
         extern crate std;
-        assert_eq!(std::format!("{s}"), "ab");
-        assert_eq!(s.chars().count(), 2);
+        assert_eq!(std::format!("{s}"), "ab\u{FFFD}");
+        assert_eq!(s.chars().collect::<std::string::String>(), "ab\u{FFFD}");
     }
 
     #[test]

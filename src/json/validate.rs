@@ -7,7 +7,7 @@
 //! While it validates, it records the members of a top-level object (key and value spans), so
 //! classifying a JSON-RPC message needs no second pass.
 
-use super::scan::{has_string_special, read_word};
+use super::scan::skip_plain;
 
 /// The deepest nesting the validator accepts, whatever the configuration says.
 pub const MAX_DEPTH: usize = 128;
@@ -127,18 +127,23 @@ fn ws(b: &[u8], mut i: usize) -> usize {
 /// Validates `b` as exactly one JSON value (surrounded by optional whitespace), nested at most
 /// `max_depth` deep (capped at [`MAX_DEPTH`]).
 pub fn validate(b: &[u8], max_depth: usize) -> Result<(), JsonError> {
-    validate_recording(b, max_depth, &mut TopMembers::default())
+    let text = utf8(b)?;
+    validate_recording(text, max_depth, &mut TopMembers::default())
 }
 
-/// [`validate`], recording the members of a top-level object into `top`.
+/// The bytes as text, or where they stop being UTF-8.
+pub(crate) fn utf8(b: &[u8]) -> Result<&str, JsonError> {
+    core::str::from_utf8(b).map_err(|e| err(JsonErrorKind::InvalidUtf8, e.valid_up_to()))
+}
+
+/// [`validate`] for text already known to be UTF-8, recording the members of a top-level object
+/// into `top`.
 pub(crate) fn validate_recording(
-    b: &[u8],
+    text: &str,
     max_depth: usize,
     top: &mut TopMembers,
 ) -> Result<(), JsonError> {
-    if let Err(e) = core::str::from_utf8(b) {
-        return Err(err(JsonErrorKind::InvalidUtf8, e.valid_up_to()));
-    }
+    let b = text.as_bytes();
     let max_depth = max_depth.min(MAX_DEPTH);
     // Bit `d` is set when the container at depth `d + 1` is an object.
     let mut objects: u128 = 0;
@@ -238,12 +243,7 @@ fn member_key(b: &[u8], i: usize, depth: usize, top: &mut TopMembers) -> Result<
 fn string(b: &[u8], mut i: usize) -> Result<usize, JsonError> {
     i += 1;
     loop {
-        while let Some(w) = read_word(b, i) {
-            if has_string_special(w) {
-                break;
-            }
-            i += 8;
-        }
+        i = skip_plain(b, i, true);
         match byte(b, i)? {
             b'"' => return Ok(i + 1),
             b'\\' => match byte(b, i + 1)? {
@@ -395,7 +395,7 @@ mod tests {
     fn records_top_level_members() {
         let s = br#"{"a":1,"bb":{"x":[1,2]} , "c":"s"}"#;
         let mut top = TopMembers::default();
-        validate_recording(s, MAX_DEPTH, &mut top).unwrap();
+        validate_recording(core::str::from_utf8(s).unwrap(), MAX_DEPTH, &mut top).unwrap();
         let spans = top.spans().unwrap();
         let text = |a: u32, b: u32| core::str::from_utf8(&s[a as usize..b as usize]).unwrap();
         let got: heapless::Vec<(&str, &str), 8> = spans
@@ -412,7 +412,7 @@ mod tests {
     fn many_members_overflow_recording() {
         let s = br#"{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9}"#;
         let mut top = TopMembers::default();
-        validate_recording(s, MAX_DEPTH, &mut top).unwrap();
+        validate_recording(core::str::from_utf8(s).unwrap(), MAX_DEPTH, &mut top).unwrap();
         assert!(top.spans().is_none());
     }
 }

@@ -1,0 +1,79 @@
+//! The main example: connect, create a session, send a prompt, stream the reply, answer a tool
+//! call and a permission request, destroy the session and shut down.
+//!
+//! `cargo run --example chat [PROMPT]` talks to the real Copilot CLI when `COPILOT_CLI_PATH`
+//! names it (install `@github/copilot` from npm; a token in `COPILOT_SDK_AUTH_TOKEN` is passed
+//! with `--auth-token-env`), and otherwise to the simulated CLI.
+
+#[path = "common/chat.rs"]
+mod chat;
+
+use std::error::Error;
+use std::time::Duration;
+
+use copilot_sansio::blocking::{Blocking, spawn_sim};
+use copilot_sansio::process::{AUTH_TOKEN_ENV, CLI_PATH_ENV, CliCommand};
+use copilot_sansio::{Client, Inbox};
+
+use chat::Chat;
+
+fn main() -> Result<(), Box<dyn Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let prompt = if args.is_empty() {
+        chat::DEFAULT_PROMPT.to_string()
+    } else {
+        args.join(" ")
+    };
+    let mut chat = Chat::new(prompt);
+    let (mut rx, mut tx) = (vec![0u8; 256 * 1024], vec![0u8; 16 * 1024]);
+    let mut inbox = Inbox::new(&mut rx);
+    let mut client: Client<'_, 4, 16> = Client::new(&mut tx, chat::config())?;
+    let timeout = Duration::from_secs(10);
+
+    match CliCommand::from_env() {
+        Some(mut cli) => {
+            println!(
+                "Using the real Copilot CLI ({CLI_PATH_ENV}={}).",
+                std::env::var(CLI_PATH_ENV)?
+            );
+            if let Some(token) = std::env::var_os(AUTH_TOKEN_ENV) {
+                cli = cli.auth_token(token).no_auto_login();
+            }
+            let (process, mut driver) = cli.spawn()?;
+            converse(&mut driver, &mut client, &mut inbox, &mut chat)?;
+            let done = process.shutdown(&mut driver, &mut client, &mut inbox, timeout, |_| {})?;
+            println!("Shut down: {done:?}");
+        }
+        None => {
+            println!("Using the simulated Copilot CLI (set {CLI_PATH_ENV} to use the real one).");
+            let (reader, writer) = spawn_sim::<8>(chat::sim_config());
+            let mut driver = Blocking::new(reader, writer);
+            converse(&mut driver, &mut client, &mut inbox, &mut chat)?;
+            let done = driver.shutdown(&mut client, &mut inbox, timeout, |_| {})?;
+            println!("Shut down: {done:?}");
+        }
+    }
+    match chat.failure {
+        Some(why) => Err(why.into()),
+        None if chat.reply.is_empty() => Err("no reply".into()),
+        None => Ok(()),
+    }
+}
+
+/// Runs the conversation until the turn is over.
+fn converse<W: std::io::Write>(
+    driver: &mut Blocking<W>,
+    client: &mut Client<'_, 4, 16>,
+    inbox: &mut Inbox<'_>,
+    chat: &mut Chat,
+) -> Result<(), Box<dyn Error>> {
+    client.connect(driver.now(), &copilot_sansio::Connect::default())?;
+    while !chat.done {
+        let now = driver.now();
+        let Some(event) = driver.next_event(client, inbox)? else {
+            break;
+        };
+        chat.on_event(client, now, event)?;
+    }
+    Ok(())
+}

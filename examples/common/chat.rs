@@ -1,0 +1,204 @@
+//! The conversation of the `chat` and `tokio` examples, independent of the runtime: react to
+//! each event, stream the reply to the terminal, answer the tool call and the permission
+//! request.
+
+use std::io::Write as _;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use copilot_sansio::answers::{PermissionDecision, ToolCallResult};
+use copilot_sansio::events::TypedEvent;
+use copilot_sansio::json::RawJson;
+use copilot_sansio::params::{SendMessage, SessionOptions, Tool};
+use copilot_sansio::sim::{Reply, SimConfig};
+use copilot_sansio::{Client, Config, Event, Handles, Instant, SessionHandle, SessionId};
+
+pub const DEFAULT_PROMPT: &str = "What time is it in UTC? Use the local_time tool.";
+
+/// The client configuration: we answer permission requests ourselves.
+pub fn config() -> Config {
+    Config {
+        handles: Handles::PERMISSIONS,
+        request_timeout_ms: Some(120_000),
+        ..Config::default()
+    }
+}
+
+/// What the simulated CLI's model does: call our tool, then answer.
+pub fn sim_config() -> SimConfig<'static> {
+    static REPLIES: [Reply<'static>; 1] = [Reply::ToolCall {
+        tool: "local_time",
+        arguments: r#"{"zone":"UTC"}"#,
+        then: "I asked the local_time tool; it answered with the current UTC time, so that is the time now. Anything else?",
+    }];
+    SimConfig {
+        replies: &REPLIES,
+        delta_len: 12,
+        ..SimConfig::default()
+    }
+}
+
+/// A random session id, from the clock (the library takes the randomness from us).
+pub fn new_session_id() -> SessionId {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let mut seed = (nanos as u64) ^ u64::from(std::process::id()).rotate_left(32);
+    let mut random = [0u8; 16];
+    for b in random.iter_mut() {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        *b = seed as u8;
+    }
+    SessionId::new_v4(random)
+}
+
+/// Where the conversation is.
+#[derive(Debug, Default)]
+pub struct Chat {
+    pub prompt: String,
+    pub session: Option<SessionHandle>,
+    /// The reply, as shown.
+    pub reply: String,
+    streamed: bool,
+    /// Why it failed, if it did.
+    pub failure: Option<String>,
+    /// The turn is over (or failed): time to shut down.
+    pub done: bool,
+}
+
+fn local_time() -> String {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (h, m, s) = (secs / 3600 % 24, secs / 60 % 60, secs % 60);
+    format!("{h:02}:{m:02}:{s:02} UTC")
+}
+
+impl Chat {
+    pub fn new(prompt: String) -> Self {
+        Chat {
+            prompt,
+            ..Chat::default()
+        }
+    }
+
+    fn fail(&mut self, why: String) {
+        eprintln!("\nerror: {why}");
+        self.failure = Some(why);
+        self.done = true;
+    }
+
+    /// Reacts to one event.
+    pub fn on_event<const S: usize, const P: usize>(
+        &mut self,
+        client: &mut Client<'_, S, P>,
+        now: Instant,
+        event: Event<'_>,
+    ) -> Result<(), copilot_sansio::Error> {
+        match event {
+            Event::Connected {
+                protocol_version,
+                server_version,
+            } => {
+                let version = server_version.map_or(String::from("?"), |v| v.to_string());
+                println!("Connected: CLI {version}, protocol {protocol_version}.");
+                let schema =
+                    RawJson::parse(r#"{"type":"object","properties":{"zone":{"type":"string"}}}"#)?;
+                let tools = [Tool {
+                    name: "local_time",
+                    description: "The current time, as HH:MM:SS UTC",
+                    parameters: Some(schema),
+                    ..Tool::default()
+                }];
+                let cwd = std::env::current_dir().unwrap_or_default();
+                let cwd = cwd.to_string_lossy();
+                let options = SessionOptions {
+                    client_name: Some("copilot-sansio chat example"),
+                    streaming: Some(true),
+                    working_directory: Some(&cwd),
+                    tools: &tools,
+                    ..config().session_options()
+                };
+                let session = client.create_session(now, new_session_id(), &options)?;
+                println!(
+                    "Session {} (created, pending).",
+                    client.session_id(session).map_or("?", |s| s.as_str())
+                );
+                self.session = Some(session);
+            }
+            Event::ConnectFailed(f) => self.fail(format!("connect failed: {f:?}")),
+            Event::SessionOpened { session, .. } => {
+                println!("> {}", self.prompt);
+                client.send(now, session, &SendMessage::prompt(&self.prompt))?;
+            }
+            Event::SessionOpenFailed { reason, .. } => {
+                self.fail(format!("session.create failed: {reason:?}"))
+            }
+            Event::Session { session, event } => match event.typed() {
+                TypedEvent::MessageDelta(d) => {
+                    if let Some(text) = d.delta_content() {
+                        // Printed as it arrives, decoded straight from the frame.
+                        print!("{text}");
+                        let _ = std::io::stdout().flush();
+                        self.reply.push_str(&text.to_string());
+                        self.streamed = true;
+                    }
+                }
+                TypedEvent::AssistantMessage(m) => {
+                    let text = m.content().map(|c| c.to_string()).unwrap_or_default();
+                    if self.streamed {
+                        println!();
+                        self.streamed = false;
+                    } else if !text.is_empty() {
+                        println!("{text}");
+                        self.reply.push_str(&text);
+                    }
+                }
+                TypedEvent::PermissionRequested(p) => {
+                    let kind = p.kind().map(|k| k.to_string()).unwrap_or_default();
+                    println!("[permission requested: {kind}; approving once]");
+                    if let Some(id) = p.request_id().and_then(|r| r.as_str()) {
+                        client.answer_permission(
+                            now,
+                            session,
+                            id,
+                            &PermissionDecision::ApproveOnce,
+                        )?;
+                    }
+                }
+                TypedEvent::ToolCallRequested(call) => {
+                    let name = call.tool_name().map(|n| n.to_string()).unwrap_or_default();
+                    let time = local_time();
+                    let result = if name == "local_time" {
+                        ToolCallResult::Text(&time)
+                    } else {
+                        ToolCallResult::Error("unknown tool")
+                    };
+                    println!("[tool {name} -> {result:?}]");
+                    if let Some(id) = call.request_id().and_then(|r| r.as_str()) {
+                        client.answer_tool_call(now, session, id, &result)?;
+                    }
+                }
+                TypedEvent::SessionError(e) => {
+                    let message = e.message().map(|m| m.to_string()).unwrap_or_default();
+                    self.fail(format!("session error: {message}"));
+                }
+                TypedEvent::SessionIdle(_) => self.done = true,
+                _ => {}
+            },
+            Event::Request(req) => {
+                // We declared no server-request handlers; the client answers those itself.
+                client.respond_error(req.reply, -32601, "not handled by the chat example")?;
+            }
+            Event::Response {
+                id,
+                outcome: Err(f),
+            } => self.fail(format!("request {id} failed: {f:?}")),
+            Event::Error(e) => eprintln!("[input error: {e:?}]"),
+            Event::Closed if !self.done => self.fail("the CLI closed the connection".into()),
+            _ => {}
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,153 @@
+//! The `chat` conversation over tokio: the async driver, fed through `embedded-io-adapters`.
+//!
+//! `cargo run --example tokio [PROMPT]` spawns the real Copilot CLI as a tokio child process
+//! when `COPILOT_CLI_PATH` names it, and otherwise runs the simulated CLI in a tokio task
+//! behind an in-memory duplex stream.
+
+#[path = "common/chat.rs"]
+mod chat;
+
+use std::error::Error;
+use std::time::Duration;
+
+use copilot_sansio::io::{Clock, Driver};
+use copilot_sansio::process::{AUTH_TOKEN_ENV, CLI_PATH_ENV};
+use copilot_sansio::sim::Sim;
+use copilot_sansio::{Client, Connect, Inbox, Instant};
+use embedded_io_adapters::tokio_1::FromTokio;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, DuplexStream};
+
+use chat::Chat;
+
+/// Milliseconds since the program started, and tokio's timer to sleep.
+struct TokioClock(tokio::time::Instant);
+
+impl Clock for TokioClock {
+    fn now(&self) -> Instant {
+        Instant::from_millis(self.0.elapsed().as_millis() as u64)
+    }
+
+    async fn sleep_until(&mut self, at: Instant) {
+        tokio::time::sleep_until(self.0 + Duration::from_millis(at.as_millis())).await
+    }
+}
+
+/// The simulated CLI, pumped over one end of a duplex stream.
+async fn simulated_cli(mut stream: DuplexStream) -> std::io::Result<()> {
+    let (mut rx, mut tx) = (vec![0u8; 64 * 1024], vec![0u8; 64 * 1024]);
+    let mut sim: Sim<'_, 8> = Sim::new(&mut rx, &mut tx, chat::sim_config());
+    loop {
+        sim.poll();
+        if !sim.transmit_bytes().is_empty() {
+            stream.write_all(sim.transmit_bytes()).await?;
+            let n = sim.transmit_bytes().len();
+            sim.transmitted(n);
+            continue;
+        }
+        let n = stream.read(sim.receive_buffer()).await?;
+        if n == 0 {
+            return Ok(());
+        }
+        sim.received(n);
+    }
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Box<dyn Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let prompt = if args.is_empty() {
+        chat::DEFAULT_PROMPT.to_string()
+    } else {
+        args.join(" ")
+    };
+    let mut chat = Chat::new(prompt);
+    let (mut rx, mut tx) = (vec![0u8; 256 * 1024], vec![0u8; 16 * 1024]);
+    let mut inbox = Inbox::new(&mut rx);
+    let mut client: Client<'_, 4, 16> = Client::new(&mut tx, chat::config())?;
+    let mut clock = TokioClock(tokio::time::Instant::now());
+
+    match std::env::var_os(CLI_PATH_ENV).filter(|p| !p.is_empty()) {
+        Some(path) => {
+            println!(
+                "Using the real Copilot CLI ({CLI_PATH_ENV}={}).",
+                path.to_string_lossy()
+            );
+            let mut cmd = tokio::process::Command::new(path);
+            cmd.args(["--headless", "--no-auto-update", "--stdio"]);
+            if std::env::var_os(AUTH_TOKEN_ENV).is_some() {
+                cmd.args(["--auth-token-env", AUTH_TOKEN_ENV, "--no-auto-login"]);
+            }
+            let mut child = cmd
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::null())
+                .kill_on_drop(true)
+                .spawn()?;
+            let stdout = child.stdout.take().ok_or("no stdout")?;
+            let stdin = child.stdin.take().ok_or("no stdin")?;
+            converse(
+                stdout,
+                stdin,
+                &mut client,
+                &mut inbox,
+                &mut clock,
+                &mut chat,
+            )
+            .await?;
+            // Stdin is closed: the CLI exits by itself.
+            match tokio::time::timeout(Duration::from_secs(10), child.wait()).await {
+                Ok(status) => println!("CLI exited: {}", status?),
+                Err(_) => child.kill().await?,
+            }
+        }
+        None => {
+            println!("Using the simulated Copilot CLI (set {CLI_PATH_ENV} to use the real one).");
+            let (ours, theirs) = tokio::io::duplex(64 * 1024);
+            let cli = tokio::spawn(simulated_cli(theirs));
+            let (reader, writer) = tokio::io::split(ours);
+            converse(
+                reader,
+                writer,
+                &mut client,
+                &mut inbox,
+                &mut clock,
+                &mut chat,
+            )
+            .await?;
+            cli.await??;
+        }
+    }
+    match chat.failure {
+        Some(why) => Err(why.into()),
+        None if chat.reply.is_empty() => Err("no reply".into()),
+        None => Ok(()),
+    }
+}
+
+/// Runs the conversation, then says goodbye; dropping the driver closes the writer.
+async fn converse(
+    reader: impl AsyncRead + Unpin,
+    writer: impl AsyncWrite + Unpin,
+    client: &mut Client<'_, 4, 16>,
+    inbox: &mut Inbox<'_>,
+    clock: &mut TokioClock,
+    chat: &mut Chat,
+) -> Result<(), Box<dyn Error>> {
+    let mut driver = Driver::new(FromTokio::new(reader), FromTokio::new(writer));
+    client.connect(clock.now(), &Connect::default())?;
+    while !chat.done {
+        let Some(event) = driver.next_event(client, inbox, clock).await? else {
+            break;
+        };
+        let now = clock.now();
+        chat.on_event(client, now, event)?;
+    }
+    let farewell = driver
+        .farewell(client, inbox, clock, 10_000, |_| {})
+        .await?;
+    println!(
+        "Shut down: {} session(s) destroyed, runtime answered: {}.",
+        farewell.destroyed, farewell.runtime_answered
+    );
+    Ok(())
+}

@@ -1,0 +1,884 @@
+//! Interop with the real Copilot CLI 1.0.102, which runs offline: each test starts the CLI in
+//! stdio server mode with a hermetic environment (its own temp HOME, COPILOT_HOME and working
+//! directory; a shared COPILOT_CACHE_HOME if set) and a loopback stand-in for the Copilot API
+//! (`tests/support/standin.rs`), then drives it with the crate's client and blocking driver.
+//!
+//! Runs when `COPILOT_CLI_PATH` names the CLI binary (`scripts/install-cli.sh` prints it);
+//! otherwise each test prints "skipped: COPILOT_CLI_PATH not set". The tests take turns (one CLI
+//! at a time) and print their run times.
+
+mod common;
+#[path = "support/standin.rs"]
+mod standin;
+
+use std::path::{Path, PathBuf};
+use std::process::ChildStdin;
+use std::sync::{Mutex, MutexGuard, mpsc};
+use std::time::{Duration, Instant as StdInstant};
+
+use common::{Ev, leak, summary};
+use copilot_sansio::answers::{PermissionDecision, ToolCallResult};
+use copilot_sansio::blocking::Blocking;
+use copilot_sansio::json::RawJson;
+use copilot_sansio::params::{
+    AbortReason, PathConventions, SendMessage, SessionFsProvider, SessionOptions, Tool,
+};
+use copilot_sansio::process::{CliCommand, CliProcess};
+use copilot_sansio::server::{
+    DirEntry, EntryType, ExistsAnswer, FsError, FsErrorCode, ReadFileAnswer, ReaddirAnswer,
+    ReaddirWithTypesAnswer, StatAnswer,
+};
+use copilot_sansio::{
+    Client, Config, Connect, Handles, Inbox, ReplyHandle, SessionHandle, SessionId,
+};
+use standin::StandIn;
+
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// A real CLI, its stand-in API, and a client talking to it.
+struct Real {
+    name: &'static str,
+    started: StdInstant,
+    api: StandIn,
+    process: Option<CliProcess>,
+    driver: Blocking<ChildStdin>,
+    client: Client<'static, 32, 64>,
+    inbox: Inbox<'static>,
+    dir: PathBuf,
+    watchdog: mpsc::Sender<()>,
+    _turn: MutexGuard<'static, ()>,
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let dir = std::env::temp_dir().join(format!(
+        "copilot-sansio-{name}-{}-{nanos}",
+        std::process::id()
+    ));
+    for sub in [
+        "home",
+        "config",
+        "state",
+        "gh",
+        "copilot-home",
+        "work",
+        "fs",
+    ] {
+        std::fs::create_dir_all(dir.join(sub)).expect("temp dir");
+    }
+    dir
+}
+
+fn random_id(n: u8) -> SessionId {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let mut random = [n; 16];
+    random[..8].copy_from_slice(&nanos.to_le_bytes());
+    SessionId::new_v4(random)
+}
+
+/// Starts the CLI, or `None` (and says so) without `COPILOT_CLI_PATH`.
+fn start(name: &'static str, handles: Handles) -> Option<Real> {
+    let Some(cli) = std::env::var_os("COPILOT_CLI_PATH").filter(|p| !p.is_empty()) else {
+        eprintln!("skipped: COPILOT_CLI_PATH not set");
+        return None;
+    };
+    let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let started = StdInstant::now();
+    let dir = temp_dir(name);
+    let api = StandIn::start().expect("stand-in");
+    let mut cmd = CliCommand::new(cli)
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", dir.join("home"))
+        .env("XDG_CONFIG_HOME", dir.join("config"))
+        .env("XDG_STATE_HOME", dir.join("state"))
+        .env("GH_CONFIG_DIR", dir.join("gh"))
+        .env("COPILOT_HOME", dir.join("copilot-home"))
+        .env("COPILOT_API_URL", api.url())
+        .env("COPILOT_DEBUG_GITHUB_API_URL", api.url())
+        .auth_token("mock-token")
+        .no_auto_login()
+        .log_level("debug")
+        .current_dir(dir.join("work"));
+    if let Some(cache) = std::env::var_os("COPILOT_CACHE_HOME") {
+        cmd = cmd.env("COPILOT_CACHE_HOME", cache);
+    }
+    let (process, driver) = cmd.spawn().expect("spawn the CLI");
+    // A hung CLI is killed, which ends the input: the test fails instead of hanging.
+    let (watchdog, stop) = mpsc::channel::<()>();
+    let pid = process.id();
+    std::thread::spawn(move || {
+        if stop.recv_timeout(Duration::from_secs(180)) == Err(mpsc::RecvTimeoutError::Timeout) {
+            eprintln!("watchdog: killing CLI {pid}");
+            let _ = std::process::Command::new("kill")
+                .args(["-9", &pid.to_string()])
+                .status();
+        }
+    });
+    let config = Config {
+        handles,
+        request_timeout_ms: Some(60_000),
+        ..Config::default()
+    };
+    let mut real = Real {
+        name,
+        started,
+        api,
+        process: Some(process),
+        driver,
+        client: Client::new(leak(64 * 1024), config).expect("client"),
+        inbox: Inbox::new(leak(1024 * 1024)),
+        dir,
+        watchdog,
+        _turn: turn,
+    };
+    let now = real.driver.now();
+    real.client.connect(now, &Connect::default()).unwrap();
+    let connected = real.next();
+    assert_eq!(
+        connected,
+        Ev::Connected(3, Some("1.0.102".into())),
+        "{connected:?}"
+    );
+    Some(real)
+}
+
+impl Real {
+    fn now(&self) -> copilot_sansio::Instant {
+        self.driver.now()
+    }
+
+    /// The next event, owned.
+    fn next(&mut self) -> Ev {
+        match self.driver.next_event(&mut self.client, &mut self.inbox) {
+            Ok(Some(event)) => Ev::of(&event),
+            Ok(None) => panic!("{}: the connection closed", self.name),
+            Err(e) => panic!("{}: {e}", self.name),
+        }
+    }
+
+    /// Events until one matches `done` (included), answering `sessionFs` requests from the
+    /// test's directory on the way.
+    fn until(&mut self, mut done: impl FnMut(&Ev) -> bool) -> Vec<Ev> {
+        let mut seen = Vec::new();
+        loop {
+            let e = self.next();
+            if let Ev::Request {
+                reply,
+                method,
+                params,
+                ..
+            } = &e
+                && method.starts_with("sessionFs.")
+            {
+                let root = self.dir.join("fs");
+                serve_fs(&mut self.client, &root, *reply, method, params);
+            }
+            let stop = done(&e);
+            seen.push(e);
+            if stop {
+                return seen;
+            }
+        }
+    }
+
+    fn create(&mut self, options: &SessionOptions<'_>) -> SessionHandle {
+        let now = self.now();
+        let h = self
+            .client
+            .create_session(now, random_id(1), options)
+            .unwrap();
+        let events =
+            self.until(|e| matches!(e, Ev::Opened(s, ..) | Ev::OpenFailed(s, ..) if *s == h));
+        assert!(
+            matches!(events.last(), Some(Ev::Opened(..))),
+            "{}",
+            summary(&events)
+        );
+        h
+    }
+
+    /// Sends a prompt and takes the turn's events up to `session.idle` of `h`.
+    fn turn(&mut self, h: SessionHandle, prompt: &str) -> Vec<Ev> {
+        let now = self.now();
+        self.client
+            .send(now, h, &SendMessage::prompt(prompt))
+            .unwrap();
+        self.until(|e| matches!(e, Ev::Session(s, t, _) if *s == h && t == "session.idle"))
+    }
+
+    /// Shuts down politely and reports the run time.
+    fn finish(mut self) {
+        let process = self.process.take().expect("process");
+        let done = process
+            .shutdown(
+                &mut self.driver,
+                &mut self.client,
+                &mut self.inbox,
+                Duration::from_secs(15),
+                |_| {},
+            )
+            .expect("shutdown");
+        assert!(done.farewell.runtime_answered, "{done:?}");
+        assert!(!done.killed, "the CLI had to be killed");
+        assert_eq!(self.client.session_slots_in_use(), 0);
+        assert_eq!(self.client.pending_requests(), 0);
+        assert_eq!(self.client.pending_server_requests(), 0);
+        let _ = self.watchdog.send(());
+        let _ = std::fs::remove_dir_all(&self.dir);
+        eprintln!(
+            "real CLI {}: {} ms",
+            self.name,
+            self.started.elapsed().as_millis()
+        );
+    }
+}
+
+fn types_of(events: &[Ev], h: SessionHandle) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Ev::Session(s, t, _) if *s == h => Some(t.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The `data` of the first `kind` event of `h`.
+fn data_of(events: &[Ev], h: SessionHandle, kind: &str) -> Option<String> {
+    events.iter().find_map(|e| match e {
+        Ev::Session(s, t, raw) if *s == h && t == kind => RawJson::parse(raw)
+            .ok()
+            .and_then(|r| r.get("data"))
+            .map(|d| d.to_string()),
+        _ => None,
+    })
+}
+
+/// A session filesystem over a directory of the test: `<root>/<sessionId>/<path>`.
+fn serve_fs<const S: usize, const P: usize>(
+    client: &mut Client<'_, S, P>,
+    root: &Path,
+    reply: ReplyHandle,
+    method: &str,
+    params: &str,
+) {
+    let p = RawJson::parse(params).unwrap();
+    let sid = p
+        .get_str("sessionId")
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    let at = |key: &str| -> PathBuf {
+        let path = p.get_str(key).map(|s| s.to_string()).unwrap_or_default();
+        root.join(&sid).join(path.trim_start_matches('/'))
+    };
+    let path = at("path");
+    let missing = FsError {
+        code: FsErrorCode::NotFound,
+        message: Some("no such file or directory"),
+    };
+    let done = |r: std::io::Result<()>| match r {
+        Ok(()) => None,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(missing),
+        Err(_) => Some(FsError {
+            code: FsErrorCode::Unknown,
+            message: Some("failed"),
+        }),
+    };
+    let write = |append: bool| {
+        let content = p
+            .get_str("content")
+            .map(|c| c.to_string())
+            .unwrap_or_default();
+        let _ = std::fs::create_dir_all(path.parent().unwrap());
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(append)
+            .write(true)
+            .truncate(!append)
+            .open(&path)?;
+        std::io::Write::write_all(&mut f, content.as_bytes())
+    };
+    let answered = match method.trim_start_matches("sessionFs.") {
+        "readFile" => match std::fs::read_to_string(&path) {
+            Ok(content) => client.respond(
+                reply,
+                &ReadFileAnswer {
+                    content: &content,
+                    error: None,
+                },
+            ),
+            Err(_) => client.respond(
+                reply,
+                &ReadFileAnswer {
+                    content: "",
+                    error: Some(missing),
+                },
+            ),
+        },
+        "writeFile" => client.respond(reply, &done(write(false))),
+        "appendFile" => client.respond(reply, &done(write(true))),
+        "exists" => client.respond(
+            reply,
+            &ExistsAnswer {
+                exists: path.exists(),
+            },
+        ),
+        "stat" => match std::fs::metadata(&path) {
+            Ok(m) => client.respond(
+                reply,
+                &StatAnswer {
+                    is_file: m.is_file(),
+                    is_directory: m.is_dir(),
+                    size: m.len(),
+                    mtime: "2026-11-23T23:00:00.000Z",
+                    birthtime: "2026-11-23T23:00:00.000Z",
+                    error: None,
+                },
+            ),
+            Err(_) => client.respond(
+                reply,
+                &StatAnswer {
+                    is_file: false,
+                    is_directory: false,
+                    size: 0,
+                    mtime: "1970-01-01T00:00:00.000Z",
+                    birthtime: "1970-01-01T00:00:00.000Z",
+                    error: Some(missing),
+                },
+            ),
+        },
+        "mkdir" => client.respond(reply, &done(std::fs::create_dir_all(&path))),
+        "rm" => {
+            let r = if path.is_dir() {
+                std::fs::remove_dir_all(&path)
+            } else {
+                std::fs::remove_file(&path)
+            };
+            let force = p.get("force").and_then(|f| f.as_bool()) == Some(true);
+            client.respond(reply, &done(r).filter(|_| !force))
+        }
+        "rename" => client.respond(reply, &done(std::fs::rename(at("src"), at("dest")))),
+        "readdir" | "readdirWithTypes" => {
+            let entries: Vec<(String, bool)> = std::fs::read_dir(&path)
+                .map(|d| {
+                    d.flatten()
+                        .map(|e| {
+                            (
+                                e.file_name().to_string_lossy().into_owned(),
+                                e.path().is_dir(),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            if method.ends_with("readdir") {
+                let names: Vec<&str> = entries.iter().map(|(n, _)| n.as_str()).collect();
+                client.respond(
+                    reply,
+                    &ReaddirAnswer {
+                        entries: &names,
+                        error: None,
+                    },
+                )
+            } else {
+                let typed: Vec<DirEntry<'_>> = entries
+                    .iter()
+                    .map(|(n, d)| DirEntry {
+                        name: n,
+                        kind: if *d {
+                            EntryType::Directory
+                        } else {
+                            EntryType::File
+                        },
+                    })
+                    .collect();
+                client.respond(
+                    reply,
+                    &ReaddirWithTypesAnswer {
+                        entries: &typed,
+                        error: None,
+                    },
+                )
+            }
+        }
+        _ => client.respond_error(reply, -32603, "not supported by this provider"),
+    };
+    answered.expect("answer queued");
+}
+
+#[test]
+fn scenario_1_handshake() {
+    let Some(mut real) = start("handshake", Handles::NONE) else {
+        return;
+    };
+    let now = real.now();
+    let status = real.client.get_status(now).unwrap();
+    let auth = real.client.get_auth_status(now).unwrap();
+    let ping = real.client.ping(now, Some("probe")).unwrap();
+    // The CLI answers them in any order.
+    let mut answered = 0;
+    let events = real.until(|e| {
+        answered +=
+            usize::from(matches!(e, Ev::Response(id, _) if [status, auth, ping].contains(id)));
+        answered == 3
+    });
+    let response = |id| {
+        events
+            .iter()
+            .find_map(|e| match e {
+                Ev::Response(i, o) if *i == id => Some(o.clone()),
+                _ => None,
+            })
+            .unwrap()
+    };
+    assert_eq!(
+        response(status),
+        r#"Ok({"version":"1.0.102","protocolVersion":3})"#
+    );
+    assert!(
+        response(auth).contains(r#""isAuthenticated":true"#),
+        "{}",
+        response(auth)
+    );
+    assert!(response(ping).contains(r#""message":"pong: probe""#));
+    assert!(response(ping).contains(r#""protocolVersion":3"#));
+    assert_eq!(real.client.protocol_version(), Some(3));
+    real.finish();
+}
+
+#[test]
+fn scenario_2_session_fs_requests_before_the_create_response() {
+    let Some(mut real) = start("sessionfs", Handles::SESSION_FS) else {
+        return;
+    };
+    let now = real.now();
+    let work = real.dir.join("work").to_string_lossy().into_owned();
+    let provider = real
+        .client
+        .set_session_fs_provider(
+            now,
+            &SessionFsProvider {
+                initial_cwd: &work,
+                session_state_path: "/session-state",
+                conventions: PathConventions::Posix,
+            },
+        )
+        .unwrap();
+    // The CLI applies the provider asynchronously: a create sent before this answer would
+    // race it and get no sessionFs requests.
+    let events = real.until(|e| matches!(e, Ev::Response(id, _) if *id == provider));
+    assert!(
+        matches!(events.last(), Some(Ev::Response(_, o)) if o.starts_with("Ok")),
+        "{}",
+        summary(&events)
+    );
+    let now = real.now();
+    // The session is known before the request is written: every sessionFs request the CLI
+    // sends for it before answering is routed to it and answered from the test's directory.
+    let h = real
+        .client
+        .create_session(now, random_id(2), &SessionOptions::default())
+        .unwrap();
+    let events = real.until(|e| matches!(e, Ev::Opened(s, ..) | Ev::OpenFailed(s, ..) if *s == h));
+    assert!(
+        matches!(events.last(), Some(Ev::Opened(..))),
+        "{}",
+        summary(&events)
+    );
+    let early = events
+        .iter()
+        .filter(|e| matches!(e, Ev::Request { session: Some(s), .. } if *s == h))
+        .count();
+    assert!(
+        early >= 5,
+        "sessionFs requests before the create response: {early}\n{}",
+        summary(&events)
+    );
+    let sid = real.client.session_id(h).unwrap().to_string();
+    assert!(
+        real.dir
+            .join("fs")
+            .join(&sid)
+            .join("session-state")
+            .exists()
+    );
+    // The same create through the raw request, so the table does not hold the id: the client
+    // answers that id's sessionFs requests with an error, and the CLI fails the create.
+    let other = random_id(3);
+    let params = format!(r#"{{"sessionId":"{other}"}}"#);
+    let raw = real
+        .client
+        .request_raw(real.now(), "session.create", &params)
+        .unwrap();
+    let events = real.until(|e| matches!(e, Ev::Response(id, _) if *id == raw));
+    let refused = events.iter().filter(|e| matches!(e, Ev::Auto(a) if a.contains("UnknownSession") && a.contains(other.as_str()))).count();
+    assert!(refused >= 1, "{}", summary(&events));
+    match events.last() {
+        Some(Ev::Response(_, outcome)) => {
+            assert!(outcome.starts_with("Err(Rpc"), "{outcome}");
+            assert!(
+                outcome.contains("-32603") && outcome.contains("session construction failed"),
+                "{outcome}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    eprintln!(
+        "scenario 2: {early} sessionFs requests before the create response; {refused} refused for the unknown id"
+    );
+    real.finish();
+}
+
+#[test]
+fn scenario_3_full_turn() {
+    let Some(mut real) = start("full-turn", Handles::NONE) else {
+        return;
+    };
+    let h = real.create(&SessionOptions::default());
+    real.api.push_text("2 + 2 = 4");
+    let events = real.turn(h, "What is 2+2?");
+    // Everything came for this session; nothing for another one.
+    assert!(
+        events.iter().all(|e| !matches!(e, Ev::UnknownSession(..))),
+        "{}",
+        summary(&events)
+    );
+    assert!(events.iter().all(|e| e.session().is_none_or(|s| s == h)));
+    let types = types_of(&events, h);
+    let pos = |t: &str| {
+        types
+            .iter()
+            .position(|x| x == t)
+            .unwrap_or_else(|| panic!("{t} in {types:?}"))
+    };
+    assert!(pos("user.message") < pos("assistant.message"));
+    assert!(pos("assistant.turn_start") < pos("assistant.message"));
+    assert_eq!(types.last().map(String::as_str), Some("session.idle"));
+    let message = data_of(&events, h, "assistant.message").unwrap();
+    assert!(message.contains(r#""content":"2 + 2 = 4""#), "{message}");
+    real.finish();
+}
+
+fn weather_tool(skip_permission: bool) -> [Tool<'static>; 1] {
+    [Tool {
+        name: "get_weather",
+        description: "Get the current weather for a city",
+        parameters: Some(
+            RawJson::parse(
+                r#"{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}"#,
+            )
+            .unwrap(),
+        ),
+        skip_permission: skip_permission.then_some(true),
+        ..Tool::default()
+    }]
+}
+
+/// A turn in which the model calls `get_weather`; `answer` decides the permission (if asked).
+fn weather_turn(
+    real: &mut Real,
+    h: SessionHandle,
+    decision: Option<PermissionDecision<'static>>,
+) -> Vec<Ev> {
+    let now = real.now();
+    real.client
+        .send(now, h, &SendMessage::prompt("Weather in Paris?"))
+        .unwrap();
+    let mut events = Vec::new();
+    loop {
+        let e = real.next();
+        let now = real.now();
+        if let Ev::Session(s, t, raw) = &e {
+            let data = RawJson::parse(raw)
+                .unwrap()
+                .get("data")
+                .unwrap()
+                .to_string();
+            let request_id = || {
+                RawJson::parse(&data)
+                    .unwrap()
+                    .get_str("requestId")
+                    .unwrap()
+                    .to_string()
+            };
+            if t == "permission.requested" {
+                let d = decision.expect("a permission request");
+                real.client
+                    .answer_permission(now, *s, &request_id(), &d)
+                    .unwrap();
+            }
+            if t == "external_tool.requested" {
+                assert!(
+                    data.contains(r#""toolName":"get_weather""#)
+                        && data.contains(r#""city":"Paris""#),
+                    "{data}"
+                );
+                real.client
+                    .answer_tool_call(
+                        now,
+                        *s,
+                        &request_id(),
+                        &ToolCallResult::Text("18°C, clear sky"),
+                    )
+                    .unwrap();
+            }
+        }
+        let end = matches!(&e, Ev::Session(s, t, _) if *s == h && t == "session.idle");
+        events.push(e);
+        if end {
+            return events;
+        }
+    }
+}
+
+#[test]
+fn scenario_4_tool_call() {
+    let Some(mut real) = start("tool-call", Handles::NONE) else {
+        return;
+    };
+    let tools = weather_tool(true);
+    let h = real.create(&SessionOptions {
+        tools: &tools,
+        ..SessionOptions::default()
+    });
+    real.api
+        .push_tool_call("get_weather", r#"{"city":"Paris"}"#);
+    real.api.push_text("It is 18°C and clear in Paris.");
+    let events = weather_turn(&mut real, h, None);
+    let types = types_of(&events, h);
+    assert!(
+        types.contains(&"external_tool.requested".to_string()),
+        "{types:?}"
+    );
+    assert!(types.contains(&"external_tool.completed".to_string()));
+    let complete = data_of(&events, h, "tool.execution_complete").unwrap();
+    assert!(complete.contains(r#""success":true"#), "{complete}");
+    // The model got the tool's result, then ended the turn with its final message.
+    assert!(
+        real.api
+            .chat_bodies()
+            .last()
+            .unwrap()
+            .contains("18°C, clear sky")
+    );
+    let last_message = events
+        .iter()
+        .rev()
+        .find_map(|e| match e {
+            Ev::Session(s, t, raw) if *s == h && t == "assistant.message" => Some(raw.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(
+        last_message.contains("It is 18°C and clear in Paris."),
+        "{last_message}"
+    );
+    real.finish();
+}
+
+#[test]
+fn scenario_5_permissions_approved_and_rejected() {
+    let Some(mut real) = start("permissions", Handles::PERMISSIONS) else {
+        return;
+    };
+    let tools = weather_tool(false);
+    let options = SessionOptions {
+        tools: &tools,
+        ..real.client_config().session_options()
+    };
+    let h = real.create(&options);
+    real.api
+        .push_tool_call("get_weather", r#"{"city":"Paris"}"#);
+    real.api.push_text("It is 18°C in Paris.");
+    let approved = weather_turn(&mut real, h, Some(PermissionDecision::ApproveOnce));
+    let types = types_of(&approved, h);
+    let pos = |t: &str| {
+        types
+            .iter()
+            .position(|x| x == t)
+            .unwrap_or_else(|| panic!("{t} in {types:?}"))
+    };
+    assert!(pos("permission.requested") < pos("external_tool.requested"));
+    assert!(
+        data_of(&approved, h, "permission.completed")
+            .unwrap()
+            .contains(r#""kind":"approved""#)
+    );
+
+    real.api
+        .push_tool_call("get_weather", r#"{"city":"Paris"}"#);
+    real.api.push_text("I could not check the weather.");
+    let rejected = weather_turn(
+        &mut real,
+        h,
+        Some(PermissionDecision::Reject {
+            feedback: Some("Not now"),
+        }),
+    );
+    let types = types_of(&rejected, h);
+    assert!(types.contains(&"permission.requested".to_string()));
+    assert!(
+        !types.contains(&"external_tool.requested".to_string()),
+        "{types:?}"
+    );
+    let complete = data_of(&rejected, h, "tool.execution_complete").unwrap();
+    assert!(
+        complete.contains(r#""success":false"#) && complete.contains("User feedback: Not now"),
+        "{complete}"
+    );
+    real.finish();
+}
+
+#[test]
+fn scenario_6_destroy_resume_and_abort() {
+    let Some(mut real) = start("destroy-resume-abort", Handles::NONE) else {
+        return;
+    };
+    let h = real.create(&SessionOptions::default());
+    let sid = real.client.session_id(h).unwrap().clone();
+    real.api.push_text("First answer.");
+    real.turn(h, "Remember this.");
+    // Destroy: session.shutdown reaches the session before the destroy response releases it.
+    let now = real.now();
+    real.client.destroy_session(now, h).unwrap();
+    let events = real.until(|e| matches!(e, Ev::Closed(s, _) if *s == h));
+    let types = types_of(&events, h);
+    assert!(
+        types.contains(&"session.shutdown".to_string()),
+        "{}",
+        summary(&events)
+    );
+    assert_eq!(events.last(), Some(&Ev::Closed(h, "Ok(())".into())));
+    assert_eq!(real.client.session_state(h), None);
+    // Resume the persisted session: its session.resume event reaches the new handle.
+    let now = real.now();
+    let r = real
+        .client
+        .resume_session(now, sid, &SessionOptions::default())
+        .unwrap();
+    let events =
+        real.until(|e| matches!(e, Ev::Session(s, t, _) if *s == r && t == "session.resume"));
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Ev::Opened(s, copilot_sansio::OpenKind::Resume, _) if *s == r)),
+        "{}",
+        summary(&events)
+    );
+    // Abort during a turn: the model is held back for 5 s.
+    real.api.push_delayed(
+        Duration::from_secs(5),
+        standin::Reply::Text("Too late.".into()),
+    );
+    let now = real.now();
+    real.client
+        .send(now, r, &SendMessage::prompt("Take your time."))
+        .unwrap();
+    real.until(|e| matches!(e, Ev::Session(s, t, _) if *s == r && t == "assistant.turn_start"));
+    let now = real.now();
+    real.client
+        .abort(now, r, Some(AbortReason::UserInitiated))
+        .unwrap();
+    let events =
+        real.until(|e| matches!(e, Ev::Session(s, t, _) if *s == r && t == "session.idle"));
+    assert!(
+        types_of(&events, r).contains(&"abort".to_string()),
+        "{}",
+        summary(&events)
+    );
+    assert!(
+        data_of(&events, r, "session.idle")
+            .unwrap()
+            .contains(r#""aborted":true"#)
+    );
+    real.finish();
+}
+
+#[test]
+fn scenario_7_many_sessions_on_one_connection() {
+    let Some(mut real) = start("many-sessions", Handles::NONE) else {
+        return;
+    };
+    const N: usize = 20;
+    let now = real.now();
+    let handles: Vec<SessionHandle> = (0..N)
+        .map(|i| {
+            real.client
+                .create_session(now, random_id(10 + i as u8), &SessionOptions::default())
+                .unwrap()
+        })
+        .collect();
+    let mut opened = 0;
+    real.until(|e| {
+        opened += usize::from(matches!(e, Ev::Opened(..)));
+        assert!(!matches!(e, Ev::OpenFailed(..)), "{e:?}");
+        opened == N
+    });
+    for i in 0..N {
+        real.api.push_text(&format!("Answer {i}."));
+    }
+    let now = real.now();
+    for &h in &handles {
+        real.client
+            .send(now, h, &SendMessage::prompt("Hello"))
+            .unwrap();
+    }
+    let mut idle = 0;
+    let events = real.until(|e| {
+        idle += usize::from(matches!(e, Ev::Session(_, t, _) if t == "session.idle"));
+        idle == N
+    });
+    for &h in &handles {
+        assert!(types_of(&events, h).contains(&"assistant.message".to_string()));
+    }
+    assert!(events.iter().all(|e| !matches!(e, Ev::UnknownSession(..))));
+    let now = real.now();
+    for &h in &handles {
+        real.client.destroy_session(now, h).unwrap();
+    }
+    let mut closed = 0;
+    real.until(|e| {
+        closed += usize::from(matches!(e, Ev::Closed(_, r) if r == "Ok(())"));
+        closed == N
+    });
+    assert_eq!(real.client.session_slots_in_use(), 0, "no slot leaked");
+    eprintln!("scenario 7: {N} sessions created, used and destroyed");
+    real.finish();
+}
+
+#[test]
+fn scenario_8_a_malformed_frame_gets_a_parse_error_and_the_connection_goes_on() {
+    let Some(mut real) = start("malformed", Handles::NONE) else {
+        return;
+    };
+    let writer = real.driver.writer_mut().expect("writer");
+    std::io::Write::write_all(writer, b"Content-Length: 5\r\n\r\n{\"a\":").unwrap();
+    std::io::Write::flush(writer).unwrap();
+    let events = real.until(|e| matches!(e, Ev::Error(_)));
+    match events.last() {
+        Some(Ev::Error(e)) => assert!(
+            e.starts_with("RejectedByPeer(RpcError { code: -32700"),
+            "{e}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    let now = real.now();
+    let ping = real.client.ping(now, Some("still here")).unwrap();
+    let events = real.until(|e| matches!(e, Ev::Response(id, _) if *id == ping));
+    assert!(matches!(events.last(), Some(Ev::Response(_, o)) if o.contains("pong: still here")));
+    real.finish();
+}
+
+impl Real {
+    fn client_config(&self) -> Config {
+        Config {
+            handles: Handles::PERMISSIONS,
+            ..Config::default()
+        }
+    }
+}

@@ -1,0 +1,278 @@
+//! The simulated CLI against the real one: each scenario recorded from CLI 1.0.102 is played
+//! again with the simulator, and the session's event types (those the simulator models, runs
+//! of deltas counted once) must come in the same order.
+
+mod common;
+
+use common::*;
+use copilot_sansio::answers::{PermissionDecision, ToolCallResult, ToolResult, ToolResultType};
+use copilot_sansio::json::RawJson;
+use copilot_sansio::params::{AbortReason, SendMessage, SessionOptions, Tool};
+use copilot_sansio::sim::{Reply, Sim, SimConfig};
+use copilot_sansio::{
+    Client, Config, Event, Handles, Inbox, SessionEvent, SessionHandle, SessionId,
+};
+
+/// Event types the simulator sends.
+const MODELED: [&str; 22] = [
+    "session.start",
+    "session.resume",
+    "pending_messages.modified",
+    "session.title_changed",
+    "user.message",
+    "assistant.turn_start",
+    "assistant.streaming_delta",
+    "assistant.message_start",
+    "assistant.message_delta",
+    "assistant.message",
+    "assistant.turn_end",
+    "tool.execution_start",
+    "permission.requested",
+    "permission.completed",
+    "external_tool.requested",
+    "external_tool.completed",
+    "tool.execution_complete",
+    "abort",
+    "assistant.idle",
+    "session.idle",
+    "session.shutdown",
+    "session.error",
+];
+
+/// Keeps modeled types, counts runs of deltas once.
+fn normalize(types: impl Iterator<Item = String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for t in types.filter(|t| MODELED.contains(&t.as_str())) {
+        let t = match t.as_str() {
+            "assistant.streaming_delta" | "assistant.message_delta" => "deltas".to_string(),
+            _ => t,
+        };
+        if t == "deltas" && out.last().is_some_and(|l| l == "deltas") {
+            continue;
+        }
+        out.push(t);
+    }
+    out
+}
+
+/// The recording's event types up to its `idles`-th `session.idle`.
+fn recorded(name: &str, idles: usize) -> Vec<String> {
+    let path = format!("{}/tests/recorded/{name}", env!("CARGO_MANIFEST_DIR"));
+    let mut n = 0;
+    let types = load_path(&path)
+        .into_iter()
+        .filter(|l| !l.out && l.method().as_deref() == Some("session.event"))
+        .map(|l| {
+            l.json()
+                .get("params")
+                .unwrap()
+                .get("event")
+                .unwrap()
+                .get_str("type")
+                .unwrap()
+                .to_string()
+        })
+        .take_while(|t| {
+            let go = n < idles;
+            n += usize::from(t == "session.idle");
+            go
+        });
+    normalize(types)
+}
+
+/// Plays a scenario with the simulator: `react` sees each session event of the client.
+fn simulated(
+    replies: &'static [Reply<'static>],
+    options: &SessionOptions<'_>,
+    config: Config,
+    idles: usize,
+    mut react: impl FnMut(&mut Client<'_, 4, 16>, SessionHandle, &SessionEvent<'_>),
+) -> Vec<String> {
+    let (mut rx, mut tx, mut srx, mut stx) = (
+        vec![0u8; 64 * 1024],
+        vec![0u8; 16 * 1024],
+        vec![0u8; 64 * 1024],
+        vec![0u8; 64 * 1024],
+    );
+    let mut inbox = Inbox::new(&mut rx);
+    let mut client: Client<'_, 4, 16> = Client::new(&mut tx, config).unwrap();
+    let mut sim: Sim<'_, 4> = Sim::new(
+        &mut srx,
+        &mut stx,
+        SimConfig {
+            replies,
+            delta_len: 5,
+            ..SimConfig::default()
+        },
+    );
+    let h = client
+        .create_session(NOW, SessionId::new("s-1").unwrap(), options)
+        .unwrap();
+    let mut types = Vec::new();
+    let mut n = 0;
+    for _ in 0..10_000 {
+        let k = sim.push(client.transmit_bytes());
+        client.transmitted(k);
+        sim.poll();
+        let k = inbox.push(sim.transmit_bytes());
+        sim.transmitted(k);
+        while let Some(event) = client.poll_event(&mut inbox, NOW) {
+            match event {
+                Event::SessionOpened { .. } => {
+                    client
+                        .send(NOW, h, &SendMessage::prompt("Weather in Paris?"))
+                        .unwrap();
+                }
+                Event::Session { session, event } => {
+                    types.push(event.event_type().to_string());
+                    n += usize::from(event.is("session.idle"));
+                    react(&mut client, session, &event);
+                }
+                Event::Error(e) => panic!("{e:?}"),
+                _ => {}
+            }
+        }
+        if n >= idles {
+            break;
+        }
+    }
+    assert!(n >= idles, "the turn did not end: {types:?}");
+    normalize(types.into_iter())
+}
+
+static TEXT: [Reply<'static>; 1] = [Reply::Text("Hello! Streaming works: “quoted”, tab\there.")];
+static WEATHER: [Reply<'static>; 1] = [Reply::ToolCall {
+    tool: "get_weather",
+    arguments: r#"{"city":"Paris"}"#,
+    then: "It is 18°C and clear in Paris.",
+}];
+static STALL: [Reply<'static>; 1] = [Reply::Stall];
+
+fn tools(skip_permission: bool) -> [Tool<'static>; 1] {
+    [Tool {
+        name: "get_weather",
+        description: "Get the current weather for a city",
+        skip_permission: skip_permission.then_some(true),
+        ..Tool::default()
+    }]
+}
+
+fn answer_tool(client: &mut Client<'_, 4, 16>, h: SessionHandle, e: &SessionEvent<'_>) {
+    if e.is("external_tool.requested") {
+        let id = e.data().get_str("requestId").unwrap().to_string();
+        let result = ToolCallResult::Structured(ToolResult {
+            text_result_for_llm: "18°C, clear sky",
+            result_type: ToolResultType::Success,
+            error: None,
+            session_log: None,
+            tool_telemetry: None,
+        });
+        client.answer_tool_call(NOW, h, &id, &result).unwrap();
+    }
+}
+
+#[test]
+fn a_streamed_turn() {
+    let options = SessionOptions {
+        streaming: Some(true),
+        ..SessionOptions::default()
+    };
+    let sim = simulated(&TEXT, &options, Config::default(), 1, |_, _, _| {});
+    assert_eq!(sim, recorded("streaming-turn.jsonl", 1));
+}
+
+#[test]
+fn a_tool_call() {
+    let tools = tools(true);
+    let options = SessionOptions {
+        tools: &tools,
+        request_permission: Some(true),
+        ..SessionOptions::default()
+    };
+    let sim = simulated(&WEATHER, &options, Config::default(), 1, answer_tool);
+    assert_eq!(sim, recorded("tool-call.jsonl", 1));
+}
+
+#[test]
+fn a_permitted_tool_call() {
+    let tools = tools(false);
+    let config = Config {
+        handles: Handles::PERMISSIONS,
+        ..Config::default()
+    };
+    let options = SessionOptions {
+        tools: &tools,
+        ..config.session_options()
+    };
+    let sim = simulated(&WEATHER, &options, config, 1, |client, h, e| {
+        if e.is("permission.requested") {
+            let id = e.data().get_str("requestId").unwrap().to_string();
+            client
+                .answer_permission(NOW, h, &id, &PermissionDecision::ApproveOnce)
+                .unwrap();
+        }
+        answer_tool(client, h, e);
+    });
+    assert_eq!(sim, recorded("permissions.jsonl", 1));
+}
+
+#[test]
+fn a_tool_call_nobody_can_permit() {
+    let tools = tools(false);
+    let options = SessionOptions {
+        tools: &tools,
+        request_permission: Some(false),
+        ..SessionOptions::default()
+    };
+    let sim = simulated(&WEATHER, &options, Config::default(), 1, answer_tool);
+    assert_eq!(sim, recorded("permissions-no-handler.jsonl", 1));
+}
+
+#[test]
+fn an_aborted_turn() {
+    let sim = simulated(
+        &STALL,
+        &SessionOptions::default(),
+        Config::default(),
+        1,
+        |client, h, e| {
+            if e.is("assistant.turn_start") {
+                client
+                    .abort(NOW, h, Some(AbortReason::UserInitiated))
+                    .unwrap();
+            }
+        },
+    );
+    assert_eq!(sim, recorded("abort.jsonl", 1));
+}
+
+#[test]
+fn a_rejected_permission_reaches_the_model_as_a_failed_tool_call() {
+    let tools = tools(false);
+    let config = Config {
+        handles: Handles::PERMISSIONS,
+        ..Config::default()
+    };
+    let options = SessionOptions {
+        tools: &tools,
+        ..config.session_options()
+    };
+    let mut complete = None;
+    simulated(&WEATHER, &options, config, 1, |client, h, e| {
+        if e.is("permission.requested") {
+            let id = e.data().get_str("requestId").unwrap().to_string();
+            let decision = PermissionDecision::Reject {
+                feedback: Some("Not now"),
+            };
+            client.answer_permission(NOW, h, &id, &decision).unwrap();
+        }
+        if e.is("tool.execution_complete") {
+            complete = Some(e.data().to_string());
+        }
+        assert!(!e.is("external_tool.requested"));
+    });
+    // As the CLI reports it (permissions.jsonl).
+    let complete = RawJson::parse(&complete.unwrap()).unwrap().to_string();
+    assert!(complete.contains(r#""success":false"#));
+    assert!(complete.contains(r#""message":"The user rejected this tool call. User feedback: Not now","code":"denied""#), "{complete}");
+}
