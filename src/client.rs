@@ -187,6 +187,10 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
     /// `n` bytes of [`transmit_bytes`](Self::transmit_bytes) were written.
     pub fn transmitted(&mut self, n: usize) {
         self.out.consumed(n);
+        if self.link == Link::Closed {
+            // Answers still owed after the end go out as room is made.
+            self.flush_owed();
+        }
     }
 
     /// True if bytes are waiting to be written.
@@ -579,14 +583,14 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
         }
         match self.link {
             Link::Closed => return None,
-            Link::Closing => return self.close_one(),
+            Link::Closing => return Some(self.close_one()),
             Link::Open => {}
         }
         match inbox.next_item() {
             Item::NeedMore => None,
             Item::End => {
                 self.link = Link::Closing;
-                self.close_one()
+                Some(self.close_one())
             }
             Item::Frame { body, commit } => {
                 let event = self.on_frame(body, now).ok()?;
@@ -1116,12 +1120,11 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
     }
 
     /// Delivers one closing event: each pending request fails, each session closes, then
-    /// [`Event::Closed`] once every answer owed to the server is queued (`None` until the
-    /// transmit buffer has room for them).
-    fn close_one<'i>(&mut self) -> Option<Event<'i>> {
+    /// [`Event::Closed`].
+    fn close_one<'i>(&mut self) -> Event<'i> {
         let closed = Failure::ConnectionClosed;
         if let Some(entry) = self.requests.take_first() {
-            return Some(match entry.purpose {
+            return match entry.purpose {
                 Purpose::Connect | Purpose::PingFallback => {
                     self.handshake = Handshake::Failed;
                     Event::ConnectFailed(closed)
@@ -1143,31 +1146,27 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
                     id: RequestId(entry.id),
                     outcome: Err(closed),
                 },
-            });
+            };
         }
         let first = self.sessions.iter().next().map(|(slot, s)| (slot, s.state));
         if let Some((slot, state)) = first {
             let orphan = state == SlotState::Orphaned;
             let session = self.release(slot);
-            return Some(if orphan {
+            return if orphan {
                 Event::Auto(AutoAction::OrphanReleased)
             } else {
                 Event::SessionClosed {
                     session,
                     result: Err(closed),
                 }
-            });
+            };
         }
         // Requests still waiting for the caller can no longer be answered by it: the client
-        // answers them, and `Closed` waits until every owed answer is queued.
+        // answers them. Answers that do not fit yet are written as room is made (see
+        // `transmitted`), never dropped.
         self.server.owe_all();
-        self.flush_owed();
-        if self.server.first_owed().is_some() {
-            return None;
-        }
-        self.server.clear();
         self.link = Link::Closed;
-        Some(Event::Closed)
+        Event::Closed
     }
 }
 

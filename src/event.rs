@@ -94,7 +94,9 @@ pub enum Event<'a> {
     /// unless the error is [`InputError::MalformedHeader`].
     Error(InputError<'a>),
     /// The connection is over: every pending request and every session has had its event.
-    /// No more events follow.
+    /// No more events follow. Server requests still unanswered are answered by the client with
+    /// errors; those that do not fit in the transmit buffer yet are queued as it is written
+    /// out ([`Client::transmitted`](crate::Client::transmitted)).
     Closed,
 }
 

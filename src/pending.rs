@@ -271,7 +271,8 @@ impl<const P: usize> ServerRequests<P> {
             .map(|(i, e)| (i, &e.id))
     }
 
-    /// Forgets every request (the connection is gone).
+    /// Forgets every request.
+    #[cfg(test)]
     pub(crate) fn clear(&mut self) {
         for i in 0..self.entries.len() {
             self.free(i);

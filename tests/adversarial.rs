@@ -90,11 +90,12 @@ fn a_request_id_too_long_for_the_transmit_buffer_is_answered_without_it() {
 }
 
 #[test]
-fn answers_owed_at_the_end_of_input_wait_for_room_instead_of_being_dropped() {
+fn answers_owed_at_the_end_of_input_are_written_once_there_is_room() {
     // Fuzz finding (client): at the end of input the client closes every session and owes an
     // error answer for each request the caller had not answered. When the transmit buffer had
-    // no room for those answers at that moment, `Closed` was delivered anyway and the owed
-    // answers were forgotten: the CLI waited forever for them.
+    // no room for those answers at that moment, `Closed` came and the owed answers were
+    // forgotten: the CLI waited forever for them. Now they stay owed after `Closed` and are
+    // queued as the caller writes its output out.
     let config = Config {
         handles: copilot_sansio::Handles::SESSION_FS,
         ..Config::default()
@@ -112,21 +113,21 @@ fn answers_owed_at_the_end_of_input_wait_for_room_instead_of_being_dropped() {
     // The caller fills the transmit buffer and does not write it out yet.
     while c.client.request(NOW, "session.log", &()).is_ok() {}
     c.inbox.close();
-    let mut events = c.poll();
-    assert!(
-        !events.contains(&Ev::End),
-        "Closed before the owed answer was queued: {events:?}"
+    let events = c.poll();
+    assert_eq!(
+        events.first(),
+        Some(&Ev::OpenFailed(
+            s,
+            copilot_sansio::OpenKind::Create,
+            "ConnectionClosed".into()
+        ))
     );
-    assert!(events.contains(&Ev::OpenFailed(
-        s,
-        copilot_sansio::OpenKind::Create,
-        "ConnectionClosed".into()
-    )));
-    // Once the output is written, the answer is queued and the connection closes.
-    let mut out = c.output_text();
-    events.extend(c.poll());
-    out.push_str(&c.output_text());
     assert_eq!(events.last(), Some(&Ev::End));
+    assert_eq!(c.client.pending_server_requests(), 1, "still owed");
+    // Writing the output out makes room: the answer is queued, once.
+    let mut out = c.output_text();
+    assert!(!out.contains(r#""id":41"#));
+    out.push_str(&c.output_text());
     assert_eq!(
         out.matches(r#"{"jsonrpc":"2.0","id":41,"error":{"code":-32603"#)
             .count(),
@@ -134,6 +135,8 @@ fn answers_owed_at_the_end_of_input_wait_for_room_instead_of_being_dropped() {
         "{out}"
     );
     assert_eq!(c.client.pending_server_requests(), 0);
+    assert!(c.poll().is_empty());
+    assert_eq!(c.output_text(), "");
 }
 
 #[test]
@@ -914,5 +917,47 @@ fn a_late_create_response_does_not_destroy_a_session_reopened_with_the_same_id()
         );
         assert_eq!(events[0].session(), Some(again));
         assert!(matches!(&events[1], Ev::Opened(h, k, _) if *h == again && *k == retry));
+    }
+}
+
+#[test]
+fn more_owed_answers_than_the_transmit_buffer_holds_at_the_end_through_the_blocking_driver() {
+    // The same end of input, through the blocking driver, with eight answers owed and a
+    // 512-byte transmit buffer (room for three at a time): the driver must see `Closed`, and
+    // the peer all eight answers, exactly once each.
+    use copilot_sansio::blocking::Blocking;
+    let mut input = Vec::new();
+    for i in 0..8 {
+        input.extend(frame(&format!(
+            r#"{{"jsonrpc":"2.0","id":{},"method":"sessionFs.readFile","params":{{"sessionId":"s","path":"/{i}"}}}}"#,
+            900 + i
+        )));
+    }
+    let mut rx = vec![0u8; 4096];
+    let mut tx = vec![0u8; copilot_sansio::MIN_TRANSMIT_BUFFER];
+    let mut inbox = Inbox::new(&mut rx);
+    let config = Config {
+        handles: copilot_sansio::Handles::SESSION_FS,
+        ..Config::default()
+    };
+    let mut client: Client<'_, 2, 8> = Client::new(&mut tx, config).unwrap();
+    client
+        .create_session(NOW, SessionId::new("s").unwrap(), &())
+        .unwrap();
+    let mut driver = Blocking::new(std::io::Cursor::new(input), Vec::new());
+    let mut seen = Vec::new();
+    while let Some(event) = driver.next_event(&mut client, &mut inbox).unwrap() {
+        seen.push(format!("{event:?}"));
+    }
+    assert_eq!(seen.last().map(String::as_str), Some("Closed"), "{seen:?}");
+    let written = String::from_utf8(driver.writer_mut().unwrap().clone()).unwrap();
+    for i in 0..8 {
+        assert_eq!(
+            written
+                .matches(&format!(r#"{{"jsonrpc":"2.0","id":{},"error""#, 900 + i))
+                .count(),
+            1,
+            "answer {i}: {written}"
+        );
     }
 }
