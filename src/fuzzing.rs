@@ -22,4 +22,4 @@ mod values;
 pub use framing::frame_decoder;
 pub use harness::client;
 pub use input::{Action, ClientInput, SID_POOL, Sid};
-pub use values::{json_scan, typed_decoders};
+pub use values::{json_scan, typed_decoders, typed_request};

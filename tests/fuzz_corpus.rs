@@ -13,7 +13,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use common::{Line, load};
+use common::{Line, load, load_path};
 use copilot_sansio::fuzzing::{Action, ClientInput, Sid};
 use copilot_sansio::json::RawJson;
 
@@ -44,16 +44,22 @@ fn framed_input(rx_len: u16, max_frame_8: u8, seed: u8, wire: &[u8]) -> Vec<u8> 
     v
 }
 
+/// The server's frames of a recording, up to `budget` bytes.
+fn server_wire(lines: &[Line], budget: usize) -> Vec<u8> {
+    let mut wire = Vec::new();
+    for l in lines.iter().filter(|l| !l.out) {
+        if wire.len() + l.frame.len() > budget {
+            break;
+        }
+        wire.extend_from_slice(&l.frame);
+    }
+    wire
+}
+
 fn frame_decoder_seeds(fixtures: &[(&str, Vec<Line>)]) -> Corpus {
     let mut c = Corpus::new();
     for (name, lines) in fixtures {
-        let mut wire = Vec::new();
-        for l in lines.iter().filter(|l| !l.out) {
-            if wire.len() + l.frame.len() > FRAME_BUDGET {
-                break;
-            }
-            wire.extend_from_slice(&l.frame);
-        }
+        let wire = server_wire(lines, FRAME_BUDGET);
         c.insert(format!("{name}-rx2048"), framed_input(2048, 0, 0x3F, &wire));
         c.insert(
             format!("{name}-rx300-bytewise"),
@@ -136,15 +142,28 @@ fn frame_decoder_seeds(fixtures: &[(&str, Vec<Line>)]) -> Corpus {
     c
 }
 
-fn json_seeds(fixtures: &[(&str, Vec<Line>)]) -> Corpus {
+fn json_seeds(fixtures: &[(&str, Vec<Line>)], recorded: &[(String, Vec<Line>)]) -> Corpus {
     let mut c = Corpus::new();
-    for (name, lines) in fixtures {
-        let mut seen = std::collections::BTreeSet::new();
+    // Each kind of message once per fixture, and once over all the recordings.
+    let mut seen_recorded = std::collections::BTreeSet::new();
+    let sources = fixtures
+        .iter()
+        .map(|(n, l)| (n.to_string(), l, false))
+        .chain(recorded.iter().map(|(n, l)| (n.clone(), l, true)));
+    for (name, lines, shared) in sources {
+        let mut own = std::collections::BTreeSet::new();
+        let seen = if shared { &mut seen_recorded } else { &mut own };
         for (i, l) in lines.iter().enumerate() {
             if l.body.len() > JSON_BUDGET {
                 continue;
             }
-            let v = l.json();
+            let Ok(v) = RawJson::parse(&l.body) else {
+                c.insert(
+                    format!("{name}-{i:03}-malformed"),
+                    l.body.clone().into_bytes(),
+                );
+                continue;
+            };
             let kind = match (v.get_str("method"), l.out) {
                 (Some(m), _) if m == "session.event" => format!(
                     "event-{}",
@@ -210,7 +229,13 @@ fn client_seed(lines: &[Line], split: u16) -> ClientInput {
     let mut server_requests: Vec<String> = Vec::new();
     let mut server_bytes = 0;
     for l in lines {
-        let v = l.json();
+        let Ok(v) = RawJson::parse(&l.body) else {
+            // A malformed frame: sent as it is, or skipped if it was the client's.
+            if !l.out {
+                a.push(Action::Frame(l.body.clone().into_bytes()));
+            }
+            continue;
+        };
         if !l.out {
             if server_bytes + l.frame.len() > CLIENT_BUDGET {
                 break;
@@ -239,10 +264,16 @@ fn client_seed(lines: &[Line], split: u16) -> ClientInput {
         let session_index = |sid: &str| opened.iter().position(|s| s == sid).map(|i| i as u8);
         match (method.as_deref(), sid) {
             (None, _) => {
-                let id = v.get("id").unwrap().to_string();
-                let Some(i) = server_requests.iter().position(|r| *r == id) else {
-                    break;
+                // An answer to a server request (or a malformed message of the recorder's).
+                let Some(id) = v.get("id").map(|id| id.to_string()) else {
+                    continue;
                 };
+                let Some(i) = server_requests.iter().position(|r| *r == id) else {
+                    continue;
+                };
+                if i > usize::from(u8::MAX) {
+                    break;
+                }
                 let how = if v.get("error").is_some() { 2 } else { 1 };
                 a.push(Action::Respond {
                     request: i as u8,
@@ -592,6 +623,24 @@ fn client_seeds(fixtures: &[(&str, Vec<Line>)]) -> Corpus {
     c
 }
 
+/// The recordings of `tests/recorded/`, named `recorded-<file>`.
+fn recordings() -> Vec<(String, Vec<Line>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/recorded");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|p| {
+            let stem = p.file_stem().unwrap().to_string_lossy();
+            (format!("recorded-{stem}"), load_path(&p.to_string_lossy()))
+        })
+        .collect()
+}
+
 fn corpus() -> BTreeMap<&'static str, Corpus> {
     let fixtures: Vec<(&str, Vec<Line>)> = FIXTURES
         .iter()
@@ -603,10 +652,25 @@ fn corpus() -> BTreeMap<&'static str, Corpus> {
             RawJson::parse(&l.body).expect("fixture body");
         }
     }
+    let recorded = recordings();
+    let mut frames = frame_decoder_seeds(&fixtures);
+    let mut clients = client_seeds(&fixtures);
+    for (name, lines) in &recorded {
+        frames.insert(
+            format!("{name}-rx2048"),
+            framed_input(2048, 0, 0x3F, &server_wire(lines, FRAME_BUDGET)),
+        );
+        // Every server request reaches the caller, as in the recordings.
+        let input = ClientInput {
+            handles: 0xFFFF,
+            ..client_seed(lines, 37)
+        };
+        clients.insert(format!("{name}-split37"), input.to_bytes());
+    }
     BTreeMap::from([
-        ("frame_decoder", frame_decoder_seeds(&fixtures)),
-        ("json_scan", json_seeds(&fixtures)),
-        ("client", client_seeds(&fixtures)),
+        ("frame_decoder", frames),
+        ("json_scan", json_seeds(&fixtures, &recorded)),
+        ("client", clients),
     ])
 }
 

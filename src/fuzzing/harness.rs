@@ -1178,6 +1178,9 @@ impl<const S: usize, const P: usize> Harness<'_, S, P> {
                 std::eprintln!("  event {event:?}");
             }
             check_routing(&self.client, event);
+            if let Event::Request(r) = event {
+                super::values::typed_request(r);
+            }
             on_event(&mut self.m, event);
         }
         on_output(&mut self.m, out, expect);

@@ -8,10 +8,13 @@ use std::vec::Vec;
 use std::{format, vec};
 
 use crate::event::{Lifecycle, SessionEvent};
+use crate::events::{HostEvent, TypedEvent};
 use crate::json::validate::{TopMembers, validate_recording};
 use crate::json::{BufferTooSmall, JsonStr, Kind, MAX_DEPTH, RawJson, validate};
+use crate::results::{Messages, ModelList, SessionList, SessionMetadata};
 use crate::rpc::{self, BadMessage, Message};
-use crate::{Client, Config, Handles, Inbox, Instant, SessionId};
+use crate::server::ServerCall;
+use crate::{Client, Config, Event, Handles, Inbox, Instant, ServerRequest, SessionId};
 
 /// Runs `data` through every JSON decoder, and through a client as a frame body.
 pub fn json_scan(data: &[u8]) {
@@ -61,9 +64,29 @@ pub fn json_scan(data: &[u8]) {
     through_client(data, 50);
 }
 
-/// Typed decoders of event and message payloads, run on every value `json_scan` finds. New
-/// typed views (`src/proto/`, typed event data) are wired in here.
+/// Typed decoders of event and message payloads, run on every value `json_scan` finds (and
+/// [`typed_request`] on every server request the client delivers). New typed views are wired
+/// in here.
 pub fn typed_decoders(value: RawJson<'_>) {
+    if let Some(event) = SessionEvent::from_event(value) {
+        typed_event(event);
+    }
+    // Results of the requests that have views with their own decoding.
+    for model in ModelList::new(value).models() {
+        let _ = (
+            model.id(),
+            model.supports_vision(),
+            model.max_context_window_tokens(),
+        );
+    }
+    for event in Messages::new(value).events() {
+        typed_event(event);
+    }
+    for info in SessionList::new(value).sessions() {
+        let _ = format!("{info:?}");
+    }
+    let _ = SessionMetadata::new(value).info();
+    let _ = format!("{:?}", HostEvent::new(value).session_id());
     if let Some(event) = SessionEvent::from_params(value) {
         if let Some(sid) = event.session_id() {
             check_str(sid);
@@ -92,6 +115,50 @@ pub fn typed_decoders(value: RawJson<'_>) {
         check_str(s);
     }
     let _ = lifecycle.metadata();
+}
+
+fn typed_event(event: SessionEvent<'_>) {
+    check_str(event.event_type());
+    let typed = event.typed();
+    let _ = format!("{typed:?}");
+    match typed {
+        TypedEvent::AssistantMessage(m) => {
+            for t in m.tool_requests() {
+                let _ = format!("{t:?}");
+            }
+        }
+        TypedEvent::PermissionRequested(p) => {
+            if let Some(kind) = p.kind() {
+                check_str(kind);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The typed view of a server request the client delivered.
+pub fn typed_request(request: &ServerRequest<'_>) {
+    let call = request.call();
+    let _ = format!("{call:?}");
+    match call {
+        ServerCall::UserInput(r) => {
+            for c in r.choices() {
+                check_str(c);
+            }
+        }
+        ServerCall::SystemMessageTransform(r) => {
+            for (id, content) in r.sections() {
+                check_str(id);
+                if let Some(c) = content {
+                    check_str(c);
+                }
+            }
+        }
+        ServerCall::Hooks(h) => {
+            let _ = h.hook();
+        }
+        _ => {}
+    }
 }
 
 /// Whitespace outside strings removed.
@@ -387,6 +454,9 @@ fn through_client(data: &[u8], max_frame: usize) {
         fed += inbox.push(&wire[fed..]);
         while let Some(event) = client.poll_event(&mut inbox, now) {
             super::harness::check_routing(&client, &event);
+            if let Event::Request(r) = &event {
+                typed_request(r);
+            }
             events.push(format!("{event:?}"));
         }
         written.extend_from_slice(client.transmit_bytes());
