@@ -187,6 +187,10 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
     /// `n` bytes of [`transmit_bytes`](Self::transmit_bytes) were written.
     pub fn transmitted(&mut self, n: usize) {
         self.out.consumed(n);
+        if self.link == Link::Closed {
+            // Answers still owed after the end go out as room is made.
+            self.flush_owed();
+        }
     }
 
     /// True if bytes are waiting to be written.
@@ -654,6 +658,10 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
                 error,
                 request: Some((id, method)),
             }) => {
+                let id = match id.as_bytes().len() {
+                    ..=MAX_SERVER_ID_LEN => id,
+                    _ => RawJson::NULL,
+                };
                 self.auto_error(id, code::INVALID_REQUEST, |w| {
                     w.raw("Invalid Request: ");
                     w.raw(match error {
@@ -729,8 +737,12 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
                 });
                 return self.sent_or_restore(sent, entry, AutoAction::PingFallback);
             }
-            (Purpose::OrphanOpen { slot }, Ok(_) | Err(Failure::ResponseTooLarge { .. })) => {
-                // The server created the session the caller was told had failed.
+            (Purpose::OrphanOpen { slot }, Ok(_) | Err(Failure::ResponseTooLarge { .. }))
+                if !self.id_in_use(slot) =>
+            {
+                // The server created the session the caller was told had failed (unless the
+                // caller opened the same id again since: then it is the caller's session, and
+                // the orphan is only released).
                 let sent = self.send_destroy(now, slot, Purpose::OrphanDestroy { slot });
                 return self.sent_or_restore(sent, entry, AutoAction::DestroyingOrphan);
             }
@@ -769,6 +781,15 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
                 outcome,
             },
         })
+    }
+
+    /// True if a session in the table (not `slot` itself, which is out of routing) has the id
+    /// of `slot`.
+    fn id_in_use(&self, slot: u16) -> bool {
+        self.sessions
+            .get(slot)
+            .and_then(|s| self.sessions.find(s.id().as_str().as_bytes()))
+            .is_some_and(|found| found != slot)
     }
 
     /// After trying to send a follow-up to a response: the event, or the response's request
@@ -878,6 +899,14 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
                 reason,
             }))
         };
+        // First: every other answer echoes the id, and one that cannot fit in the transmit
+        // buffer would hold the connection forever.
+        if id.as_bytes().len() > MAX_SERVER_ID_LEN {
+            self.auto_error(RawJson::NULL, code::INVALID_REQUEST, |w| {
+                w.raw("request id too long")
+            })?;
+            return answered(AutoReason::IdTooLong);
+        }
         if !self.config.handles.contains(kind) {
             let reason = self.default_answer(id, method, kind, params, session_id)?;
             return answered(reason);
@@ -899,12 +928,6 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
             }
             None => None,
         };
-        if id.as_bytes().len() > MAX_SERVER_ID_LEN {
-            self.auto_error(RawJson::NULL, code::INVALID_REQUEST, |w| {
-                w.raw("request id too long")
-            })?;
-            return answered(AutoReason::IdTooLong);
-        }
         match self.server.insert(id.as_bytes(), session) {
             Some(reply) => Ok(Event::Request(ServerRequest {
                 reply,
@@ -1138,8 +1161,10 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
                 }
             };
         }
-        // Nobody is left to answer to.
-        self.server.clear();
+        // Requests still waiting for the caller can no longer be answered by it: the client
+        // answers them. Answers that do not fit yet are written as room is made (see
+        // `transmitted`), never dropped.
+        self.server.owe_all();
         self.link = Link::Closed;
         Event::Closed
     }

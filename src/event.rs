@@ -94,7 +94,9 @@ pub enum Event<'a> {
     /// unless the error is [`InputError::MalformedHeader`].
     Error(InputError<'a>),
     /// The connection is over: every pending request and every session has had its event.
-    /// No more events follow.
+    /// No more events follow. Server requests still unanswered are answered by the client with
+    /// errors; those that do not fit in the transmit buffer yet are queued as it is written
+    /// out ([`Client::transmitted`](crate::Client::transmitted)).
     Closed,
 }
 
@@ -168,7 +170,8 @@ pub enum AutoReason {
     Default,
     /// All `P` server-request slots are waiting for the caller: answered -32603.
     TooManyPending,
-    /// The request id is longer than the client keeps: answered -32600.
+    /// The request id is longer than the client keeps: answered -32600 with a `null` id
+    /// (answers never echo such an id, so they always fit in the transmit buffer).
     IdTooLong,
     /// The request is malformed: answered -32600.
     InvalidRequest(MessageError),

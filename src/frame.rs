@@ -25,7 +25,8 @@ pub enum HeaderError {
     ConflictingContentLength,
     /// A header line that is not `name: value` with a token name.
     InvalidLine,
-    /// No end of the header block within [`MAX_HEADER_LEN`] bytes.
+    /// No end of the header block within [`MAX_HEADER_LEN`] bytes, or within the receive
+    /// buffer if it is smaller.
     TooLong,
 }
 

@@ -222,6 +222,20 @@ impl<'b> Inbox<'b> {
                     cur.state = fresh(cur.start).state;
                 }
                 State::Header(mut scan) => match scan.advance(data) {
+                    // A header that fills the whole buffer without ending can never be read:
+                    // waiting for room would stall the connection forever.
+                    HeaderStatus::Incomplete
+                        if !data.is_empty() && data.len() >= self.buf.len() =>
+                    {
+                        let next = Cursor {
+                            start: self.end,
+                            state: State::Failed,
+                        };
+                        break Item::Malformed {
+                            error: HeaderError::TooLong,
+                            commit: self.commit(next),
+                        };
+                    }
                     HeaderStatus::Incomplete => {
                         cur.state = State::Header(scan);
                         break self.starved(cur, None, data.len());
@@ -463,6 +477,27 @@ mod tests {
         );
         assert_eq!(drain(b"Content-Len", 64, 64, 4), ["truncated None 11"]);
         assert_eq!(drain(b"", 64, 64, 4), Vec::<std::string::String>::new());
+    }
+
+    #[test]
+    fn a_header_longer_than_the_buffer_is_malformed() {
+        // Found by the frame_decoder fuzz target: a receive buffer smaller than the header
+        // block filled up with it, and the inbox waited for room forever.
+        let long = std::format!(
+            "X-Pad: {}\r\nContent-Length: 2\r\n\r\n{{}}",
+            "p".repeat(100)
+        );
+        for chunk in [1, 7, 1000] {
+            assert_eq!(
+                drain(long.as_bytes(), 64, 64, chunk),
+                ["malformed TooLong"],
+                "chunk {chunk}"
+            );
+        }
+        assert_eq!(drain(b"\0", 1, 1, 1), ["malformed TooLong"]);
+        // A header that ends exactly at the end of the buffer is fine.
+        let exact = b"Content-Length: 0\r\n\r\n";
+        assert_eq!(drain(exact, exact.len(), 64, 1), ["frame "]);
     }
 
     #[test]

@@ -83,6 +83,7 @@
 //! - `std`: `std::error::Error` for the error types.
 //! - `defmt`: `defmt::Format` for the public types, and logging through defmt.
 //! - `log`: logging through the `log` crate.
+//! - `fuzzing`: [`fuzzing`], the entry points of the fuzz targets (test tooling; uses `std`).
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -98,6 +99,8 @@ mod error;
 mod event;
 mod farewell;
 mod frame;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod inbox;
 #[cfg(feature = "async")]
 pub mod io;

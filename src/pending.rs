@@ -251,6 +251,17 @@ impl<const P: usize> ServerRequests<P> {
         }
     }
 
+    /// Every request still waiting for the caller becomes an owed error answer (the
+    /// connection ended).
+    pub(crate) fn owe_all(&mut self) {
+        for e in self.entries.iter_mut() {
+            if let Waiting::Caller { .. } = e.state {
+                e.state = Waiting::Owed;
+                e.generation = e.generation.wrapping_add(1);
+            }
+        }
+    }
+
     /// The first owed answer: its index and id.
     pub(crate) fn first_owed(&self) -> Option<(usize, &ServerId)> {
         self.entries
@@ -260,7 +271,8 @@ impl<const P: usize> ServerRequests<P> {
             .map(|(i, e)| (i, &e.id))
     }
 
-    /// Forgets every request (the connection is gone).
+    /// Forgets every request.
+    #[cfg(test)]
     pub(crate) fn clear(&mut self) {
         for i in 0..self.entries.len() {
             self.free(i);

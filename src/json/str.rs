@@ -322,6 +322,17 @@ mod tests {
     }
 
     #[test]
+    fn a_trailing_backslash_does_not_hang_display() {
+        // Found by the json_scan fuzz target, on text that was never validated: `Display`
+        // looped forever on a final lone backslash (`chars()` stopped there without moving).
+        // A lone backslash now decodes to U+FFFD, like any broken escape.
+        let s = JsonStr::from_raw(b"ab\\", true);
+        extern crate std;
+        assert_eq!(std::format!("{s}"), "ab\u{FFFD}");
+        assert_eq!(s.chars().collect::<std::string::String>(), "ab\u{FFFD}");
+    }
+
+    #[test]
     fn plain_strings_are_free() {
         let s = js("session.start");
         assert_eq!(s.as_str(), Some("session.start"));

@@ -137,6 +137,18 @@ pub(crate) fn validate_recording(
     max_depth: usize,
     top: &mut TopMembers,
 ) -> Result<(), JsonError> {
+    values(b, max_depth, top).map_err(|e| match e.kind {
+        // A byte out of place that is not even UTF-8 is reported as such.
+        JsonErrorKind::UnexpectedByte | JsonErrorKind::TrailingData
+            if b.get(e.offset).is_some_and(|&c| c >= 0x80) && utf8_run(b, e.offset).is_err() =>
+        {
+            err(JsonErrorKind::InvalidUtf8, e.offset)
+        }
+        _ => e,
+    })
+}
+
+fn values(b: &[u8], max_depth: usize, top: &mut TopMembers) -> Result<(), JsonError> {
     let max_depth = max_depth.min(MAX_DEPTH);
     // Bit `d` is set when the container at depth `d + 1` is an object.
     let mut objects: u128 = 0;
@@ -395,6 +407,8 @@ mod tests {
         bad(b"\"ok \xe2\x82\"", InvalidUtf8); // cut short by the closing quote
         bad(b"\"\xf4\x90\x80\x80\"", InvalidUtf8); // above U+10FFFF
         bad(b"[\xc3\xa9]", UnexpectedByte); // non-ASCII outside a string
+        bad(b"[\xc3]", InvalidUtf8); // not even UTF-8
+        bad(b"{} \xff", InvalidUtf8);
         bad(b"{} {}", TrailingData);
         bad(b"[}", UnexpectedByte);
         bad(b"{]", UnexpectedByte);
