@@ -41,7 +41,7 @@ fn consume(
                 Event::Session { session, event } if session == h => match event.typed() {
                     TypedEvent::MessageDelta(d) => {
                         let t = d.delta_content().unwrap();
-                        unescaped += t.unescape_into(text).unwrap().len();
+                        unescaped += t.unescape_bytes_into(text).unwrap().len();
                         deltas += 1;
                     }
                     TypedEvent::SessionIdle(_) => idles += 1,

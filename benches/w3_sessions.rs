@@ -46,7 +46,10 @@ fn consume(
             per_session[session.index()] += 1;
             match event.typed() {
                 TypedEvent::MessageDelta(d) => {
-                    d.delta_content().unwrap().unescape_into(text).unwrap();
+                    d.delta_content()
+                        .unwrap()
+                        .unescape_bytes_into(text)
+                        .unwrap();
                     deltas += 1;
                 }
                 TypedEvent::SessionIdle(_) => idles += 1,

@@ -82,7 +82,7 @@ impl<'a> JsonStr<'a> {
     pub fn unescaped_len(&self) -> usize {
         let mut len = 0;
         let mut rest = self.raw;
-        while let Some(at) = rest.iter().position(|&c| c == b'\\') {
+        while let Some(at) = backslash(rest) {
             let after = rest.get(at + 1..).unwrap_or(&[]);
             let (c, used) = escape(after);
             len += at + c.len_utf8();
@@ -92,6 +92,7 @@ impl<'a> JsonStr<'a> {
     }
 
     /// Compares the decoded text with `s`.
+    #[inline]
     pub fn eq_str(&self, s: &str) -> bool {
         if self.escaped {
             self.chars().eq(s.chars())
@@ -107,6 +108,18 @@ impl<'a> JsonStr<'a> {
 
     /// Decodes into `buf` and returns the decoded text.
     pub fn unescape_into<'b>(&self, buf: &'b mut [u8]) -> Result<&'b str, BufferTooSmall> {
+        let needed = || BufferTooSmall {
+            needed: self.unescaped_len(),
+        };
+        let out = self.unescape_bytes_into(buf)?;
+        // Decoded from validated text and whole characters, so this is UTF-8.
+        core::str::from_utf8(out).map_err(|_| needed())
+    }
+
+    /// Decodes into `buf` and returns the decoded bytes: always UTF-8, for writers that take
+    /// bytes (a terminal, a UART, a socket). Saves the UTF-8 check that
+    /// [`unescape_into`](Self::unescape_into) needs to hand out a `&str`.
+    pub fn unescape_bytes_into<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], BufferTooSmall> {
         let too_small = || BufferTooSmall {
             needed: self.unescaped_len(),
         };
@@ -114,7 +127,7 @@ impl<'a> JsonStr<'a> {
         let mut rest = self.raw;
         loop {
             // The run up to the next escape, copied whole; then the escape, decoded.
-            let run = rest.iter().position(|&c| c == b'\\').unwrap_or(rest.len());
+            let run = backslash(rest).unwrap_or(rest.len());
             let dst = buf.get_mut(at..at + run).ok_or_else(too_small)?;
             dst.copy_from_slice(rest.get(..run).unwrap_or(&[]));
             at += run;
@@ -132,10 +145,16 @@ impl<'a> JsonStr<'a> {
             }
             rest = after.get(used..).unwrap_or(&[]);
         }
-        // Copied from validated text and whole characters, so this is UTF-8.
-        let out = buf.get(..at).unwrap_or(&[]);
-        core::str::from_utf8(out).map_err(|_| too_small())
+        Ok(buf.get(..at).unwrap_or(&[]))
     }
+}
+
+/// The index of the first backslash, eight bytes at a time.
+fn backslash(s: &[u8]) -> Option<usize> {
+    // String contents hold no bare quote, so the first special byte is the backslash.
+    let from = super::scan::skip_plain(s, 0, false);
+    let tail = s.get(from..)?;
+    tail.iter().position(|&c| c == b'\\').map(|k| from + k)
 }
 
 /// Decodes the escape whose backslash came just before `after`: the character, and how many
@@ -197,12 +216,14 @@ impl PartialEq for JsonStr<'_> {
 impl Eq for JsonStr<'_> {}
 
 impl PartialEq<str> for JsonStr<'_> {
+    #[inline]
     fn eq(&self, other: &str) -> bool {
         self.eq_str(other)
     }
 }
 
 impl PartialEq<&str> for JsonStr<'_> {
+    #[inline]
     fn eq(&self, other: &&str) -> bool {
         self.eq_str(other)
     }

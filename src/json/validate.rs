@@ -140,7 +140,7 @@ pub(crate) fn validate_recording(
     values(b, max_depth, top).map_err(|e| match e.kind {
         // A byte out of place that is not even UTF-8 is reported as such.
         JsonErrorKind::UnexpectedByte | JsonErrorKind::TrailingData
-            if b.get(e.offset).is_some_and(|&c| c >= 0x80) && utf8_run(b, e.offset).is_err() =>
+            if b.get(e.offset).is_some_and(|&c| c >= 0x80) && utf8_char(b, e.offset).is_none() =>
         {
             err(JsonErrorKind::InvalidUtf8, e.offset)
         }
@@ -228,6 +228,7 @@ fn values(b: &[u8], max_depth: usize, top: &mut TopMembers) -> Result<(), JsonEr
 }
 
 /// Parses `"key" :` at `i` and returns the index of the member's value.
+#[inline(always)]
 fn member_key(b: &[u8], i: usize, depth: usize, top: &mut TopMembers) -> Result<usize, JsonError> {
     if byte(b, i)? != b'"' {
         return Err(err(JsonErrorKind::UnexpectedByte, i));
@@ -245,6 +246,7 @@ fn member_key(b: &[u8], i: usize, depth: usize, top: &mut TopMembers) -> Result<
 }
 
 /// Validates the string starting at the quote at `i`; returns the index after its closing quote.
+#[inline(always)]
 fn string(b: &[u8], mut i: usize) -> Result<usize, JsonError> {
     i += 1;
     loop {
@@ -264,40 +266,41 @@ fn string(b: &[u8], mut i: usize) -> Result<usize, JsonError> {
                 _ => return Err(err(JsonErrorKind::InvalidEscape, i)),
             },
             0..=0x1f => return Err(err(JsonErrorKind::ControlCharacter, i)),
-            0x80.. => i = utf8_run(b, i)?,
+            0x80.. => match utf8_char(b, i) {
+                Some(len) => i += len,
+                None => return Err(err(JsonErrorKind::InvalidUtf8, i)),
+            },
             _ => i += 1,
         }
     }
 }
 
-/// Checks the run of non-ASCII bytes at `i`, character by character (Unicode table 3-7: no
-/// overlong forms, no surrogates, nothing above U+10FFFF), and returns the index after it.
-fn utf8_run(b: &[u8], mut i: usize) -> Result<usize, JsonError> {
-    let bad = |at| err(JsonErrorKind::InvalidUtf8, at);
-    while let Some(&lead) = b.get(i) {
-        // The range of the second byte and the length of the character.
-        let (second, len) = match lead {
-            0x00..=0x7f => break,
-            0xc2..=0xdf => (0x80..=0xbf, 2),
-            0xe0 => (0xa0..=0xbf, 3),
-            0xe1..=0xec | 0xee..=0xef => (0x80..=0xbf, 3),
-            0xed => (0x80..=0x9f, 3),
-            0xf0 => (0x90..=0xbf, 4),
-            0xf1..=0xf3 => (0x80..=0xbf, 4),
-            0xf4 => (0x80..=0x8f, 4),
-            _ => return Err(bad(i)),
-        };
-        if !b.get(i + 1).is_some_and(|c| second.contains(c)) {
-            return Err(bad(i));
-        }
-        for k in 2..len {
-            if b.get(i + k).is_none_or(|&c| c & 0xc0 != 0x80) {
-                return Err(bad(i));
-            }
-        }
-        i += len;
+/// The length of the UTF-8 character starting with the non-ASCII byte at `i`, if it is one
+/// (Unicode table 3-7: no overlong forms, no surrogates, nothing above U+10FFFF).
+#[inline(always)]
+fn utf8_char(b: &[u8], i: usize) -> Option<usize> {
+    // A continuation byte is 0x80..=0xbf: as `i8`, below -64.
+    let cont = |k: usize| b.get(i + k).is_some_and(|&c| (c as i8) < -64);
+    let lead = *b.get(i)?;
+    let second = *b.get(i + 1)?;
+    let ok = match lead {
+        0xc2..=0xdf => return cont(1).then_some(2),
+        0xe0 => second >= 0xa0,
+        0xed => second < 0xa0,
+        0xe1..=0xef => true,
+        0xf0 => second >= 0x90,
+        0xf4 => second < 0x90,
+        0xf1..=0xf3 => true,
+        _ => return None,
+    };
+    if !(ok && cont(1) && cont(2)) {
+        return None;
     }
-    Ok(i)
+    if lead < 0xf0 {
+        Some(3)
+    } else {
+        cont(3).then_some(4)
+    }
 }
 
 fn literal(b: &[u8], i: usize, word: &[u8]) -> Result<usize, JsonError> {
