@@ -116,18 +116,19 @@ struct Fields<'a> {
 }
 
 impl<'a> Fields<'a> {
-    fn set(&mut self, key: JsonStr<'_>, value: RawJson<'a>) {
-        let plain = (!key.is_escaped()).then(|| key.raw_bytes());
-        let field = match plain {
-            Some(b"jsonrpc") => &mut self.jsonrpc,
-            Some(b"id") => &mut self.id,
-            Some(b"method") => &mut self.method,
-            Some(b"params") => &mut self.params,
-            Some(b"result") => &mut self.result,
-            Some(b"error") => &mut self.error,
-            Some(_) => return,
-            None => {
+    /// `key` is the key's wire text, between the quotes.
+    fn set(&mut self, key: &[u8], value: RawJson<'a>) {
+        let field = match key {
+            b"jsonrpc" => &mut self.jsonrpc,
+            b"id" => &mut self.id,
+            b"method" => &mut self.method,
+            b"params" => &mut self.params,
+            b"result" => &mut self.result,
+            b"error" => &mut self.error,
+            _ if !key.contains(&b'\\') => return,
+            _ => {
                 // An escaped key: rare enough to decode the slow way.
+                let key = JsonStr::from_raw(key, true);
                 let names = ["jsonrpc", "id", "method", "params", "result", "error"];
                 match names.iter().position(|n| key.eq_str(n)) {
                     Some(0) => &mut self.jsonrpc,
@@ -153,7 +154,6 @@ fn top_fields<'a>(text: &'a [u8], top: &TopMembers) -> Fields<'a> {
         Some(spans) => {
             for &(ks, ke, vs, ve) in spans {
                 let key = text.get(ks as usize..ke as usize).unwrap_or(&[]);
-                let key = JsonStr::from_raw(key, key.contains(&b'\\'));
                 if let Some(value) = text.get(vs as usize..ve as usize) {
                     fields.set(key, RawJson::trusted(value));
                 }
@@ -161,7 +161,7 @@ fn top_fields<'a>(text: &'a [u8], top: &TopMembers) -> Fields<'a> {
         }
         None => {
             for (key, value) in RawJson::trusted(text.trim_ascii_start()).members() {
-                fields.set(key, value);
+                fields.set(key.raw_bytes(), value);
             }
         }
     }

@@ -157,6 +157,9 @@ struct Core<'b, const S: usize> {
     runnable: heapless::Deque<u16, S>,
     counter: u64,
     next_request: u64,
+    /// `sessionFs.*` requests in flight and their sessions (the newest ones; any beyond are
+    /// found by a scan of the sessions).
+    fs_waiting: heapless::Vec<(u64, u16), 32>,
     fs_provider: bool,
     failing_creates: u32,
     turn: usize,
@@ -186,6 +189,7 @@ impl<'b, const S: usize> Sim<'b, S> {
                 runnable: heapless::Deque::new(),
                 counter: 1,
                 next_request: 1,
+                fs_waiting: heapless::Vec::new(),
                 fs_provider: false,
                 turn: 0,
                 last_session: None,
@@ -533,6 +537,7 @@ impl<'b, const S: usize> Core<'b, S> {
 
     fn release(&mut self, slot: u16) {
         self.sessions.release(slot);
+        self.fs_waiting.retain(|&(_, s)| s != slot);
         if let Some(s) = self.state.get_mut(usize::from(slot)) {
             *s = SimSession::EMPTY;
         }
@@ -735,11 +740,17 @@ impl<'b, const S: usize> Core<'b, S> {
     /// A response from the client to a `sessionFs.*` request.
     fn response(&mut self, id: Option<u64>, ok: bool) {
         let Some(id) = id else { return };
-        let slot = self.sessions.iter().map(|(slot, _)| slot).find(|&slot| {
-            self.state
-                .get(usize::from(slot))
-                .is_some_and(|s| s.program.wait == Wait::Fs(id))
-        });
+        let waiting = self.fs_waiting.iter().position(|&(n, _)| n == id);
+        let slot = match waiting {
+            Some(k) => Some(self.fs_waiting.swap_remove(k).1),
+            None => self.sessions.iter().map(|(slot, _)| slot).find(|&slot| {
+                self.state
+                    .get(usize::from(slot))
+                    .is_some_and(|s| s.program.wait == Wait::Fs(id))
+            }),
+        };
+        let waits = |s: &SimSession| s.program.wait == Wait::Fs(id);
+        let slot = slot.filter(|&slot| self.state.get(usize::from(slot)).is_some_and(waits));
         let Some(slot) = slot else { return };
         if let Some(s) = self.state.get_mut(usize::from(slot)) {
             s.program.wait = Wait::None;
@@ -922,6 +933,7 @@ impl<'b, const S: usize> Core<'b, S> {
                 }
                 self.next_request += 1;
                 self.stats.server_requests += 1;
+                let _ = self.fs_waiting.push((n, slot));
                 if let Some(s) = self.state.get_mut(usize::from(slot)) {
                     s.program.wait = Wait::Fs(n);
                     s.program.fs_sent = s.program.fs_sent.wrapping_add(1);
