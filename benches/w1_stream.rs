@@ -63,9 +63,20 @@ fn main() {
     let mut rng = Rng(1);
     let session = uuid(&mut rng);
     let (stream, text_bytes) = delta_stream(std::slice::from_ref(&session), events, 2);
-    let mut result = Vec::new();
-    common::create_result(1, &session, &mut result);
+    println!(
+        "W1 bytes={} bytes_per_event={}",
+        stream.len(),
+        stream.len() / (events + 1)
+    );
+    median_of_runs("W1", "events_per_s", || {
+        run(&session, &stream, events, text_bytes)
+    });
+}
 
+/// One run on a fresh client.
+fn run(session: &str, stream: &[u8], events: usize, text_bytes: usize) -> Run {
+    let mut result = Vec::new();
+    common::create_result(1, session, &mut result);
     let mut rx = vec![0u8; 256 * 1024];
     let mut tx = vec![0u8; 16 * 1024];
     let mut text = vec![0u8; 4096];
@@ -73,7 +84,7 @@ fn main() {
     let mut client: Client<'_, 8, 16> = Client::new(&mut tx, Config::default()).unwrap();
     let now = Instant::from_millis(0);
     let h = client
-        .create_session(now, SessionId::new(&session).unwrap(), &())
+        .create_session(now, SessionId::new(session).unwrap(), &())
         .unwrap();
     let n = client.transmit_bytes().len();
     client.transmitted(n);
@@ -82,22 +93,18 @@ fn main() {
 
     let allocs_before = allocations();
     let started = Clock::now();
-    let (deltas, idles, unescaped, other) = consume(&stream, &mut inbox, &mut client, h, &mut text);
+    let (deltas, idles, unescaped, other) = consume(stream, &mut inbox, &mut client, h, &mut text);
     let secs = started.elapsed().as_secs_f64();
     let allocs = allocations() - allocs_before;
     assert_eq!((idles, other), (1, 0));
     assert!(unescaped > 0 && unescaped <= text_bytes);
     let lost = events - deltas;
-    println!(
-        "W1 events={} lost={lost} secs={secs:.3} events_per_s={:.0} mb_per_s={:.0} allocs={allocs}",
-        deltas,
-        deltas as f64 / secs,
-        stream.len() as f64 / secs / 1e6
-    );
-    println!(
-        "W1 bytes={} bytes_per_event={} machine=\"{}\"",
-        stream.len(),
-        stream.len() / (events + 1),
-        machine()
-    );
+    let rate = deltas as f64 / secs;
+    Run {
+        rate,
+        line: format!(
+            "W1 events={deltas} lost={lost} secs={secs:.3} events_per_s={rate:.0} mb_per_s={:.0} allocs={allocs}",
+            stream.len() as f64 / secs / 1e6
+        ),
+    }
 }

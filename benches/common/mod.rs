@@ -212,3 +212,29 @@ pub fn machine() -> String {
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     format!("{cpu}, {cores} cores")
 }
+
+/// One measured run: its rate (for picking the median) and its report line.
+pub struct Run {
+    pub rate: f64,
+    pub line: String,
+}
+
+/// Runs the workload `BENCH_RUNS` times (5 unless set), each on fresh state, and prints the
+/// median run's line, then the spread of the rates.
+pub fn median_of_runs(name: &str, unit: &str, mut run: impl FnMut() -> Run) {
+    let runs: usize = std::env::var("BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(5);
+    let mut all: Vec<Run> = (0..runs).map(|_| run()).collect();
+    all.sort_by(|a, b| a.rate.total_cmp(&b.rate));
+    let (min, max) = (all[0].rate, all[runs - 1].rate);
+    let median = &all[runs / 2];
+    println!("{}", median.line);
+    println!(
+        "{name} runs={runs} median_{unit}={:.0} min_{unit}={min:.0} max_{unit}={max:.0} machine=\"{}\"",
+        median.rate,
+        machine()
+    );
+}
