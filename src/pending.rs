@@ -175,6 +175,8 @@ impl ServerEntry {
 pub(crate) struct ServerRequests<const P: usize> {
     entries: [ServerEntry; P],
     len: usize,
+    /// How many entries are `Owed`.
+    owed: usize,
 }
 
 impl<const P: usize> ServerRequests<P> {
@@ -188,6 +190,7 @@ impl<const P: usize> ServerRequests<P> {
         ServerRequests {
             entries: [ServerEntry::EMPTY; P],
             len: 0,
+            owed: 0,
         }
     }
 
@@ -224,6 +227,9 @@ impl<const P: usize> ServerRequests<P> {
         if let Some(e) = self.entries.get_mut(index)
             && e.state != Waiting::Free
         {
+            if e.state == Waiting::Owed {
+                self.owed -= 1;
+            }
             e.state = Waiting::Free;
             e.generation = e.generation.wrapping_add(1);
             e.id.clear();
@@ -247,6 +253,7 @@ impl<const P: usize> ServerRequests<P> {
             {
                 e.state = Waiting::Owed;
                 e.generation = e.generation.wrapping_add(1);
+                self.owed += 1;
             }
         }
     }
@@ -258,12 +265,16 @@ impl<const P: usize> ServerRequests<P> {
             if let Waiting::Caller { .. } = e.state {
                 e.state = Waiting::Owed;
                 e.generation = e.generation.wrapping_add(1);
+                self.owed += 1;
             }
         }
     }
 
     /// The first owed answer: its index and id.
     pub(crate) fn first_owed(&self) -> Option<(usize, &ServerId)> {
+        if self.owed == 0 {
+            return None;
+        }
         self.entries
             .iter()
             .enumerate()

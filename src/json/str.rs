@@ -123,30 +123,55 @@ impl<'a> JsonStr<'a> {
         let too_small = || BufferTooSmall {
             needed: self.unescaped_len(),
         };
-        let mut at = 0;
-        let mut rest = self.raw;
+        let raw = self.raw;
+        let (mut i, mut at) = (0, 0);
         loop {
-            // The run up to the next escape, copied whole; then the escape, decoded.
-            let run = backslash(rest).unwrap_or(rest.len());
-            let dst = buf.get_mut(at..at + run).ok_or_else(too_small)?;
-            dst.copy_from_slice(rest.get(..run).unwrap_or(&[]));
-            at += run;
-            let Some(after) = rest.get(run + 1..) else {
-                break;
-            };
-            let (c, used) = escape(after);
-            if c.is_ascii() {
-                *buf.get_mut(at).ok_or_else(too_small)? = c as u8;
-                at += 1;
-            } else {
-                let dst = buf.get_mut(at..at + c.len_utf8()).ok_or_else(too_small)?;
-                c.encode_utf8(dst);
-                at += c.len_utf8();
+            // Eight bytes at a time while both sides have room: copied, then looked at (bytes
+            // copied past a backslash are overwritten next).
+            while let (Some(src), Some(dst)) = (raw.get(i..i + 8), buf.get_mut(at..at + 8)) {
+                dst.copy_from_slice(src);
+                let word = u64::from_le_bytes(src.try_into().unwrap_or([0; 8]));
+                match first_backslash(word) {
+                    Some(k) => {
+                        i += k;
+                        at += k;
+                        break;
+                    }
+                    None => {
+                        i += 8;
+                        at += 8;
+                    }
+                }
             }
-            rest = after.get(used..).unwrap_or(&[]);
+            // One byte or one escape at a time: near either end, or at a backslash.
+            match raw.get(i) {
+                None => break,
+                Some(b'\\') => {
+                    let after = raw.get(i + 1..).unwrap_or(&[]);
+                    let (c, used) = escape(after);
+                    let dst = buf.get_mut(at..at + c.len_utf8()).ok_or_else(too_small)?;
+                    c.encode_utf8(dst);
+                    at += c.len_utf8();
+                    i += 1 + used;
+                }
+                Some(&c) => {
+                    *buf.get_mut(at).ok_or_else(too_small)? = c;
+                    at += 1;
+                    i += 1;
+                }
+            }
         }
         Ok(buf.get(..at).unwrap_or(&[]))
     }
+}
+
+/// The offset of the first backslash in the little-endian word `w`, if any. (A borrow only
+/// carries upwards, so the lowest flagged byte is a true match.)
+fn first_backslash(w: u64) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let x = w ^ (ONES * u64::from(b'\\'));
+    let mask = x.wrapping_sub(ONES) & !x & (ONES * 0x80);
+    (mask != 0).then(|| mask.trailing_zeros() as usize / 8)
 }
 
 /// The index of the first backslash, eight bytes at a time.
