@@ -99,13 +99,7 @@ fn run(ids: &[String], stream: &[u8]) -> Run {
 
     let allocs_before = allocations();
     let started = Clock::now();
-    let (deltas, idles) = consume(
-        stream,
-        &mut inbox,
-        &mut client,
-        &mut per_session,
-        &mut text,
-    );
+    let (deltas, idles) = consume(stream, &mut inbox, &mut client, &mut per_session, &mut text);
     let secs = started.elapsed().as_secs_f64();
     let allocs = allocations() - allocs_before;
     let expected = EVENTS / SESSIONS + 1;

@@ -193,10 +193,10 @@ pub(crate) fn classify(body: &[u8], max_depth: usize) -> Result<Message<'_>, Bad
         (Some(id), Some(Ok(method))) if valid_id(&id) => Some((id, method)),
         _ => None,
     };
-    if f.jsonrpc
-        .and_then(|v| v.as_string())
-        .is_none_or(|v| v != "2.0")
-    {
+    // `"2.0"` as sent, or written with escapes.
+    let version_ok =
+        |v: RawJson<'_>| v.as_bytes() == b"\"2.0\"" || v.as_string().is_some_and(|v| v == "2.0");
+    if !f.jsonrpc.is_some_and(version_ok) {
         return Err(invalid(MessageError::BadVersion, request));
     }
     if f.id.is_some_and(|id| !valid_id(&id)) {
