@@ -131,6 +131,7 @@ pub(crate) struct Key {
 }
 
 /// Reads `"key" :` at `i`.
+#[inline(always)]
 fn key_at(b: &[u8], i: usize) -> Option<Key> {
     let (key_end, key_escaped) = skip_string(b, i)?;
     let colon = ws(b, key_end);
@@ -180,6 +181,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// Moves to the next item and returns its start, or `None` at the end of the container.
+    #[inline(always)]
     fn advance(&mut self, close: u8) -> Option<usize> {
         if self.done {
             return None;
@@ -203,6 +205,7 @@ impl<'a> Cursor<'a> {
 
     /// The next member's key and where its value starts; the value is not skipped until the
     /// next call, so a caller that found what it wanted never scans past it.
+    #[inline(always)]
     pub(crate) fn next_key(&mut self) -> Option<Key> {
         if self.pending {
             let end = skip_value(self.b, self.i);

@@ -49,6 +49,23 @@ impl FromJson<'_> for f64 {
     }
 }
 
+/// Reads the members of `raw` named in `keys` into `found` (same order; the first occurrence
+/// of a key counts), in one pass. One copy of this loop serves every view.
+pub(crate) fn read_fields<'a>(raw: RawJson<'a>, keys: &[&str], found: &mut [Option<RawJson<'a>>]) {
+    if keys.is_empty() {
+        return;
+    }
+    for (key, value) in raw.members() {
+        let place = keys
+            .iter()
+            .zip(found.iter_mut())
+            .find(|(k, place)| place.is_none() && key == **k);
+        if let Some((_, place)) = place {
+            *place = Some(value);
+        }
+    }
+}
+
 /// Declares a view struct: `view! { /// doc  Name { /// doc  field: Type = "jsonKey", ... } }`.
 macro_rules! view {
     ($(
@@ -68,18 +85,12 @@ macro_rules! view {
         impl<'a> $name<'a> {
             /// Reads the object's members (one pass).
             pub fn new(raw: $crate::json::RawJson<'a>) -> Self {
-                #[allow(unused_mut)]
-                let mut view = $name { raw, $( $field: None, )* };
+                const KEYS: &[&str] = &[$($key),*];
+                let mut found = [None; KEYS.len()];
+                $crate::proto::view::read_fields(raw, KEYS, &mut found);
                 #[allow(unused_variables)]
-                for (key, value) in raw.members() {
-                    $(
-                        if view.$field.is_none() && key == $key {
-                            view.$field = Some(value);
-                            continue;
-                        }
-                    )*
-                }
-                view
+                let [$($field),*] = found;
+                $name { raw, $( $field, )* }
             }
 
             /// The whole object, raw.
