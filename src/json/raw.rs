@@ -139,10 +139,7 @@ impl<'a> RawJson<'a> {
 
     /// The members of an object, in order (empty if not an object).
     pub fn members(&self) -> Members<'a> {
-        Members {
-            text: self.text,
-            cursor: Cursor::new(self.text, 0, b'{'),
-        }
+        Members::new(self.text)
     }
 
     /// The elements of an array, in order (empty if not an array).
@@ -241,31 +238,79 @@ impl serde::Serialize for RawJson<'_> {
 #[derive(Debug, Clone)]
 pub struct Members<'a> {
     text: &'a [u8],
-    cursor: Cursor<'a>,
+    /// Where to go on from: just inside the `{`, after a value, or at an object or array
+    /// value not skipped yet.
+    at: usize,
+    state: Walk,
+}
+
+/// Where a [`Members`] iteration stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Walk {
+    Start,
+    AfterValue,
+    /// At an object or array handed out open-ended: skipped only if the iteration goes on.
+    AtContainer,
+    Done,
+}
+
+impl<'a> Members<'a> {
+    fn new(text: &'a [u8]) -> Self {
+        let state = match text.first() {
+            Some(b'{') => Walk::Start,
+            _ => Walk::Done,
+        };
+        Members { text, at: 1, state }
+    }
+
+    fn step(&mut self) -> Option<(JsonStr<'a>, RawJson<'a>)> {
+        let b = self.text;
+        let mut i = match self.state {
+            Walk::Done => return None,
+            Walk::AtContainer => scan::skip_value(b, self.at)?,
+            Walk::Start | Walk::AfterValue => self.at,
+        };
+        i = scan::ws(b, i);
+        match (self.state, b.get(i)) {
+            (Walk::Start, Some(b'"')) => {}
+            (Walk::AfterValue | Walk::AtContainer, Some(b',')) => i = scan::ws(b, i + 1),
+            _ => return None,
+        }
+        let (key_end, key_escaped) = scan::skip_string(b, i)?;
+        let key = JsonStr::from_raw(b.get(i + 1..key_end - 1)?, key_escaped);
+        let colon = scan::ws(b, key_end);
+        if b.get(colon) != Some(&b':') {
+            return None;
+        }
+        let v = scan::ws(b, colon + 1);
+        let (value, end) = match b.get(v)? {
+            b'{' | b'[' => (RawJson::open(b.get(v..)?), None),
+            b'"' => {
+                let (end, escaped) = scan::skip_string(b, v)?;
+                (RawJson::string(b.get(v..end)?, escaped), Some(end))
+            }
+            _ => {
+                let end = scan::skip_value(b, v)?;
+                (RawJson::trusted(b.get(v..end)?), Some(end))
+            }
+        };
+        (self.at, self.state) = match end {
+            Some(end) => (end, Walk::AfterValue),
+            None => (v, Walk::AtContainer),
+        };
+        Some((key, value))
+    }
 }
 
 impl<'a> Iterator for Members<'a> {
     type Item = (JsonStr<'a>, RawJson<'a>);
 
-    /// Objects and arrays come open-ended: they are skipped only if the iteration goes on.
     fn next(&mut self) -> Option<Self::Item> {
-        let m = self.cursor.next_key()?;
-        let key = JsonStr::from_raw(self.text.get(m.key.0..m.key.1)?, m.key_escaped);
-        let b = self.text;
-        let value = match b.get(m.value)? {
-            b'{' | b'[' => RawJson::open(self.text.get(m.value..)?),
-            b'"' => {
-                let (end, escaped) = scan::skip_string(b, m.value)?;
-                self.cursor.value_ends_at(end);
-                RawJson::string(self.text.get(m.value..end)?, escaped)
-            }
-            _ => {
-                let end = scan::skip_value(b, m.value)?;
-                self.cursor.value_ends_at(end);
-                RawJson::trusted(self.text.get(m.value..end)?)
-            }
-        };
-        Some((key, value))
+        let member = self.step();
+        if member.is_none() {
+            self.state = Walk::Done;
+        }
+        member
     }
 }
 

@@ -131,7 +131,6 @@ pub(crate) struct Key {
 }
 
 /// Reads `"key" :` at `i`.
-#[inline(always)]
 fn key_at(b: &[u8], i: usize) -> Option<Key> {
     let (key_end, key_escaped) = skip_string(b, i)?;
     let colon = ws(b, key_end);
@@ -163,8 +162,6 @@ pub(crate) struct Cursor<'a> {
     i: usize,
     first: bool,
     done: bool,
-    /// `next_key` left `i` at a value not skipped yet.
-    pending: bool,
 }
 
 impl<'a> Cursor<'a> {
@@ -176,12 +173,10 @@ impl<'a> Cursor<'a> {
             i: i + 1,
             first: true,
             done: !ok,
-            pending: false,
         }
     }
 
     /// Moves to the next item and returns its start, or `None` at the end of the container.
-    #[inline(always)]
     fn advance(&mut self, close: u8) -> Option<usize> {
         if self.done {
             return None;
@@ -201,43 +196,6 @@ impl<'a> Cursor<'a> {
         }
         self.first = false;
         Some(i)
-    }
-
-    /// The next member's key and where its value starts; the value is not skipped until the
-    /// next call, so a caller that found what it wanted never scans past it.
-    #[inline(always)]
-    pub(crate) fn next_key(&mut self) -> Option<Key> {
-        if self.pending {
-            let end = skip_value(self.b, self.i);
-            self.pending = false;
-            match end {
-                Some(end) => self.i = end,
-                None => {
-                    self.done = true;
-                    return None;
-                }
-            }
-        }
-        let i = self.advance(b'}')?;
-        match key_at(self.b, i) {
-            Some(k) => {
-                self.i = k.value;
-                self.pending = true;
-                Some(k)
-            }
-            None => {
-                self.done = true;
-                None
-            }
-        }
-    }
-
-    /// After [`next_key`](Self::next_key): the caller found the value's end itself.
-    pub(crate) fn value_ends_at(&mut self, end: usize) {
-        if self.pending {
-            self.i = end;
-            self.pending = false;
-        }
     }
 
     /// The next member of an object.
