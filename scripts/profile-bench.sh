@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Instructions per event of a benchmark's measured loop, counted by callgrind (repeatable,
+# whatever else the machine is doing), with the functions that cost the most.
+#
+#   scripts/profile-bench.sh w1_stream [EVENTS]     # the W1 loop (20,000 events by default)
+#   scripts/profile-bench.sh w3_sessions            # the W3 loop (its 100,000 events)
+#
+# Needs valgrind. The count includes the benchmark's own copy of each 64 KiB read into the
+# inbox (about 1 instruction per byte under callgrind, which counts `rep movsb` byte by byte).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bench=${1:?usage: scripts/profile-bench.sh w1_stream|w3_sessions [EVENTS]}
+case "$bench" in
+  w1_stream) events=${2:-20000}; loop='*w1_stream::consume*' ;;
+  w3_sessions) events=100000; loop='*w3_sessions::consume*' ;;
+  *) echo "unknown bench $bench (w1_stream, w3_sessions)" >&2; exit 2 ;;
+esac
+
+cargo bench --bench "$bench" --no-run
+bin=$(ls -t target/release/deps/"$bench"-* | grep -v '\.d$' | head -n 1)
+out=$(mktemp)
+trap 'rm -f "$out" "$out.log"' EXIT
+BENCH_RUNS=1 W1_EVENTS=$events valgrind --tool=callgrind --toggle-collect="$loop" \
+  --callgrind-out-file="$out" "$bin" >/dev/null 2>"$out.log"
+total=$(grep -o 'Collected : [0-9]*' "$out.log" | grep -o '[0-9]*$')
+echo "$bench: $((total / events)) instructions per event ($total for $events events)"
+echo "inclusive, per event:"
+callgrind_annotate --inclusive=yes "$out" 2>/dev/null | grep -E '^ *[0-9,]+ \(' \
+  | grep -E '[^ ]+:<?(copilot_sansio|__mem)' | grep -v '=>' | awk -v n="$events" '
+    { c = $1; gsub(",", "", c); name = $0; sub(/^ *[0-9,]+ \([ 0-9.]+%\) +[^:]*:/, "", name); gsub(/copilot_sansio::/, "", name); sub(/ \[.*$/, "", name)
+      if (!(name in seen)) { seen[name] = 1; printf "%8d  %s\n", c / n, name } }' | head -n 16
