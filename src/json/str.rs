@@ -214,7 +214,18 @@ fn escape(after: &[u8]) -> (char, usize) {
             Some(unit) => (char::from_u32(u32::from(unit)).unwrap_or('\u{FFFD}'), 5),
             None => ('\u{FFFD}', 1),
         },
-        _ => ('\u{FFFD}', 1),
+        // Not an escape (only in text that was never validated): the backslash and the whole
+        // character after it read as U+FFFD.
+        Some(&lead) => {
+            let width = match lead {
+                0xc0..=0xdf => 2,
+                0xe0..=0xef => 3,
+                0xf0..=0xf7 => 4,
+                _ => 1,
+            };
+            ('\u{FFFD}', width.min(after.len()))
+        }
+        None => ('\u{FFFD}', 1),
     }
 }
 
@@ -365,6 +376,20 @@ mod tests {
             js("hello").unescape_into(&mut buf),
             Err(BufferTooSmall { needed: 5 })
         );
+    }
+
+    #[test]
+    fn a_backslash_before_a_multibyte_character_takes_all_of_it() {
+        // Found by the json_scan fuzz target, on text that was never validated: the broken
+        // escape `\Џ` took one byte of the two, so the byte decoder went on in the middle of a
+        // character while `chars()` stopped; both now read the whole character as U+FFFD.
+        extern crate std;
+        let s = JsonStr::from_raw("a\\Џb\\🚀".as_bytes(), true);
+        let shown = std::format!("{s}");
+        assert_eq!(shown, "a\u{FFFD}b\u{FFFD}");
+        assert_eq!(s.unescaped_len(), shown.len());
+        let mut buf = [0u8; 16];
+        assert_eq!(s.unescape_into(&mut buf), Ok(shown.as_str()));
     }
 
     #[test]
