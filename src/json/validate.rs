@@ -439,12 +439,12 @@ mod tests {
                 "{bytes:02x?}"
             );
         };
-        // Under Miri (slow), the second byte too only takes the edge values.
+        // Under Miri (slow), the first two bytes too only take the edge values.
         let every: [u8; 256] = core::array::from_fn(|i| i as u8);
-        let seconds: &[u8] = if cfg!(miri) { &edges } else { &every };
-        for a in 0..=255u8 {
+        let bytes: &[u8] = if cfg!(miri) { &edges } else { &every };
+        for &a in bytes {
             check(&[a]);
-            for &b in seconds {
+            for &b in bytes {
                 check(&[a, b]);
                 for &c in &edges {
                     check(&[a, b, c]);
