@@ -1,4 +1,5 @@
-//! Property tests: chunking never matters, and the session table follows a reference model.
+//! Property tests: chunking never matters, the session table follows a reference model, and
+//! every typed request goes through the simulated CLI and comes back as sent.
 
 mod common;
 
@@ -545,5 +546,276 @@ proptest! {
     #[test]
     fn the_session_table_follows_the_reference_model(ops in prop::collection::vec(op(), 0..60)) {
         check_model(&ops)?;
+    }
+}
+
+// ----- typed requests through the simulated CLI ----------------------------------------------
+
+/// Text that needs every kind of escaping: quotes, backslashes, control characters,
+/// non-ASCII, characters beyond the BMP (escaped on the wire as surrogate pairs by some
+/// writers). At most 16 characters, so the simulated CLI echoes it whole.
+fn text() -> impl Strategy<Value = String> {
+    let c = prop_oneof![
+        4 => any::<char>(),
+        1 => prop::sample::select(vec!['"', '\\', '/', '\n', '\t', '\u{1}', '\u{7f}', 'é', '\u{2028}', '🚀']),
+    ];
+    prop::collection::vec(c, 0..16).prop_map(String::from_iter)
+}
+
+/// A session id a caller may choose: no control characters, at most 64 bytes.
+fn session_id() -> impl Strategy<Value = String> {
+    text()
+        .prop_map(|t| t.chars().filter(|c| !c.is_control()).collect::<String>())
+        .prop_filter("non-empty", |t| !t.is_empty())
+}
+
+/// Moves bytes both ways until neither side has anything to say; returns the client's events.
+fn converse(
+    client: &mut Client<'static, 4, 8>,
+    inbox: &mut Inbox<'static>,
+    sim: &mut copilot_sansio::sim::Sim<'static, 4>,
+    now: Instant,
+) -> Vec<Ev> {
+    let mut events = Vec::new();
+    loop {
+        let n = sim.push(client.transmit_bytes());
+        client.transmitted(n);
+        let progressed = sim.poll() | (n > 0);
+        let n = inbox.push(sim.transmit_bytes());
+        sim.transmitted(n);
+        while let Some(event) = client.poll_event(inbox, now) {
+            events.push(Ev::of(&event));
+        }
+        if !progressed && n == 0 && client.transmit_bytes().is_empty() {
+            return events;
+        }
+    }
+}
+
+/// The JSON result of the response to `id` among `events`.
+fn result_of(events: &[Ev], id: copilot_sansio::RequestId) -> serde_json::Value {
+    let text = events
+        .iter()
+        .find_map(|e| match e {
+            Ev::Response(i, text) if *i == id => Some(text.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no response to {id:?} in {events:?}"));
+    let json = text
+        .strip_prefix("Ok(")
+        .and_then(|t| t.strip_suffix(')'))
+        .unwrap_or_else(|| panic!("request {id:?} failed: {text}"));
+    serde_json::from_str(json).unwrap()
+}
+
+/// Every typed request with generated text goes through the simulated CLI's decoder: the CLI
+/// reads it (no bad frame, no error answer) and what it echoes back decodes to what was sent.
+fn typed_round_trip(
+    sid: &str,
+    text: &str,
+    streaming: bool,
+    mode: Option<copilot_sansio::params::SendMode>,
+) -> Result<(), TestCaseError> {
+    use copilot_sansio::Connect;
+    use copilot_sansio::params::{
+        AbortReason, Attachment, LogLevel, LogMessage, SendMessage, SessionOptions, SwitchModel,
+        SystemMessage, SystemMessageMode, Tool,
+    };
+    use copilot_sansio::sim::{Reply, Sim, SimConfig};
+
+    let now = Instant::from_millis(0);
+    let mut client: Client<'static, 4, 8> =
+        Client::new(leak(16 * 1024), Config::default()).unwrap();
+    let mut inbox = Inbox::new(leak(16 * 1024));
+    const REPLIES: [Reply<'static>; 1] = [Reply::ToolCall {
+        tool: "lookup",
+        arguments: r#"{"q":"x"}"#,
+        then: "done",
+    }];
+    let config = SimConfig {
+        replies: &REPLIES,
+        ..SimConfig::default()
+    };
+    let mut sim: Sim<'static, 4> = Sim::new(leak(32 * 1024), leak(32 * 1024), config);
+
+    client
+        .connect(
+            now,
+            &Connect {
+                token: None,
+                ..Connect::default()
+            },
+        )
+        .unwrap();
+    let ping = client.ping(now, Some(text)).unwrap();
+    let plain = [
+        client.get_status(now).unwrap(),
+        client.get_auth_status(now).unwrap(),
+        client.list_models(now).unwrap(),
+        client.set_llm_inference_provider(now).unwrap(),
+    ];
+    let events = converse(&mut client, &mut inbox, &mut sim, now);
+    prop_assert!(
+        matches!(events.first(), Some(Ev::Connected(3, _))),
+        "{events:?}"
+    );
+    for id in plain {
+        result_of(&events, id);
+    }
+    let pong = result_of(&events, ping);
+    let expected = format!("pong: {text}");
+    prop_assert_eq!(pong["message"].as_str(), Some(expected.as_str()));
+
+    let schema = copilot_sansio::json::RawJson::parse(r#"{"type":"object"}"#).unwrap();
+    let tools = [Tool {
+        name: "lookup",
+        description: text,
+        parameters: Some(schema),
+        skip_permission: Some(true),
+        overrides_built_in_tool: None,
+    }];
+    let options = SessionOptions {
+        model: Some(text),
+        client_name: Some(text),
+        streaming: Some(streaming),
+        working_directory: Some(text),
+        system_message: Some(SystemMessage {
+            mode: Some(SystemMessageMode::Append),
+            content: Some(text),
+            ..SystemMessage::default()
+        }),
+        tools: &tools,
+        ..SessionOptions::default()
+    };
+    let h = client
+        .create_session(now, SessionId::new(sid).unwrap(), &options)
+        .unwrap();
+    let events = converse(&mut client, &mut inbox, &mut sim, now);
+    let opened = events.iter().find_map(|e| match e {
+        Ev::Opened(s, OpenKind::Create, result) if *s == h => Some(result.clone()),
+        _ => None,
+    });
+    let opened: serde_json::Value = serde_json::from_str(&opened.unwrap()).unwrap();
+    prop_assert_eq!(opened["sessionId"].as_str(), Some(sid));
+
+    let attachments = [Attachment::File {
+        path: text,
+        display_name: text,
+        line_range: None,
+    }];
+    let send = SendMessage {
+        prompt: text,
+        attachments: &attachments,
+        mode,
+        ..SendMessage::default()
+    };
+    let sent = client.send(now, h, &send).unwrap();
+    let events = converse(&mut client, &mut inbox, &mut sim, now);
+    prop_assert!(result_of(&events, sent)["messageId"].is_string());
+    let user = events.iter().find_map(|e| match e {
+        Ev::Session(s, kind, raw) if *s == h && kind == "user.message" => Some(raw.clone()),
+        _ => None,
+    });
+    let user: serde_json::Value = serde_json::from_str(&user.unwrap()).unwrap();
+    prop_assert_eq!(user["data"]["content"].as_str(), Some(text));
+    // The model calls the tool; the answer's text comes back in the tool's completion.
+    let call = events.iter().find_map(|e| match e {
+        Ev::Session(s, kind, raw) if *s == h && kind == "external_tool.requested" => {
+            Some(serde_json::from_str::<serde_json::Value>(raw).unwrap())
+        }
+        _ => None,
+    });
+    let call = call.unwrap_or_else(|| panic!("no tool call in {events:?}"));
+    let request_id = call["data"]["requestId"].as_str().unwrap();
+    let answer = copilot_sansio::answers::ToolCallResult::Text(text);
+    let answered = client
+        .answer_tool_call(now, h, request_id, &answer)
+        .unwrap();
+    let events = converse(&mut client, &mut inbox, &mut sim, now);
+    prop_assert_eq!(
+        result_of(&events, answered)["success"].as_bool(),
+        Some(true)
+    );
+    let complete = events.iter().find_map(|e| match e {
+        Ev::Session(s, kind, raw) if *s == h && kind == "tool.execution_complete" => {
+            Some(serde_json::from_str::<serde_json::Value>(raw).unwrap())
+        }
+        _ => None,
+    });
+    let complete = complete.unwrap_or_else(|| panic!("no tool completion in {events:?}"));
+    prop_assert_eq!(complete["data"]["result"]["content"].as_str(), Some(text));
+    prop_assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Ev::Session(_, k, _) if k == "session.idle"))
+    );
+
+    let model = SwitchModel {
+        model_id: text,
+        reasoning_effort: Some(text),
+        ..SwitchModel::default()
+    };
+    let log = LogMessage {
+        message: text,
+        level: Some(LogLevel::Info),
+        ephemeral: Some(true),
+    };
+    let ids = [
+        client.switch_model(now, h, &model).unwrap(),
+        client.log(now, h, &log).unwrap(),
+        client.get_messages(now, h).unwrap(),
+        client
+            .abort(now, h, Some(AbortReason::UserInitiated))
+            .unwrap(),
+        client.get_session_metadata(now, sid).unwrap(),
+        client.get_last_session_id(now).unwrap(),
+        client.list_sessions(now, None).unwrap(),
+    ];
+    let events = converse(&mut client, &mut inbox, &mut sim, now);
+    for id in ids {
+        result_of(&events, id);
+    }
+    client.destroy_session(now, h).unwrap();
+    let events = converse(&mut client, &mut inbox, &mut sim, now);
+    prop_assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Ev::Closed(s, _) if *s == h)),
+        "{events:?}"
+    );
+
+    // The persisted session resumes by its id, then goes for good.
+    let resumed = client
+        .resume_session(now, SessionId::new(sid).unwrap(), &options)
+        .unwrap();
+    let events = converse(&mut client, &mut inbox, &mut sim, now);
+    let opened = events
+        .iter()
+        .any(|e| matches!(e, Ev::Opened(s, OpenKind::Resume, _) if *s == resumed));
+    prop_assert!(opened, "{events:?}");
+    client.destroy_session(now, resumed).unwrap();
+    converse(&mut client, &mut inbox, &mut sim, now);
+    let deleted = client.delete_session(now, sid).unwrap();
+    let shutdown = client.shutdown_runtime(now).unwrap();
+    let events = converse(&mut client, &mut inbox, &mut sim, now);
+    result_of(&events, deleted);
+    result_of(&events, shutdown);
+    prop_assert_eq!(sim.stats().bad_frames, 0);
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn typed_requests_round_trip_through_the_simulated_cli(
+        sid in session_id(),
+        text in text(),
+        streaming in any::<bool>(),
+        immediate in any::<Option<bool>>(),
+    ) {
+        use copilot_sansio::params::SendMode;
+        let mode = immediate.map(|i| if i { SendMode::Immediate } else { SendMode::Enqueue });
+        typed_round_trip(&sid, &text, streaming, mode)?;
     }
 }
