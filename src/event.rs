@@ -238,39 +238,23 @@ pub struct SessionEvent<'a> {
 impl<'a> SessionEvent<'a> {
     /// Reads `params` of a `session.event` (one pass over its members).
     pub(crate) fn from_params(params: RawJson<'a>) -> Option<Self> {
-        let (mut session_id, mut event) = (None, None);
-        for (key, value) in params.members() {
-            if session_id.is_none() && key == "sessionId" {
-                session_id = Some(value.as_string()?);
-            } else if event.is_none() && key == "event" {
-                event = Some(value);
-            }
-            if session_id.is_some() && event.is_some() {
-                break;
-            }
-        }
+        let mut found = [None; 2];
+        params.get_each(&["sessionId", "event"], &mut found);
+        let [session_id, event] = found;
         let mut event = Self::from_event(event?)?;
-        event.session_id = session_id;
-        event.session_id.map(|_| event)
+        event.session_id = Some(session_id?.as_string()?);
+        Some(event)
     }
 
     /// Reads an event object (as in `session.getMessages`): it needs a string `type`. One
     /// pass, up to `type` and `data` (the first of each counts, as with [`RawJson::get`]).
     pub fn from_event(raw: RawJson<'a>) -> Option<Self> {
-        let (mut kind, mut data) = (None, None);
-        for (key, value) in raw.members() {
-            if kind.is_none() && key == "type" {
-                kind = Some(value.as_string()?);
-            } else if data.is_none() && key == "data" {
-                data = Some(value);
-            }
-            if kind.is_some() && data.is_some() {
-                break;
-            }
-        }
+        let mut found = [None; 2];
+        raw.get_each(&["type", "data"], &mut found);
+        let [kind, data] = found;
         Some(SessionEvent {
             session_id: None,
-            kind: kind?,
+            kind: kind?.as_string()?,
             data,
             raw,
         })

@@ -132,6 +132,30 @@ impl<'a> RawJson<'a> {
             .map(|(_, value)| value)
     }
 
+    /// The members named in `keys`, into `found` (same order; the first occurrence of a key
+    /// counts, as with [`get`](Self::get)), in one pass that stops once all are found. One copy
+    /// of this loop serves routing and every typed view.
+    #[inline]
+    pub(crate) fn get_each(&self, keys: &[&str], found: &mut [Option<RawJson<'a>>]) {
+        let mut missing = keys.len().min(found.len());
+        if missing == 0 {
+            return;
+        }
+        for (key, value) in self.members() {
+            let place = keys
+                .iter()
+                .zip(found.iter_mut())
+                .find(|(k, place)| place.is_none() && key == **k);
+            if let Some((_, place)) = place {
+                *place = Some(value);
+                missing -= 1;
+                if missing == 0 {
+                    return;
+                }
+            }
+        }
+    }
+
     /// The string member `key`, if present and a string.
     pub fn get_str(&self, key: &str) -> Option<JsonStr<'a>> {
         self.get(key).and_then(|v| v.as_string())

@@ -30,6 +30,15 @@ fn first_special(w: u64, validating: bool) -> Option<usize> {
     (mask != 0).then(|| mask.trailing_zeros() as usize / 8)
 }
 
+/// The offset of the first backslash in the little-endian word `w`, if any (see
+/// [`first_special`]).
+#[inline(always)]
+pub(crate) fn first_backslash(w: u64) -> Option<usize> {
+    let x = w ^ (ONES * u64::from(b'\\'));
+    let mask = x.wrapping_sub(ONES) & !x & HIGHS;
+    (mask != 0).then(|| mask.trailing_zeros() as usize / 8)
+}
+
 /// Skips string bytes that need no look from `i`, eight at a time (see [`first_special`]);
 /// returns the index of the first byte that does (or of the last few bytes).
 #[inline(always)]
@@ -243,6 +252,7 @@ mod tests {
                 assert_eq!(first_special(w, true), Some(pos), "{c} at {pos}");
                 let quote_or_backslash = c == b'"' || c == b'\\';
                 assert_eq!(first_special(w, false), quote_or_backslash.then_some(pos));
+                assert_eq!(first_backslash(w), (c == b'\\').then_some(pos));
                 // A special byte followed by others: the first one is reported.
                 arr[7] = b'"';
                 assert_eq!(first_special(u64::from_le_bytes(arr), true), Some(pos));

@@ -131,7 +131,7 @@ impl<'a> JsonStr<'a> {
             while let (Some(src), Some(dst)) = (raw.get(i..i + 8), buf.get_mut(at..at + 8)) {
                 dst.copy_from_slice(src);
                 let word = u64::from_le_bytes(src.try_into().unwrap_or([0; 8]));
-                match first_backslash(word) {
+                match super::scan::first_backslash(word) {
                     Some(k) => {
                         i += k;
                         at += k;
@@ -163,15 +163,6 @@ impl<'a> JsonStr<'a> {
         }
         Ok(buf.get(..at).unwrap_or(&[]))
     }
-}
-
-/// The offset of the first backslash in the little-endian word `w`, if any. (A borrow only
-/// carries upwards, so the lowest flagged byte is a true match.)
-fn first_backslash(w: u64) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    let x = w ^ (ONES * u64::from(b'\\'));
-    let mask = x.wrapping_sub(ONES) & !x & (ONES * 0x80);
-    (mask != 0).then(|| mask.trailing_zeros() as usize / 8)
 }
 
 /// The index of the first backslash, eight bytes at a time.

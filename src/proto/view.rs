@@ -49,23 +49,6 @@ impl FromJson<'_> for f64 {
     }
 }
 
-/// Reads the members of `raw` named in `keys` into `found` (same order; the first occurrence
-/// of a key counts), in one pass. One copy of this loop serves every view.
-pub(crate) fn read_fields<'a>(raw: RawJson<'a>, keys: &[&str], found: &mut [Option<RawJson<'a>>]) {
-    if keys.is_empty() {
-        return;
-    }
-    for (key, value) in raw.members() {
-        let place = keys
-            .iter()
-            .zip(found.iter_mut())
-            .find(|(k, place)| place.is_none() && key == **k);
-        if let Some((_, place)) = place {
-            *place = Some(value);
-        }
-    }
-}
-
 /// Declares a view struct: `view! { /// doc  Name { /// doc  field: Type = "jsonKey", ... } }`.
 macro_rules! view {
     ($(
@@ -87,7 +70,7 @@ macro_rules! view {
             pub fn new(raw: $crate::json::RawJson<'a>) -> Self {
                 const KEYS: &[&str] = &[$($key),*];
                 let mut found = [None; KEYS.len()];
-                $crate::proto::view::read_fields(raw, KEYS, &mut found);
+                raw.get_each(KEYS, &mut found);
                 #[allow(unused_variables)]
                 let [$($field),*] = found;
                 $name { raw, $( $field, )* }
