@@ -54,13 +54,7 @@ async fn simulated_cli(mut stream: DuplexStream) -> std::io::Result<()> {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn Error>> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let prompt = if args.is_empty() {
-        chat::DEFAULT_PROMPT.to_string()
-    } else {
-        args.join(" ")
-    };
-    let mut chat = Chat::new(prompt);
+    let mut chat = Chat::new(chat::prompt_from_args());
     let (mut rx, mut tx) = (vec![0u8; 256 * 1024], vec![0u8; 16 * 1024]);
     let mut inbox = Inbox::new(&mut rx);
     let mut client: Client<'_, 4, 16> = Client::new(&mut tx, chat::config())?;

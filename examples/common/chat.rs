@@ -14,6 +14,16 @@ use copilot_sansio::{Client, Config, Event, Handles, Instant, SessionHandle, Ses
 
 pub const DEFAULT_PROMPT: &str = "What time is it in UTC? Use the local_time tool.";
 
+/// The prompt from the command line, or [`DEFAULT_PROMPT`].
+pub fn prompt_from_args() -> String {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.is_empty() {
+        DEFAULT_PROMPT.to_string()
+    } else {
+        args.join(" ")
+    }
+}
+
 /// The client configuration: we answer permission requests ourselves.
 pub fn config() -> Config {
     Config {

@@ -771,6 +771,19 @@ impl<'b, const S: usize> Core<'b, S> {
         self.wake(slot);
     }
 
+    /// After a broadcast request event (`id`, or `None` if it did not fit): the program waits
+    /// for its answer.
+    fn await_answer(&mut self, slot: u16, id: Option<u64>, wait: fn(u64) -> Wait) -> Played {
+        let Some(id) = id else {
+            return Played::Full;
+        };
+        if let Some(s) = self.state.get_mut(usize::from(slot)) {
+            s.program.wait = wait(id);
+            s.program.request = id;
+        }
+        Played::Wait
+    }
+
     fn wake(&mut self, slot: u16) {
         if !self.runnable.iter().any(|&s| s == slot) {
             let _ = self.runnable.push_back(slot);
@@ -1096,14 +1109,7 @@ impl<'b, const S: usize> Core<'b, S> {
                     w.raw(args);
                     w.raw("}}");
                 });
-                let Some(id) = r else {
-                    return Played::Full;
-                };
-                if let Some(s) = self.state.get_mut(usize::from(slot)) {
-                    s.program.wait = Wait::Permission(id);
-                    s.program.request = id;
-                }
-                Played::Wait
+                self.await_answer(slot, r, Wait::Permission)
             }
             Step::PermissionCompleted => {
                 if self.out.free() < 1024 {
@@ -1145,14 +1151,7 @@ impl<'b, const S: usize> Core<'b, S> {
                     w.raw(args);
                     w.byte(b'}');
                 });
-                let Some(id) = r else {
-                    return Played::Full;
-                };
-                if let Some(s) = self.state.get_mut(usize::from(slot)) {
-                    s.program.wait = Wait::Tool(id);
-                    s.program.request = id;
-                }
-                Played::Wait
+                self.await_answer(slot, r, Wait::Tool)
             }
             Step::ToolCompleted => {
                 if self.out.free() < 1024 {
