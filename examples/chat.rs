@@ -35,7 +35,8 @@ fn main() -> Result<(), Box<dyn Error>> {
             }
             let (process, mut driver) = cli.spawn()?;
             converse(&mut driver, &mut client, &mut inbox, &mut chat)?;
-            let done = process.shutdown(&mut driver, &mut client, &mut inbox, timeout, |_| {})?;
+            let done =
+                process.shutdown(&mut driver, &mut client, &mut inbox, timeout, |_, _| {})?;
             println!("Shut down: {done:?}");
         }
         None => {
@@ -43,7 +44,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             let (reader, writer) = spawn_sim::<8>(chat::sim_config());
             let mut driver = Blocking::new(reader, writer);
             converse(&mut driver, &mut client, &mut inbox, &mut chat)?;
-            let done = driver.shutdown(&mut client, &mut inbox, timeout, |_| {})?;
+            let done = driver.shutdown(&mut client, &mut inbox, timeout, |_, _| {})?;
             println!("Shut down: {done:?}");
         }
     }

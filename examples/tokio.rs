@@ -137,7 +137,7 @@ async fn converse(
         chat.on_event(client, now, event)?;
     }
     let farewell = driver
-        .farewell(client, inbox, clock, 10_000, |_| {})
+        .farewell(client, inbox, clock, 10_000, |_, _| {})
         .await?;
     println!(
         "Shut down: {} session(s) destroyed, runtime answered: {}.",

@@ -179,13 +179,14 @@ impl<W: Write> Blocking<W> {
     /// Ends the conversation politely ([`Client::farewell`]): destroys the active sessions,
     /// sends `runtime.shutdown`, waits for their answers, closes the writing side, and takes
     /// events until the connection closes; all within `timeout`. Events received meanwhile go
-    /// to `on_event`.
-    pub fn shutdown<const S: usize, const P: usize>(
+    /// to `on_event` with the client, so server requests still arriving (the CLI may read or
+    /// write session files through `sessionFs.*` while it destroys a session) can be answered.
+    pub fn shutdown<'b, const S: usize, const P: usize>(
         &mut self,
-        client: &mut Client<'_, S, P>,
+        client: &mut Client<'b, S, P>,
         inbox: &mut Inbox<'_>,
         timeout: time::Duration,
-        mut on_event: impl FnMut(&Event<'_>),
+        mut on_event: impl FnMut(&mut Client<'b, S, P>, &Event<'_>),
     ) -> io::Result<Farewell<P>> {
         let deadline = self.now().add_millis(timeout.as_millis() as u64);
         let mut farewell = client.farewell(self.now(), deadline);
@@ -198,7 +199,7 @@ impl<W: Write> Blocking<W> {
                 break;
             };
             farewell.on_event(&event);
-            on_event(&event);
+            on_event(client, &event);
         }
         self.close_write();
         Ok(farewell)

@@ -149,16 +149,17 @@ impl<R: Read, W: Write> Driver<R, W> {
     }
 
     /// Ends the conversation politely ([`Client::farewell`]): destroys the active sessions,
-    /// sends `runtime.shutdown` and takes events (passed to `on_event`) until they are
-    /// answered or `timeout_ms` has passed. Then drop the driver (or close the writer) so the
+    /// sends `runtime.shutdown` and takes events (passed to `on_event` with the client, to
+    /// answer server requests that still arrive) until they are answered or `timeout_ms` has
+    /// passed. Then drop the driver (or close the writer) so the
     /// peer sees the end of input.
-    pub async fn farewell<C: Clock, const S: usize, const P: usize>(
+    pub async fn farewell<'b, C: Clock, const S: usize, const P: usize>(
         &mut self,
-        client: &mut Client<'_, S, P>,
+        client: &mut Client<'b, S, P>,
         inbox: &mut Inbox<'_>,
         clock: &mut C,
         timeout_ms: u64,
-        mut on_event: impl FnMut(&Event<'_>),
+        mut on_event: impl FnMut(&mut Client<'b, S, P>, &Event<'_>),
     ) -> Result<Farewell<P>, DriverError<R::Error, W::Error>> {
         let deadline = clock.now().add_millis(timeout_ms);
         let mut farewell = client.farewell(clock.now(), deadline);
@@ -167,7 +168,7 @@ impl<R: Read, W: Write> Driver<R, W> {
                 break;
             };
             farewell.on_event(&event);
-            on_event(&event);
+            on_event(client, &event);
         }
         self.flush(client).await?;
         Ok(farewell)

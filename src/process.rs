@@ -154,14 +154,15 @@ impl CliProcess {
 
     /// Shuts down cleanly: [`Blocking::shutdown`] (destroy each active session,
     /// `runtime.shutdown`, close stdin), then waits for the process to exit and kills it if it
-    /// has not within `timeout`. Events received meanwhile go to `on_event`.
-    pub fn shutdown<const S: usize, const P: usize>(
+    /// has not within `timeout`. Events received meanwhile go to `on_event` with the client (to
+    /// answer server requests that still arrive, see [`Blocking::shutdown`]).
+    pub fn shutdown<'b, const S: usize, const P: usize>(
         mut self,
         driver: &mut Blocking<ChildStdin>,
-        client: &mut Client<'_, S, P>,
+        client: &mut Client<'b, S, P>,
         inbox: &mut Inbox<'_>,
         timeout: Duration,
-        on_event: impl FnMut(&Event<'_>),
+        on_event: impl FnMut(&mut Client<'b, S, P>, &Event<'_>),
     ) -> io::Result<Shutdown<P>> {
         let deadline = StdInstant::now() + timeout;
         let farewell = driver.shutdown(client, inbox, timeout, on_event)?;

@@ -29,7 +29,7 @@ use copilot_sansio::server::{
     ReaddirWithTypesAnswer, StatAnswer,
 };
 use copilot_sansio::{
-    Client, Config, Connect, Handles, Inbox, ReplyHandle, SessionHandle, SessionId,
+    Client, Config, Connect, Event, Handles, Inbox, ReplyHandle, SessionHandle, SessionId,
 };
 use standin::StandIn;
 
@@ -214,13 +214,24 @@ impl Real {
     /// Shuts down politely and reports the run time.
     fn finish(mut self) {
         let process = self.process.take().expect("process");
+        // Destroying a session makes the CLI write its state: through us, if we are its
+        // filesystem.
+        let root = self.dir.join("fs");
+        let serve = |client: &mut Client<'static, 32, 64>, event: &Event<'_>| {
+            if let Event::Request(r) = event
+                && r.method.raw().starts_with("sessionFs.")
+            {
+                let (method, params) = (r.method.to_string(), r.params.to_string());
+                serve_fs(client, &root, r.reply, &method, &params);
+            }
+        };
         let done = process
             .shutdown(
                 &mut self.driver,
                 &mut self.client,
                 &mut self.inbox,
                 Duration::from_secs(15),
-                |_| {},
+                serve,
             )
             .expect("shutdown");
         assert!(done.farewell.runtime_answered, "{done:?}");
