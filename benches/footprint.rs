@@ -9,7 +9,7 @@ use std::mem::size_of;
 use std::path::Path;
 use std::process::Command;
 
-use copilot_sansio::events::TypedEvent;
+use copilot_sansio::proto::events::TypedEvent;
 use copilot_sansio::{Client, Event, Inbox, SessionEvent};
 
 fn main() {

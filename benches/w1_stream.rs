@@ -9,7 +9,7 @@ mod common;
 use std::time::Instant as Clock;
 
 use common::*;
-use copilot_sansio::events::TypedEvent;
+use copilot_sansio::proto::events::TypedEvent;
 use copilot_sansio::{Client, Config, Event, Inbox, Instant, SessionId};
 
 #[global_allocator]
@@ -60,7 +60,7 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(200_000);
-    let mut rng = Rng(1);
+    let mut rng = Rng::new(1);
     let session = uuid(&mut rng);
     let (stream, text_bytes) = delta_stream(std::slice::from_ref(&session), events, 2);
     println!(

@@ -13,10 +13,12 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Instant as Clock;
 
 use common::*;
-use copilot_sansio::params::{PathConventions, SessionFsProvider};
-use copilot_sansio::server::ReadFileAnswer;
+use copilot_sansio::proto::params::{PathConventions, SessionFsProvider};
+use copilot_sansio::proto::server::ReadFileAnswer;
 use copilot_sansio::sim::{Sim, SimConfig};
-use copilot_sansio::{Client, Config, Event, Handles, Inbox, Instant, SessionId, SessionState};
+use copilot_sansio::{
+    CallerAnswers, Client, Config, Event, Inbox, Instant, SessionId, SessionState,
+};
 
 #[global_allocator]
 static ALLOC: Counting = Counting;
@@ -68,7 +70,7 @@ fn creates(
             .unwrap();
         pump(client, inbox, sim, |client, event| {
             let pending = client.session_state(h)
-                == Some(SessionState::Pending(copilot_sansio::OpenKind::Create));
+                == Some(SessionState::Pending(copilot_sansio::OpenMethod::Create));
             match event {
                 Event::Request(req) => {
                     early += usize::from(pending && req.session == Some(h));
@@ -111,10 +113,7 @@ fn run() -> Run {
         Box::leak(vec![0u8; 256 * 1024].into_boxed_slice()),
         Box::leak(vec![0u8; 256 * 1024].into_boxed_slice()),
     );
-    let config = Config {
-        handles: Handles::SESSION_FS,
-        ..Config::default()
-    };
+    let config = Config::default().caller_answers(CallerAnswers::SESSION_FS);
     let mut client: Box<BenchClient> = Box::new(Client::new(tx, config).unwrap());
     let mut inbox = Inbox::new(inbox_buf);
     let sim_config = SimConfig {
@@ -124,11 +123,7 @@ fn run() -> Run {
     };
     let mut sim: Box<BenchSim> = Box::new(Sim::new(srx, stx, sim_config));
     // A session filesystem provider: the CLI then asks for files before each create response.
-    let provider = SessionFsProvider {
-        initial_cwd: "/w",
-        session_state_path: "/session-state",
-        conventions: PathConventions::Posix,
-    };
+    let provider = SessionFsProvider::new("/w", "/session-state", PathConventions::Posix);
     let id = client
         .set_session_fs_provider(Instant::from_millis(0), &provider)
         .unwrap();
@@ -138,7 +133,7 @@ fn run() -> Run {
         &mut sim,
         |_, e| matches!(e, Event::Response { id: i, .. } if i == id),
     );
-    let mut rng = Rng(3);
+    let mut rng = Rng::new(3);
     let ids: Vec<SessionId> = (0..CREATES)
         .map(|_| {
             let mut random = [0u8; 16];

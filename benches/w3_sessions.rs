@@ -9,7 +9,7 @@ mod common;
 use std::time::Instant as Clock;
 
 use common::*;
-use copilot_sansio::events::TypedEvent;
+use copilot_sansio::proto::events::TypedEvent;
 use copilot_sansio::{Client, Config, Event, Inbox, Instant, SessionHandle, SessionId};
 
 #[global_allocator]
@@ -61,7 +61,7 @@ fn consume(
 }
 
 fn main() {
-    let mut rng = Rng(5);
+    let mut rng = Rng::new(5);
     let ids: Vec<String> = (0..SESSIONS).map(|_| uuid(&mut rng)).collect();
     let (stream, _) = delta_stream(&ids, EVENTS, 6);
     median_of_runs("W3", "events_per_s", || run(&ids, &stream));

@@ -9,11 +9,10 @@
 mod chat;
 
 use std::error::Error;
-use std::time::Duration;
 
-use copilot_sansio::blocking::{Blocking, spawn_sim};
-use copilot_sansio::process::{AUTH_TOKEN_ENV, CLI_PATH_ENV, CliCommand};
-use copilot_sansio::{Client, Inbox};
+use copilot_sansio::driver::{AUTH_TOKEN_ENV, BlockingDriver, CLI_PATH_ENV, CliCommand, Polled};
+use copilot_sansio::sim;
+use copilot_sansio::{Client, Inbox, ShutdownMode};
 
 use chat::Chat;
 
@@ -22,7 +21,6 @@ fn main() -> Result<(), Box<dyn Error>> {
     let (mut rx, mut tx) = (vec![0u8; 256 * 1024], vec![0u8; 16 * 1024]);
     let mut inbox = Inbox::new(&mut rx);
     let mut client: Client<'_, 4, 16> = Client::new(&mut tx, chat::config())?;
-    let timeout = Duration::from_secs(10);
 
     match CliCommand::from_env() {
         Some(mut cli) => {
@@ -35,16 +33,19 @@ fn main() -> Result<(), Box<dyn Error>> {
             }
             let (process, mut driver) = cli.spawn()?;
             converse(&mut driver, &mut client, &mut inbox, &mut chat)?;
+            let deadline = driver.now().add_millis(10_000);
             let done =
-                process.shutdown(&mut driver, &mut client, &mut inbox, timeout, |_, _| {})?;
+                process.shutdown(&mut driver, &mut client, &mut inbox, deadline, |_, _| {})?;
             println!("Shut down: {done:?}");
         }
         None => {
             println!("Using the simulated Copilot CLI (set {CLI_PATH_ENV} to use the real one).");
-            let (reader, writer) = spawn_sim::<8>(chat::sim_config());
-            let mut driver = Blocking::new(reader, writer);
+            let (reader, writer) = sim::spawn::<8>(chat::sim_config());
+            let mut driver = BlockingDriver::new(reader, writer);
             converse(&mut driver, &mut client, &mut inbox, &mut chat)?;
-            let done = driver.shutdown(&mut client, &mut inbox, timeout, |_, _| {})?;
+            let deadline = driver.now().add_millis(10_000);
+            let mode = ShutdownMode::StopCli;
+            let done = driver.shutdown(&mut client, &mut inbox, mode, deadline, |_, _| {})?;
             println!("Shut down: {done:?}");
         }
     }
@@ -57,7 +58,7 @@ fn main() -> Result<(), Box<dyn Error>> {
 
 /// Runs the conversation until the turn is over.
 fn converse<W: std::io::Write>(
-    driver: &mut Blocking<W>,
+    driver: &mut BlockingDriver<W>,
     client: &mut Client<'_, 4, 16>,
     inbox: &mut Inbox<'_>,
     chat: &mut Chat,
@@ -65,7 +66,7 @@ fn converse<W: std::io::Write>(
     client.connect(driver.now(), &copilot_sansio::Connect::default())?;
     while !chat.done {
         let now = driver.now();
-        let Some(event) = driver.next_event(client, inbox)? else {
+        let Polled::Event(event) = driver.next_event(client, inbox, None)? else {
             break;
         };
         chat.on_event(client, now, event)?;

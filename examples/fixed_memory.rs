@@ -6,8 +6,8 @@
 
 use core::mem::size_of;
 
-use copilot_sansio::events::TypedEvent;
-use copilot_sansio::params::SendMessage;
+use copilot_sansio::proto::events::TypedEvent;
+use copilot_sansio::proto::params::SendMessage;
 use copilot_sansio::sim::{Reply, Sim, SimConfig};
 use copilot_sansio::{Client, Config, Connect, Event, Inbox, Instant, SessionId};
 
@@ -48,7 +48,7 @@ fn main() -> Result<(), copilot_sansio::Error> {
         while let Some(event) = client.poll_event(&mut inbox, now) {
             match event {
                 Event::SessionOpened { .. } => {
-                    client.send(now, session, &SendMessage::prompt("Hi"))?;
+                    let _ = client.send(now, session, &SendMessage::prompt("Hi"))?;
                 }
                 Event::Session { event, .. } => match event.typed() {
                     TypedEvent::AssistantMessage(m) => {

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use copilot_sansio::json::RawJson;
-use copilot_sansio::{Client, Config, Connect, Event, Handles, Inbox, Instant, SessionId};
+use copilot_sansio::{CallerAnswers, Client, Config, Connect, Event, Inbox, Instant, SessionId};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::env::args().nth(1).unwrap_or_else(|| {
@@ -21,10 +21,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut rx = vec![0u8; 64 * 1024];
     let mut tx = vec![0u8; 16 * 1024];
     let mut inbox = Inbox::new(&mut rx);
-    let config = Config {
-        handles: Handles::SESSION_FS,
-        ..Config::default()
-    };
+    let config = Config::default().caller_answers(CallerAnswers::SESSION_FS);
     let mut client: Client<'_, 8, 16> = Client::new(&mut tx, config)?;
     let now = Instant::from_millis(0);
     let mut sessions = HashMap::new();
@@ -82,12 +79,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 client.destroy_session(now, sessions[&sid])?;
             }
             (Some(m), _) => {
-                client.request_raw(now, &m, params.map_or("{}", |p| p.as_str()))?;
+                let _ = client.request_raw(now, &m, params.map_or("{}", |p| p.text()))?;
             }
             (None, _) => {
                 let id = msg.get("id").ok_or("id")?.to_string();
                 if let Some(reply) = replies.remove(&id) {
-                    client.respond_raw(reply, msg.get("result").map_or("null", |r| r.as_str()))?;
+                    client.respond_raw(reply, msg.get("result").map_or("null", |r| r.text()))?;
                 }
             }
         }

@@ -10,10 +10,11 @@ mod chat;
 use std::error::Error;
 use std::time::Duration;
 
-use copilot_sansio::io::{Clock, Driver};
-use copilot_sansio::process::{AUTH_TOKEN_ENV, CLI_PATH_ENV};
+use copilot_sansio::driver::{
+    AUTH_TOKEN_ENV, AsyncDriver, CLI_PATH_ENV, CliCommand, Clock, Polled,
+};
 use copilot_sansio::sim::Sim;
-use copilot_sansio::{Client, Connect, Inbox, Instant};
+use copilot_sansio::{Client, Connect, Inbox, Instant, ShutdownMode};
 use embedded_io_adapters::tokio_1::FromTokio;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, DuplexStream};
 
@@ -58,34 +59,31 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let (mut rx, mut tx) = (vec![0u8; 256 * 1024], vec![0u8; 16 * 1024]);
     let mut inbox = Inbox::new(&mut rx);
     let mut client: Client<'_, 4, 16> = Client::new(&mut tx, chat::config())?;
-    let mut clock = TokioClock(tokio::time::Instant::now());
+    let clock = TokioClock(tokio::time::Instant::now());
 
-    match std::env::var_os(CLI_PATH_ENV).filter(|p| !p.is_empty()) {
-        Some(path) => {
+    match CliCommand::from_env() {
+        Some(mut cli) => {
             println!(
                 "Using the real Copilot CLI ({CLI_PATH_ENV}={}).",
-                path.to_string_lossy()
+                std::env::var(CLI_PATH_ENV)?
             );
-            let mut cmd = tokio::process::Command::new(path);
-            cmd.args(["--headless", "--no-auto-update", "--stdio"]);
-            if std::env::var_os(AUTH_TOKEN_ENV).is_some() {
-                cmd.args(["--auth-token-env", AUTH_TOKEN_ENV, "--no-auto-login"]);
+            if let Some(token) = std::env::var_os(AUTH_TOKEN_ENV) {
+                cli = cli.auth_token(token).no_auto_login();
             }
-            let mut child = cmd
-                .stdin(std::process::Stdio::piped())
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::null())
+            let mut child = tokio::process::Command::from(cli.command())
                 .kill_on_drop(true)
                 .spawn()?;
             let stdout = child.stdout.take().ok_or("no stdout")?;
             let stdin = child.stdin.take().ok_or("no stdin")?;
+            let mode = ShutdownMode::StopCli;
             converse(
                 stdout,
                 stdin,
                 &mut client,
                 &mut inbox,
-                &mut clock,
+                clock,
                 &mut chat,
+                mode,
             )
             .await?;
             // Stdin is closed: the CLI exits by itself.
@@ -99,13 +97,15 @@ async fn main() -> Result<(), Box<dyn Error>> {
             let (ours, theirs) = tokio::io::duplex(64 * 1024);
             let cli = tokio::spawn(simulated_cli(theirs));
             let (reader, writer) = tokio::io::split(ours);
+            let mode = ShutdownMode::StopCli;
             converse(
                 reader,
                 writer,
                 &mut client,
                 &mut inbox,
-                &mut clock,
+                clock,
                 &mut chat,
+                mode,
             )
             .await?;
             cli.await??;
@@ -118,30 +118,32 @@ async fn main() -> Result<(), Box<dyn Error>> {
     }
 }
 
-/// Runs the conversation, then says goodbye; dropping the driver closes the writer.
+/// Runs the conversation, then shuts down (which closes the writer).
 async fn converse(
     reader: impl AsyncRead + Unpin,
     writer: impl AsyncWrite + Unpin,
     client: &mut Client<'_, 4, 16>,
     inbox: &mut Inbox<'_>,
-    clock: &mut TokioClock,
+    clock: TokioClock,
     chat: &mut Chat,
+    mode: ShutdownMode,
 ) -> Result<(), Box<dyn Error>> {
-    let mut driver = Driver::new(FromTokio::new(reader), FromTokio::new(writer));
-    client.connect(clock.now(), &Connect::default())?;
+    let mut driver = AsyncDriver::new(FromTokio::new(reader), FromTokio::new(writer), clock);
+    client.connect(driver.now(), &Connect::default())?;
     while !chat.done {
-        let Some(event) = driver.next_event(client, inbox, clock).await? else {
+        let Polled::Event(event) = driver.next_event(client, inbox, None).await? else {
             break;
         };
-        let now = clock.now();
+        let now = driver.now();
         chat.on_event(client, now, event)?;
     }
-    let farewell = driver
-        .farewell(client, inbox, clock, 10_000, |_, _| {})
+    let deadline = driver.now().add_millis(10_000);
+    let done = driver
+        .shutdown(client, inbox, mode, deadline, |_, _| {})
         .await?;
     println!(
-        "Shut down: {} session(s) destroyed, runtime answered: {}.",
-        farewell.destroyed, farewell.runtime_answered
+        "Shut down: {} session(s) destroyed, CLI stopped: {}.",
+        done.destroyed, done.runtime_stopped
     );
     Ok(())
 }

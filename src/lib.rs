@@ -87,53 +87,36 @@
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[cfg(feature = "std")]
+extern crate std;
 
 #[macro_use]
 mod fmt;
 
-#[cfg(feature = "std")]
-pub mod blocking;
 mod client;
-mod config;
-mod error;
-mod event;
-mod farewell;
-mod frame;
+#[cfg(any(feature = "std", feature = "async"))]
+pub mod driver;
 #[cfg(feature = "fuzzing")]
-pub mod fuzzing;
-mod inbox;
-#[cfg(feature = "async")]
-pub mod io;
+#[doc(hidden)]
+pub mod fuzz_hook;
 pub mod json;
-mod methods;
-mod outbox;
-mod pending;
-#[cfg(feature = "std")]
-pub mod process;
-mod proto;
-mod rpc;
-mod session;
+pub mod proto;
 #[cfg(feature = "sim")]
 pub mod sim;
-mod time;
+mod wire;
 
-pub use client::{Client, Connect, MIN_TRANSMIT_BUFFER, PROTOCOL_VERSION, Stats};
-pub use config::{Config, Handles};
-pub use error::Error;
-pub use event::{
-    AutoAction, AutoReason, Event, Failure, InputError, Lifecycle, ServerMethod, ServerRequest,
-    SessionEvent,
+pub use client::{
+    AutoAction, AutoReason, CallerAnswers, Client, Config, Error, Event, Failure, InputError,
+    Instant, MIN_TRANSMIT_BUFFER, OpenMethod, PROTOCOL_VERSION, ReplyHandle, RequestId,
+    ServerRequest, SessionHandle, SessionState, Shutdown, ShutdownMode, Stats,
 };
-pub use farewell::Farewell;
-pub use frame::{HeaderError, MAX_HEADER_LEN};
-pub use inbox::Inbox;
-pub use pending::{ReplyHandle, RequestId};
-pub use proto::{FromJson, answers, events, params, results, server};
-pub use rpc::{MessageError, RpcError, code};
-pub use session::{
-    InvalidSessionId, MAX_SESSION_ID_LEN, OpenKind, SessionHandle, SessionId, SessionState,
+pub use proto::params::Connect;
+pub use proto::{
+    InvalidSessionId, Lifecycle, MAX_SESSION_ID_LEN, MethodFamily, SessionEvent, SessionId,
 };
-pub use time::Instant;
+pub use wire::{HeaderError, Inbox, MAX_HEADER_LEN, MessageError, RpcError, code};
 
 /// The README's example, compiled and run as a doctest.
 #[cfg(doctest)]

@@ -1,10 +1,11 @@
 //! Hostile input beyond tests/hostile.rs: each test is one item of the hardening checklist or a
 //! finding of the fuzz targets (their crash files are in fuzz/regressions/).
 
-mod common;
+mod support;
 
-use common::*;
+use copilot_sansio::driver::Polled;
 use copilot_sansio::{Client, Config, Event, HeaderError, Inbox, InputError, Instant, SessionId};
+use support::*;
 
 #[test]
 fn a_header_longer_than_a_small_receive_buffer_ends_the_connection() {
@@ -36,7 +37,7 @@ fn a_header_longer_than_a_small_receive_buffer_ends_the_connection() {
                 Event::Error(InputError::MalformedHeader(HeaderError::TooLong))
             ),
             format!(
-                "SessionOpenFailed {{ session: {s:?}, kind: Create, reason: ConnectionClosed }}"
+                "SessionOpenFailed {{ session: {s:?}, method: Create, reason: ConnectionClosed }}"
             ),
             "Closed".to_string(),
         ]
@@ -63,14 +64,14 @@ fn a_request_id_too_long_for_the_transmit_buffer_is_answered_without_it() {
             "9".repeat(600)
         ),
     ] {
-        for handles in [copilot_sansio::Handles::NONE, copilot_sansio::Handles::ALL] {
+        for handles in [
+            copilot_sansio::CallerAnswers::NONE,
+            copilot_sansio::CallerAnswers::ALL,
+        ] {
             let mut c = Conn::<2, 2>::new(
                 4096,
                 copilot_sansio::MIN_TRANSMIT_BUFFER,
-                Config {
-                    handles,
-                    ..Config::default()
-                },
+                Config::default().caller_answers(handles),
             );
             let mut input = frame(&body);
             input.extend(frame(r#"{"jsonrpc":"2.0","method":"after"}"#));
@@ -96,10 +97,7 @@ fn answers_owed_at_the_end_of_input_are_written_once_there_is_room() {
     // no room for those answers at that moment, `Closed` came and the owed answers were
     // forgotten: the CLI waited forever for them. Now they stay owed after `Closed` and are
     // queued as the caller writes its output out.
-    let config = Config {
-        handles: copilot_sansio::Handles::SESSION_FS,
-        ..Config::default()
-    };
+    let config = Config::default().caller_answers(copilot_sansio::CallerAnswers::SESSION_FS);
     let mut c = Conn::<2, 8>::new(4096, copilot_sansio::MIN_TRANSMIT_BUFFER, config);
     let s = c
         .client
@@ -118,7 +116,7 @@ fn answers_owed_at_the_end_of_input_are_written_once_there_is_room() {
         events.first(),
         Some(&Ev::OpenFailed(
             s,
-            copilot_sansio::OpenKind::Create,
+            copilot_sansio::OpenMethod::Create,
             "ConnectionClosed".into()
         ))
     );
@@ -144,10 +142,7 @@ fn connection_wide_requests_still_held_at_the_end_of_input_are_answered() {
     // Same finding: requests of no session (`llmInference.*`) the caller had not answered
     // when the input ended were dropped without an answer. The caller cannot answer once the
     // connection is closing, so the client does, like for requests of closed sessions.
-    let config = Config {
-        handles: copilot_sansio::Handles::LLM_INFERENCE,
-        ..Config::default()
-    };
+    let config = Config::default().caller_answers(copilot_sansio::CallerAnswers::LLM_INFERENCE);
     let mut c = Conn::<2, 4>::new(4096, 4096, config);
     let events = c.feed(&frame(
         r#"{"jsonrpc":"2.0","id":"llm-1","method":"llmInference.complete","params":{"prompt":"x"}}"#,
@@ -185,18 +180,17 @@ fn good() -> Ev {
 }
 
 fn fs_config() -> Config {
-    Config {
-        handles: copilot_sansio::Handles::SESSION_FS,
-        request_timeout_ms: Some(1000),
-        ..Config::default()
-    }
+    Config::default()
+        .caller_answers(copilot_sansio::CallerAnswers::SESSION_FS)
+        .request_timeout_ms(Some(1000))
 }
 
 /// Feeds `input` then the end of input to a client with one pending create: everything that
 /// came out.
 fn feed_then_close(input: &[u8]) -> Vec<Ev> {
     let mut c = Conn::<2, 4>::new(1024, 2048, Config::default());
-    c.client
+    let _ = c
+        .client
         .create_session(NOW, SessionId::new("s").unwrap(), &())
         .unwrap();
     c.output();
@@ -395,7 +389,7 @@ fn a_body_shorter_than_declared_at_the_end_of_input() {
             Ev::Error("Truncated { expected: Some(55), received: 50 }".into()),
             Ev::OpenFailed(
                 s,
-                copilot_sansio::OpenKind::Create,
+                copilot_sansio::OpenMethod::Create,
                 "ConnectionClosed".into()
             ),
             Ev::Response(req, "Err(ConnectionClosed)".into()),
@@ -440,7 +434,7 @@ fn deep_nesting_of_objects_and_arrays_anywhere_in_a_message() {
     assert_eq!(
         c.client.session_state(s),
         Some(copilot_sansio::SessionState::Pending(
-            copilot_sansio::OpenKind::Create
+            copilot_sansio::OpenMethod::Create
         ))
     );
 }
@@ -662,7 +656,8 @@ fn a_flood_of_server_requests_bigger_than_the_table() {
     // P = 4 tracked requests: the rest are answered by the client, each exactly once, and the
     // tracked ones are answered by the caller; nothing waits forever.
     let mut c = Conn::<2, 4>::new(64 * 1024, 64 * 1024, fs_config());
-    c.client
+    let _ = c
+        .client
         .create_session(NOW, SessionId::new("s").unwrap(), &())
         .unwrap();
     c.output();
@@ -761,7 +756,7 @@ fn a_late_create_response_after_a_timeout_destroys_the_orphan_or_releases_it() {
             c.poll(),
             [Ev::OpenFailed(
                 h,
-                copilot_sansio::OpenKind::Create,
+                copilot_sansio::OpenMethod::Create,
                 "TimedOut".into()
             )]
         );
@@ -804,7 +799,8 @@ fn a_late_create_response_after_a_timeout_destroys_the_orphan_or_releases_it() {
     assert_eq!(c.client.session_slots_in_use(), 0);
     // The response arrives while the transmit buffer is full: it waits, nothing is lost.
     let mut c = Conn::<2, 64>::new(4096, copilot_sansio::MIN_TRANSMIT_BUFFER, fs_config());
-    c.client
+    let _ = c
+        .client
         .create_session(NOW, SessionId::new("late").unwrap(), &())
         .unwrap();
     c.output();
@@ -871,8 +867,8 @@ fn a_late_create_response_does_not_destroy_a_session_reopened_with_the_same_id()
     // caller's new session "b": its events kept coming to the caller until the server
     // stopped them, and the caller's later requests failed.
     for retry in [
-        copilot_sansio::OpenKind::Create,
-        copilot_sansio::OpenKind::Resume,
+        copilot_sansio::OpenMethod::Create,
+        copilot_sansio::OpenMethod::Resume,
     ] {
         let mut c = Conn::<4, 8>::new(4096, 4096, fs_config());
         let first = c
@@ -885,14 +881,14 @@ fn a_late_create_response_does_not_destroy_a_session_reopened_with_the_same_id()
             c.poll(),
             [Ev::OpenFailed(
                 first,
-                copilot_sansio::OpenKind::Create,
+                copilot_sansio::OpenMethod::Create,
                 "TimedOut".into()
             )]
         );
         let id = SessionId::new("b").unwrap();
         let again = match retry {
-            copilot_sansio::OpenKind::Create => c.client.create_session(NOW, id, &()),
-            copilot_sansio::OpenKind::Resume => c.client.resume_session(NOW, id, &()),
+            copilot_sansio::OpenMethod::Create => c.client.create_session(NOW, id, &()),
+            copilot_sansio::OpenMethod::Resume => c.client.resume_session(NOW, id, &()),
         }
         .unwrap();
         c.output();
@@ -925,7 +921,7 @@ fn more_owed_answers_than_the_transmit_buffer_holds_at_the_end_through_the_block
     // The same end of input, through the blocking driver, with eight answers owed and a
     // 512-byte transmit buffer (room for three at a time): the driver must see `Closed`, and
     // the peer all eight answers, exactly once each.
-    use copilot_sansio::blocking::Blocking;
+    use copilot_sansio::driver::BlockingDriver;
     let mut input = Vec::new();
     for i in 0..8 {
         input.extend(frame(&format!(
@@ -936,17 +932,14 @@ fn more_owed_answers_than_the_transmit_buffer_holds_at_the_end_through_the_block
     let mut rx = vec![0u8; 4096];
     let mut tx = vec![0u8; copilot_sansio::MIN_TRANSMIT_BUFFER];
     let mut inbox = Inbox::new(&mut rx);
-    let config = Config {
-        handles: copilot_sansio::Handles::SESSION_FS,
-        ..Config::default()
-    };
+    let config = Config::default().caller_answers(copilot_sansio::CallerAnswers::SESSION_FS);
     let mut client: Client<'_, 2, 8> = Client::new(&mut tx, config).unwrap();
-    client
+    let _ = client
         .create_session(NOW, SessionId::new("s").unwrap(), &())
         .unwrap();
-    let mut driver = Blocking::new(std::io::Cursor::new(input), Vec::new());
+    let mut driver = BlockingDriver::new(std::io::Cursor::new(input), Vec::new());
     let mut seen = Vec::new();
-    while let Some(event) = driver.next_event(&mut client, &mut inbox).unwrap() {
+    while let Polled::Event(event) = driver.next_event(&mut client, &mut inbox, None).unwrap() {
         seen.push(format!("{event:?}"));
     }
     assert_eq!(seen.last().map(String::as_str), Some("Closed"), "{seen:?}");

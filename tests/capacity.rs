@@ -1,9 +1,9 @@
 //! Fixed capacity: a full table refuses cleanly, slots are reused, nothing leaks.
 
-mod common;
+mod support;
 
-use common::*;
 use copilot_sansio::{Config, Error, Instant, SessionId, SessionState};
+use support::*;
 
 fn body_ok(id: u32, sid: &str) -> Vec<u8> {
     frame(&format!(
@@ -24,7 +24,8 @@ fn a_full_table_refuses_create_and_queues_nothing() {
         .client
         .create_session(NOW, SessionId::new("a").unwrap(), &())
         .unwrap();
-    c.client
+    let _ = c
+        .client
         .create_session(NOW, SessionId::new("b").unwrap(), &())
         .unwrap();
     let queued = c.client.transmit_bytes().len();
@@ -52,14 +53,15 @@ fn a_full_table_refuses_create_and_queues_nothing() {
     assert_eq!(c2.index(), a.index());
     assert_eq!(
         c.client.session_state(c2),
-        Some(SessionState::Pending(copilot_sansio::OpenKind::Create))
+        Some(SessionState::Pending(copilot_sansio::OpenMethod::Create))
     );
 }
 
 #[test]
 fn refused_creates_leave_nothing_behind() {
     let mut c = Conn::<4, 2>::new(4096, 512, Config::default());
-    c.client
+    let _ = c
+        .client
         .create_session(NOW, SessionId::new("a").unwrap(), &())
         .unwrap();
     assert_eq!(
@@ -88,7 +90,7 @@ fn refused_creates_leave_nothing_behind() {
         Err(Error::TransmitFull { .. })
     ));
     // Too many pending requests.
-    c.client.request(NOW, "ping", &()).unwrap();
+    let _ = c.client.request(NOW, "ping", &()).unwrap();
     assert_eq!(
         c.client
             .create_session(NOW, SessionId::new("x").unwrap(), &()),
@@ -104,7 +106,7 @@ fn refused_creates_leave_nothing_behind() {
 fn ten_thousand_create_fail_destroy_cycles_leave_the_table_empty() {
     let mut c = Conn::<4, 8>::new(8192, 8192, Config::default());
     let mut id = 0u32;
-    let mut rng = Rng(42);
+    let mut rng = Rng::new(42);
     for cycle in 0..10_000u32 {
         let mut random = [0u8; 16];
         for b in random.iter_mut() {
@@ -145,10 +147,7 @@ fn a_session_full_of_unanswered_requests_cannot_starve_the_server() {
     let mut c = Conn::<2, 2>::new(
         8192,
         8192,
-        Config {
-            handles: copilot_sansio::Handles::ALL,
-            ..Config::default()
-        },
+        Config::default().caller_answers(copilot_sansio::CallerAnswers::ALL),
     );
     let mut input = Vec::new();
     for i in 0..5 {

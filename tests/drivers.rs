@@ -6,14 +6,15 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
-use copilot_sansio::answers::{PermissionDecision, ToolCallResult};
-use copilot_sansio::blocking::{Blocking, pipe, spawn_sim};
-use copilot_sansio::events::TypedEvent;
-use copilot_sansio::io::{Clock, Driver};
-use copilot_sansio::params::{SendMessage, SessionOptions, Tool};
-use copilot_sansio::server::{ReadFileAnswer, ServerCall};
-use copilot_sansio::sim::{Reply, Sim, SimConfig};
-use copilot_sansio::{Client, Config, Connect, Event, Failure, Handles, Inbox, Instant, SessionId};
+use copilot_sansio::driver::{AsyncDriver, BlockingDriver, Clock, Polled};
+use copilot_sansio::proto::answers::{PermissionDecision, ToolCallResult};
+use copilot_sansio::proto::events::TypedEvent;
+use copilot_sansio::proto::params::{PathConventions, SendMessage, SessionFsProvider, Tool};
+use copilot_sansio::proto::server::{ReadFileAnswer, ServerCall};
+use copilot_sansio::sim::{self, Reply, Sim, SimConfig, pipe};
+use copilot_sansio::{
+    CallerAnswers, Client, Config, Connect, Event, Failure, Inbox, Instant, SessionId,
+};
 
 static REPLIES: [Reply<'static>; 2] = [
     Reply::ToolCall {
@@ -24,19 +25,12 @@ static REPLIES: [Reply<'static>; 2] = [
     Reply::Text("Second turn."),
 ];
 
-static TOOLS: [Tool<'static>; 1] = [Tool {
-    name: "get_weather",
-    description: "Weather by city",
-    parameters: None,
-    skip_permission: None,
-    overrides_built_in_tool: None,
-}];
+fn provider() -> SessionFsProvider<'static> {
+    SessionFsProvider::new("/w", "/session-state", PathConventions::Posix)
+}
 
 fn config() -> Config {
-    Config {
-        handles: Handles::SESSION_FS | Handles::PERMISSIONS,
-        ..Config::default()
-    }
+    Config::default().caller_answers(CallerAnswers::SESSION_FS | CallerAnswers::PERMISSIONS)
 }
 
 /// What a whole conversation produced, for both drivers.
@@ -61,12 +55,9 @@ fn react<const S: usize, const P: usize>(
 ) -> bool {
     match event {
         Event::Connected { .. } => {
-            let options = SessionOptions {
-                streaming: Some(true),
-                tools: &TOOLS,
-                ..config().session_options()
-            };
-            client
+            let tools = [Tool::new("get_weather", "Weather by city")];
+            let options = config().session_options().streaming(true).tools(&tools);
+            let _ = client
                 .create_session(now, SessionId::new_v4([9; 16]), &options)
                 .unwrap();
         }
@@ -86,7 +77,7 @@ fn react<const S: usize, const P: usize>(
             other => panic!("{other:?}"),
         },
         Event::SessionOpened { session, .. } => {
-            client
+            let _ = client
                 .send(now, session, &SendMessage::prompt("Weather?"))
                 .unwrap();
         }
@@ -98,33 +89,23 @@ fn react<const S: usize, const P: usize>(
             TypedEvent::PermissionRequested(p) => {
                 t.permission_requests += 1;
                 let id = p.request_id().unwrap();
-                client
-                    .answer_permission(
-                        now,
-                        session,
-                        id.as_str().unwrap(),
-                        &PermissionDecision::ApproveOnce,
-                    )
+                let _ = client
+                    .answer_permission(now, session, id, &PermissionDecision::ApproveOnce)
                     .unwrap();
             }
             TypedEvent::ToolCallRequested(call) => {
                 t.tool_calls += 1;
                 assert_eq!(call.arguments().unwrap().get_str("city").unwrap(), "Paris");
                 let id = call.request_id().unwrap();
-                client
-                    .answer_tool_call(
-                        now,
-                        session,
-                        id.as_str().unwrap(),
-                        &ToolCallResult::Text("18°C"),
-                    )
+                let _ = client
+                    .answer_tool_call(now, session, id, &ToolCallResult::Text("18°C"))
                     .unwrap();
             }
             TypedEvent::SessionIdle(_) => {
                 t.idles += 1;
                 if t.idles == 1 {
                     t.text.push('|');
-                    client
+                    let _ = client
                         .send(now, session, &SendMessage::prompt("Again"))
                         .unwrap();
                 } else {
@@ -167,27 +148,20 @@ fn expected() -> Transcript {
 
 #[test]
 fn blocking_driver_runs_a_conversation_against_the_simulator() {
-    let (reader, writer) = spawn_sim::<8>(sim_config());
-    let mut driver = Blocking::new(reader, writer);
+    let (reader, writer) = sim::spawn::<8>(sim_config());
+    let mut driver = BlockingDriver::new(reader, writer);
     let (mut rx, mut tx) = (vec![0u8; 32 * 1024], vec![0u8; 8 * 1024]);
     let mut inbox = Inbox::new(&mut rx);
     let mut client: Client<'_, 4, 16> = Client::new(&mut tx, config()).unwrap();
     client.connect(driver.now(), &Connect::default()).unwrap();
     // Set the provider so the simulator asks for files before answering the create.
-    client
-        .set_session_fs_provider(
-            driver.now(),
-            &copilot_sansio::params::SessionFsProvider {
-                initial_cwd: "/w",
-                session_state_path: "/session-state",
-                conventions: copilot_sansio::params::PathConventions::Posix,
-            },
-        )
+    let _ = client
+        .set_session_fs_provider(driver.now(), &provider())
         .unwrap();
     let mut t = Transcript::default();
     loop {
         let now = driver.now();
-        let Some(event) = driver.next_event(&mut client, &mut inbox).unwrap() else {
+        let Polled::Event(event) = driver.next_event(&mut client, &mut inbox, None).unwrap() else {
             break;
         };
         if react(&mut client, now, event, &mut t) {
@@ -207,22 +181,22 @@ fn blocking_driver_honours_deadlines() {
     // A peer that never answers.
     let (reader, _keep_open) = pipe();
     let (_peer_reader, writer) = pipe();
-    let mut driver = Blocking::new(reader, writer);
+    let mut driver = BlockingDriver::new(reader, writer);
     let (mut rx, mut tx) = (vec![0u8; 4096], vec![0u8; 4096]);
     let mut inbox = Inbox::new(&mut rx);
-    let mut client: Client<'_, 2, 2> = Client::new(
-        &mut tx,
-        Config {
-            request_timeout_ms: Some(30),
-            ..Config::default()
-        },
-    )
-    .unwrap();
-    let id = client.ping(driver.now(), None).unwrap();
+    let mut client: Client<'_, 2, 2> =
+        Client::new(&mut tx, Config::default().request_timeout_ms(Some(30))).unwrap();
     let started = std::time::Instant::now();
-    let event = driver.next_event(&mut client, &mut inbox).unwrap();
+    let id = client.ping(driver.now(), None).unwrap();
+    // The caller's deadline comes first: a distinct outcome, nothing lost, the connection
+    // still usable.
+    let early = Some(driver.now().add_millis(5));
+    let event = driver.next_event(&mut client, &mut inbox, early).unwrap();
+    assert!(matches!(event, Polled::DeadlinePassed), "{event:?}");
+    assert_eq!(client.pending_requests(), 1);
+    let event = driver.next_event(&mut client, &mut inbox, None).unwrap();
     assert!(
-        matches!(event, Some(Event::Response { id: i, outcome: Err(Failure::TimedOut) }) if i == id)
+        matches!(event, Polled::Event(Event::Response { id: i, outcome: Err(Failure::TimedOut) }) if i == id)
     );
     assert!(started.elapsed() >= std::time::Duration::from_millis(30));
 }
@@ -298,30 +272,22 @@ fn block_on<F: Future>(f: F) -> F::Output {
 fn async_driver_runs_a_conversation_against_the_simulator() {
     let (mut srx, mut stx) = (vec![0u8; 64 * 1024], vec![0u8; 64 * 1024]);
     let sim = RefCell::new(Some(Sim::<8>::new(&mut srx, &mut stx, sim_config())));
-    let mut driver = Driver::new(SimHalf(&sim), SimHalf(&sim));
-    let mut clock = FakeClock(Cell::new(0));
+    let mut driver = AsyncDriver::new(SimHalf(&sim), SimHalf(&sim), FakeClock(Cell::new(0)));
     let (mut rx, mut tx) = (vec![0u8; 32 * 1024], vec![0u8; 8 * 1024]);
     let mut inbox = Inbox::new(&mut rx);
     let mut client: Client<'_, 4, 16> = Client::new(&mut tx, config()).unwrap();
     let mut t = Transcript::default();
     block_on(async {
-        client.connect(clock.now(), &Connect::default()).unwrap();
-        client
-            .set_session_fs_provider(
-                clock.now(),
-                &copilot_sansio::params::SessionFsProvider {
-                    initial_cwd: "/w",
-                    session_state_path: "/session-state",
-                    conventions: copilot_sansio::params::PathConventions::Posix,
-                },
-            )
+        client.connect(driver.now(), &Connect::default()).unwrap();
+        let _ = client
+            .set_session_fs_provider(driver.now(), &provider())
             .unwrap();
-        while let Some(event) = driver
-            .next_event(&mut client, &mut inbox, &mut clock)
+        while let Polled::Event(event) = driver
+            .next_event(&mut client, &mut inbox, None)
             .await
             .unwrap()
         {
-            let now = clock.now();
+            let now = driver.now();
             if react(&mut client, now, event, &mut t) {
                 driver.flush(&mut client).await.unwrap();
                 // The peer goes away: end of input.
@@ -352,16 +318,22 @@ fn async_driver_honours_deadlines_with_its_clock() {
             Ok(())
         }
     }
-    let mut driver = Driver::new(Silent, Silent);
-    let mut clock = FakeClock(Cell::new(100));
+    let mut driver = AsyncDriver::new(Silent, Silent, FakeClock(Cell::new(100)));
     let (mut rx, mut tx) = (vec![0u8; 4096], vec![0u8; 4096]);
     let mut inbox = Inbox::new(&mut rx);
     let mut client: Client<'_, 2, 2> = Client::new(&mut tx, Config::default()).unwrap();
-    let id = client.ping(clock.now(), None).unwrap();
+    let id = client.ping(driver.now(), None).unwrap();
     client.set_deadline(id, Some(Instant::from_millis(5100)));
-    let event = block_on(driver.next_event(&mut client, &mut inbox, &mut clock)).unwrap();
+    // The caller's deadline comes first: a distinct outcome, nothing lost.
+    let early = Some(Instant::from_millis(300));
+    let event = block_on(driver.next_event(&mut client, &mut inbox, early)).unwrap();
+    assert!(matches!(event, Polled::DeadlinePassed), "{event:?}");
+    assert_eq!(driver.now(), Instant::from_millis(300));
+    assert_eq!(client.pending_requests(), 1);
+    // Then the request's own deadline.
+    let event = block_on(driver.next_event(&mut client, &mut inbox, None)).unwrap();
     assert!(
-        matches!(event, Some(Event::Response { id: i, outcome: Err(Failure::TimedOut) }) if i == id)
+        matches!(event, Polled::Event(Event::Response { id: i, outcome: Err(Failure::TimedOut) }) if i == id)
     );
-    assert_eq!(clock.now(), Instant::from_millis(5100));
+    assert_eq!(driver.now(), Instant::from_millis(5100));
 }

@@ -2,23 +2,20 @@
 //! must equal what the recorded client wrote, byte for byte, and every frame the CLI sent for a
 //! session must reach that session, in order.
 
-mod common;
+mod support;
 
-use common::*;
-use copilot_sansio::{Config, Handles};
+use copilot_sansio::{CallerAnswers, Config};
+use support::*;
 
 fn fs_config() -> Config {
-    Config {
-        handles: Handles::SESSION_FS,
-        ..Config::default()
-    }
+    Config::default().caller_answers(CallerAnswers::SESSION_FS)
 }
 
 #[test]
 fn sessionfs_provider_requests_before_the_create_response_reach_the_session() {
     let lines = load("sessionfs-provider.jsonl");
     let r = replay::<8, 16>(&lines, fs_config(), &mut || usize::MAX);
-    check_routing(&lines, &r);
+    check_replay(&lines, &r);
     // The CLI asked for files of each new session before answering its create; all of those
     // requests were handed to the caller for the right session, and answered.
     for handle in r.sessions.values() {
@@ -51,7 +48,7 @@ fn sessionfs_provider_requests_before_the_create_response_reach_the_session() {
 fn no_auth_create_send_destroy() {
     let lines = load("no-auth-create-send-destroy.jsonl");
     let r = replay::<8, 16>(&lines, Config::default(), &mut || usize::MAX);
-    check_routing(&lines, &r);
+    check_replay(&lines, &r);
     assert!(r.events.contains(&Ev::Connected(3, Some("1.0.102".into()))));
     let h = r.sessions["9d54a69c-624b-4a7a-a3f8-d57c18a45562"];
     let types: Vec<&str> = r
@@ -85,7 +82,7 @@ fn no_auth_create_send_destroy() {
 fn full_turn_with_a_43_kib_history_response() {
     let lines = load("full-turn-mock-model.jsonl");
     let r = replay::<8, 16>(&lines, Config::default(), &mut || usize::MAX);
-    check_routing(&lines, &r);
+    check_replay(&lines, &r);
     let message = r
         .events
         .iter()

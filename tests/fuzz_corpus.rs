@@ -8,14 +8,14 @@
 //! REGENERATE_FUZZ_CORPUS=1 cargo test --all-features --test fuzz_corpus
 //! ```
 
-mod common;
+mod support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use common::{Line, load, load_path};
-use copilot_sansio::fuzzing::{Action, ClientInput, Sid};
 use copilot_sansio::json::RawJson;
+use copilot_sansio_fuzzkit::{Action, ClientInput, Sid};
+use support::{Line, frame, load, load_path};
 
 const FIXTURES: [&str; 4] = [
     "error-responses",
@@ -30,10 +30,6 @@ const JSON_BUDGET: usize = 4 * 1024;
 const CLIENT_BUDGET: usize = 12 * 1024;
 
 type Corpus = BTreeMap<String, Vec<u8>>;
-
-fn frame(body: &str) -> Vec<u8> {
-    format!("Content-Length: {}\r\n\r\n{body}", body.len()).into_bytes()
-}
 
 /// `frame_decoder` input: 4 bytes of settings (receive buffer size, frame limit / 8, chunking
 /// seed), then the wire.
@@ -623,13 +619,17 @@ fn client_seeds(fixtures: &[(&str, Vec<Line>)]) -> Corpus {
     c
 }
 
-/// The recordings of `tests/recorded/`, named `recorded-<file>`.
+/// The recordings of `tests/recorded/` other than the [`FIXTURES`], named `recorded-<file>`.
 fn recordings() -> Vec<(String, Vec<Line>)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/recorded");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .filter(|p| {
+            let stem = p.file_stem().unwrap().to_string_lossy();
+            !FIXTURES.contains(&stem.as_ref())
+        })
         .collect();
     files.sort();
     files

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use copilot_sansio::fuzzing::{ClientInput, client, frame_decoder, json_scan};
+use copilot_sansio_fuzzkit::{ClientInput, client, frame_decoder, json_scan};
 
 fn replay(target: &str, run: impl Fn(&[u8])) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");

@@ -1,11 +1,11 @@
 //! Hostile input: every bad frame gets a clear event, nothing panics, and the connection goes on
 //! wherever framing allows.
 
-mod common;
+mod support;
 
-use common::*;
 use copilot_sansio::json::JsonErrorKind;
-use copilot_sansio::{Config, Event, Handles, HeaderError, Inbox, InputError, SessionId};
+use copilot_sansio::{CallerAnswers, Config, Event, HeaderError, Inbox, InputError, SessionId};
+use support::*;
 
 const GOOD: &str = r#"{"jsonrpc":"2.0","method":"ping.later","params":{}}"#;
 
@@ -17,10 +17,7 @@ fn conn() -> Conn<4, 8> {
     Conn::new(
         1024,
         4096,
-        Config {
-            handles: Handles::ALL,
-            ..Config::default()
-        },
+        Config::default().caller_answers(CallerAnswers::ALL),
     )
 }
 
@@ -152,7 +149,8 @@ fn malformed_headers_end_the_connection_once() {
         (b"{\"jsonrpc\":\"2.0\"}\r\n\r\n", HeaderError::InvalidLine),
     ] {
         let mut c = conn();
-        c.client
+        let _ = c
+            .client
             .create_session(NOW, SessionId::new("s").unwrap(), &())
             .unwrap();
         let mut input = frame(GOOD);
@@ -166,7 +164,7 @@ fn malformed_headers_end_the_connection_once() {
                 Ev::Error(format!("{:?}", InputError::MalformedHeader(err))),
                 Ev::OpenFailed(
                     events[2].session().unwrap(),
-                    copilot_sansio::OpenKind::Create,
+                    copilot_sansio::OpenMethod::Create,
                     "ConnectionClosed".into()
                 ),
                 Ev::End,

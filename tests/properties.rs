@@ -1,14 +1,16 @@
 //! Property tests: chunking never matters, the session table follows a reference model, and
 //! every typed request goes through the simulated CLI and comes back as sent.
 
-mod common;
+mod support;
 
-use common::*;
+use copilot_sansio::json::JsonStr;
+
 use copilot_sansio::{
-    AutoAction, Client, Config, Error, Event, Failure, Handles, Inbox, Instant, OpenKind,
+    AutoAction, CallerAnswers, Client, Config, Error, Event, Failure, Inbox, Instant, OpenMethod,
     SessionHandle, SessionId, SessionState,
 };
 use proptest::prelude::*;
+use support::*;
 
 // ----- chunking invariance -------------------------------------------------------------------
 
@@ -94,18 +96,18 @@ fn msg() -> impl Strategy<Value = Msg> {
 /// Events and output for `wire` fed in pieces of the sizes in `chunks` (cycled), then the end
 /// of input.
 fn run_stream(wire: &[u8], chunks: &[usize]) -> (Vec<Ev>, Vec<u8>) {
-    let config = Config {
-        handles: Handles::SESSION_FS | Handles::LLM_INFERENCE,
-        ..Config::default()
-    };
+    let config =
+        Config::default().caller_answers(CallerAnswers::SESSION_FS | CallerAnswers::LLM_INFERENCE);
     let mut c = Conn::<4, 8>::new(2048, 2048, config);
-    c.client
+    let _ = c
+        .client
         .create_session(NOW, SessionId::new("a").unwrap(), &())
         .unwrap();
-    c.client
+    let _ = c
+        .client
         .resume_session(NOW, SessionId::new("b\u{e9}").unwrap(), &())
         .unwrap();
-    c.client.request(NOW, "status.get", &()).unwrap();
+    let _ = c.client.request(NOW, "status.get", &()).unwrap();
     let mut i = 0;
     let mut events = c.feed_with(wire, &mut || {
         i += 1;
@@ -153,7 +155,7 @@ enum Reply {
 
 #[derive(Debug, Clone)]
 enum Op {
-    Open(usize, OpenKind),
+    Open(usize, OpenMethod),
     /// The server answers the `n`-th pending request (or an id never sent).
     Respond(usize, Reply),
     Unknown(u32),
@@ -172,7 +174,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Reply::Empty),
     ];
     prop_oneof![
-        4 => (0..POOL.len(), prop_oneof![Just(OpenKind::Create), Just(OpenKind::Resume)])
+        4 => (0..POOL.len(), prop_oneof![Just(OpenMethod::Create), Just(OpenMethod::Resume)])
             .prop_map(|(i, k)| Op::Open(i, k)),
         5 => (0..8usize, reply).prop_map(|(n, r)| Op::Respond(n, r)),
         1 => (1000..1010u32).prop_map(Op::Unknown),
@@ -193,7 +195,7 @@ enum St {
 #[derive(Debug)]
 struct MSession {
     id: &'static str,
-    kind: OpenKind,
+    kind: OpenMethod,
     handle: SessionHandle,
     slot: usize,
     state: St,
@@ -270,7 +272,7 @@ impl Model {
         let (h, kind) = (self.sessions[i].handle, self.sessions[i].kind);
         match (r.purpose, reply) {
             (Purpose::Open, Some(Reply::Ok)) | (Purpose::Open, Some(Reply::Empty))
-                if matches!(reply, Some(Reply::Ok)) || kind == OpenKind::Resume =>
+                if matches!(reply, Some(Reply::Ok)) || kind == OpenMethod::Resume =>
             {
                 self.sessions[i].state = St::Live(SessionState::Active);
                 format!("opened {h:?}")
@@ -373,10 +375,7 @@ fn check_model(ops: &[Op]) -> Result<(), TestCaseError> {
     let mut rx = vec![0u8; 4096];
     let mut tx = vec![0u8; 64 * 1024];
     let mut inbox = Inbox::new(&mut rx);
-    let config = Config {
-        request_timeout_ms: Some(TIMEOUT),
-        ..Config::default()
-    };
+    let config = Config::default().request_timeout_ms(Some(TIMEOUT));
     let mut client: Client<'_, S, P> = Client::new(&mut tx, config).unwrap();
     let mut m = Model::new();
     for op in ops {
@@ -387,8 +386,8 @@ fn check_model(ops: &[Op]) -> Result<(), TestCaseError> {
             Op::Open(i, kind) => {
                 let id = SessionId::new(POOL[i]).unwrap();
                 let got = match kind {
-                    OpenKind::Create => client.create_session(now, id, &()),
-                    OpenKind::Resume => client.resume_session(now, id, &()),
+                    OpenMethod::Create => client.create_session(now, id, &()),
+                    OpenMethod::Resume => client.resume_session(now, id, &()),
                 };
                 let want = if m.closed {
                     Err(Error::Closed)
@@ -614,12 +613,12 @@ fn typed_round_trip(
     sid: &str,
     text: &str,
     streaming: bool,
-    mode: Option<copilot_sansio::params::SendMode>,
+    mode: Option<copilot_sansio::proto::params::SendMode>,
 ) -> Result<(), TestCaseError> {
     use copilot_sansio::Connect;
-    use copilot_sansio::params::{
+    use copilot_sansio::proto::params::{
         AbortReason, Attachment, LogLevel, LogMessage, SendMessage, SessionOptions, SwitchModel,
-        SystemMessage, SystemMessageMode, Tool,
+        SystemMessage, Tool,
     };
     use copilot_sansio::sim::{Reply, Sim, SimConfig};
 
@@ -638,15 +637,7 @@ fn typed_round_trip(
     };
     let mut sim: Sim<'static, 4> = Sim::new(leak(32 * 1024), leak(32 * 1024), config);
 
-    client
-        .connect(
-            now,
-            &Connect {
-                token: None,
-                ..Connect::default()
-            },
-        )
-        .unwrap();
+    client.connect(now, &Connect::default()).unwrap();
     let ping = client.ping(now, Some(text)).unwrap();
     let plain = [
         client.get_status(now).unwrap(),
@@ -667,32 +658,22 @@ fn typed_round_trip(
     prop_assert_eq!(pong["message"].as_str(), Some(expected.as_str()));
 
     let schema = copilot_sansio::json::RawJson::parse(r#"{"type":"object"}"#).unwrap();
-    let tools = [Tool {
-        name: "lookup",
-        description: text,
-        parameters: Some(schema),
-        skip_permission: Some(true),
-        overrides_built_in_tool: None,
-    }];
-    let options = SessionOptions {
-        model: Some(text),
-        client_name: Some(text),
-        streaming: Some(streaming),
-        working_directory: Some(text),
-        system_message: Some(SystemMessage {
-            mode: Some(SystemMessageMode::Append),
-            content: Some(text),
-            ..SystemMessage::default()
-        }),
-        tools: &tools,
-        ..SessionOptions::default()
-    };
+    let tools = [Tool::new("lookup", text)
+        .parameters(schema)
+        .skip_permission(true)];
+    let options = SessionOptions::default()
+        .model(text)
+        .client_name(text)
+        .streaming(streaming)
+        .working_directory(text)
+        .system_message(SystemMessage::append(text))
+        .tools(&tools);
     let h = client
         .create_session(now, SessionId::new(sid).unwrap(), &options)
         .unwrap();
     let events = converse(&mut client, &mut inbox, &mut sim, now);
     let opened = events.iter().find_map(|e| match e {
-        Ev::Opened(s, OpenKind::Create, result) if *s == h => Some(result.clone()),
+        Ev::Opened(s, OpenMethod::Create, result) if *s == h => Some(result.clone()),
         _ => None,
     });
     let opened: serde_json::Value = serde_json::from_str(&opened.unwrap()).unwrap();
@@ -703,11 +684,10 @@ fn typed_round_trip(
         display_name: text,
         line_range: None,
     }];
-    let send = SendMessage {
-        prompt: text,
-        attachments: &attachments,
-        mode,
-        ..SendMessage::default()
+    let send = SendMessage::prompt(text).attachments(&attachments);
+    let send = match mode {
+        Some(mode) => send.mode(mode),
+        None => send,
     };
     let sent = client.send(now, h, &send).unwrap();
     let events = converse(&mut client, &mut inbox, &mut sim, now);
@@ -727,9 +707,9 @@ fn typed_round_trip(
     });
     let call = call.unwrap_or_else(|| panic!("no tool call in {events:?}"));
     let request_id = call["data"]["requestId"].as_str().unwrap();
-    let answer = copilot_sansio::answers::ToolCallResult::Text(text);
+    let answer = copilot_sansio::proto::answers::ToolCallResult::Text(text);
     let answered = client
-        .answer_tool_call(now, h, request_id, &answer)
+        .answer_tool_call(now, h, JsonStr::from_plain(request_id).unwrap(), &answer)
         .unwrap();
     let events = converse(&mut client, &mut inbox, &mut sim, now);
     prop_assert_eq!(
@@ -750,16 +730,8 @@ fn typed_round_trip(
             .any(|e| matches!(e, Ev::Session(_, k, _) if k == "session.idle"))
     );
 
-    let model = SwitchModel {
-        model_id: text,
-        reasoning_effort: Some(text),
-        ..SwitchModel::default()
-    };
-    let log = LogMessage {
-        message: text,
-        level: Some(LogLevel::Info),
-        ephemeral: Some(true),
-    };
+    let model = SwitchModel::new(text).reasoning_effort(text);
+    let log = LogMessage::new(text).level(LogLevel::Info).ephemeral(true);
     let ids = [
         client.switch_model(now, h, &model).unwrap(),
         client.log(now, h, &log).unwrap(),
@@ -791,7 +763,7 @@ fn typed_round_trip(
     let events = converse(&mut client, &mut inbox, &mut sim, now);
     let opened = events
         .iter()
-        .any(|e| matches!(e, Ev::Opened(s, OpenKind::Resume, _) if *s == resumed));
+        .any(|e| matches!(e, Ev::Opened(s, OpenMethod::Resume, _) if *s == resumed));
     prop_assert!(opened, "{events:?}");
     client.destroy_session(now, resumed).unwrap();
     converse(&mut client, &mut inbox, &mut sim, now);
@@ -814,7 +786,7 @@ proptest! {
         streaming in any::<bool>(),
         immediate in any::<Option<bool>>(),
     ) {
-        use copilot_sansio::params::SendMode;
+        use copilot_sansio::proto::params::SendMode;
         let mode = immediate.map(|i| if i { SendMode::Immediate } else { SendMode::Enqueue });
         typed_round_trip(&sid, &text, streaming, mode)?;
     }

@@ -2,20 +2,18 @@
 //! real CLI does, including the frames that arrive while `session.create`/`session.resume` is
 //! in flight.
 
-mod common;
+mod support;
 
-use common::*;
 use copilot_sansio::{
-    Config, Connect, Error, Handles, Instant, OpenKind, SessionHandle, SessionId, SessionState,
+    CallerAnswers, Config, Connect, Error, Instant, OpenMethod, SessionHandle, SessionId,
+    SessionState,
 };
+use support::*;
 
 const SID: &str = "9d54a69c-624b-4a7a-a3f8-d57c18a45562";
 
 fn config() -> Config {
-    Config {
-        handles: Handles::SESSION_FS,
-        ..Config::default()
-    }
+    Config::default().caller_answers(CallerAnswers::SESSION_FS)
 }
 
 fn event(sid: &str, kind: &str, id: &str) -> String {
@@ -61,11 +59,11 @@ fn connected() -> Conn<4, 8> {
     c
 }
 
-fn open(c: &mut Conn<4, 8>, kind: OpenKind) -> SessionHandle {
+fn open(c: &mut Conn<4, 8>, kind: OpenMethod) -> SessionHandle {
     let id = SessionId::new(SID).unwrap();
     let h = match kind {
-        OpenKind::Create => c.client.create_session(NOW, id, &()).unwrap(),
-        OpenKind::Resume => c.client.resume_session(NOW, id, &()).unwrap(),
+        OpenMethod::Create => c.client.create_session(NOW, id, &()).unwrap(),
+        OpenMethod::Resume => c.client.resume_session(NOW, id, &()).unwrap(),
     };
     // In the table, pending, before a single byte of the request has been written out.
     assert_eq!(c.client.session_state(h), Some(SessionState::Pending(kind)));
@@ -73,8 +71,8 @@ fn open(c: &mut Conn<4, 8>, kind: OpenKind) -> SessionHandle {
     assert_eq!(c.client.session_id(h).unwrap().as_str(), SID);
     let written = c.output_text();
     let method = match kind {
-        OpenKind::Create => "session.create",
-        OpenKind::Resume => "session.resume",
+        OpenMethod::Create => "session.create",
+        OpenMethod::Resume => "session.resume",
     };
     assert!(
         written.ends_with(&format!(
@@ -85,12 +83,12 @@ fn open(c: &mut Conn<4, 8>, kind: OpenKind) -> SessionHandle {
     h
 }
 
-fn early_traffic_reaches_the_pending_session(kind: OpenKind) {
+fn early_traffic_reaches_the_pending_session(kind: OpenMethod) {
     let mut c = connected();
     let h = open(&mut c, kind);
     let first = match kind {
-        OpenKind::Create => "session.start",
-        OpenKind::Resume => "session.resume",
+        OpenMethod::Create => "session.start",
+        OpenMethod::Resume => "session.resume",
     };
     // What the CLI sends while the open is in flight, then the response.
     let events = c.feed(&frames(&[
@@ -146,15 +144,15 @@ fn early_traffic_reaches_the_pending_session(kind: OpenKind) {
 
 #[test]
 fn create_registers_before_the_request_is_written_and_routes_early_traffic() {
-    early_traffic_reaches_the_pending_session(OpenKind::Create);
+    early_traffic_reaches_the_pending_session(OpenMethod::Create);
 }
 
 #[test]
 fn resume_registers_before_the_request_is_written_and_routes_early_traffic() {
-    early_traffic_reaches_the_pending_session(OpenKind::Resume);
+    early_traffic_reaches_the_pending_session(OpenMethod::Resume);
 }
 
-fn error_response_releases_the_slot(kind: OpenKind) {
+fn error_response_releases_the_slot(kind: OpenMethod) {
     let mut c = connected();
     let h = open(&mut c, kind);
     // An early request the caller has not answered yet when the open fails.
@@ -210,21 +208,21 @@ fn error_response_releases_the_slot(kind: OpenKind) {
 
 #[test]
 fn error_response_to_create_releases_the_slot() {
-    error_response_releases_the_slot(OpenKind::Create);
+    error_response_releases_the_slot(OpenMethod::Create);
 }
 
 #[test]
 fn error_response_to_resume_releases_the_slot() {
-    error_response_releases_the_slot(OpenKind::Resume);
+    error_response_releases_the_slot(OpenMethod::Resume);
 }
 
 #[test]
 fn a_result_for_another_session_id_releases_the_slot() {
     let mut c = connected();
-    let h = open(&mut c, OpenKind::Create);
+    let h = open(&mut c, OpenMethod::Create);
     let events = c.feed(&frame(&ok(2, r#"{"sessionId":"someone-else"}"#)));
     assert!(
-        matches!(&events[..], [Ev::OpenFailed(s, OpenKind::Create, r)] if *s == h && r.contains("SessionIdMismatch") && r.contains("someone-else")),
+        matches!(&events[..], [Ev::OpenFailed(s, OpenMethod::Create, r)] if *s == h && r.contains("SessionIdMismatch") && r.contains("someone-else")),
         "{events:?}"
     );
     assert_eq!(c.client.session_slots_in_use(), 0);
@@ -242,13 +240,13 @@ fn a_result_for_another_session_id_releases_the_slot() {
         .resume_session(NOW, SessionId::new("b").unwrap(), &())
         .unwrap();
     let events = c.feed(&frame(&ok(4, "{}")));
-    assert!(matches!(&events[..], [Ev::Opened(s, OpenKind::Resume, _)] if *s == h));
+    assert!(matches!(&events[..], [Ev::Opened(s, OpenMethod::Resume, _)] if *s == h));
 }
 
 #[test]
 fn destroy_keeps_routing_until_its_response() {
     let mut c = connected();
-    let h = open(&mut c, OpenKind::Create);
+    let h = open(&mut c, OpenMethod::Create);
     c.feed(&frame(&ok(2, &format!(r#"{{"sessionId":"{SID}"}}"#))));
     c.client.destroy_session(NOW, h).unwrap();
     assert_eq!(c.client.session_state(h), Some(SessionState::Closing));
@@ -304,13 +302,7 @@ fn connect_falls_back_to_ping_and_checks_the_version() {
 
     let mut c = Conn::<2, 4>::new(4096, 4096, Config::default());
     c.client
-        .connect(
-            NOW,
-            &Connect {
-                token: Some("s3cr\"t"),
-                ..Connect::default()
-            },
-        )
+        .connect(NOW, &Connect::default().token("s3cr\"t"))
         .unwrap();
     assert!(
         c.output_text()
@@ -331,7 +323,7 @@ fn connect_falls_back_to_ping_and_checks_the_version() {
 #[test]
 fn end_of_input_fails_everything_pending_once() {
     let mut c = connected();
-    let active = open(&mut c, OpenKind::Create);
+    let active = open(&mut c, OpenMethod::Create);
     c.feed(&frame(&ok(2, &format!(r#"{{"sessionId":"{SID}"}}"#))));
     let pending = c
         .client
@@ -349,7 +341,7 @@ fn end_of_input_fails_everything_pending_once() {
         events,
         [
             Ev::Error("Truncated { expected: Some(36), received: 8 }".into()),
-            Ev::OpenFailed(pending, OpenKind::Create, "ConnectionClosed".into()),
+            Ev::OpenFailed(pending, OpenMethod::Create, "ConnectionClosed".into()),
             Ev::Response(req, "Err(ConnectionClosed)".into()),
             Ev::Closed(active, "Err(ConnectionClosed)".into()),
             Ev::End,
@@ -365,14 +357,7 @@ fn end_of_input_fails_everything_pending_once() {
 
 #[test]
 fn a_timed_out_create_is_destroyed_on_the_server_when_its_response_turns_up() {
-    let mut c = Conn::<4, 8>::new(
-        4096,
-        4096,
-        Config {
-            request_timeout_ms: Some(1000),
-            ..config()
-        },
-    );
+    let mut c = Conn::<4, 8>::new(4096, 4096, config().request_timeout_ms(Some(1000)));
     let h = c
         .client
         .create_session(Instant::from_millis(50), SessionId::new(SID).unwrap(), &())
@@ -384,7 +369,7 @@ fn a_timed_out_create_is_destroyed_on_the_server_when_its_response_turns_up() {
     c.client.handle_timeout(Instant::from_millis(1050));
     assert_eq!(
         c.poll(),
-        [Ev::OpenFailed(h, OpenKind::Create, "TimedOut".into())]
+        [Ev::OpenFailed(h, OpenMethod::Create, "TimedOut".into())]
     );
     assert_eq!(c.client.session_state(h), None);
     assert_eq!(c.client.poll_timeout(), None);
@@ -434,7 +419,7 @@ fn caller_requests_time_out_and_late_responses_surface() {
 #[test]
 fn server_requests_are_answered_exactly_once() {
     let mut c = connected();
-    let h = open(&mut c, OpenKind::Create);
+    let h = open(&mut c, OpenMethod::Create);
     let events = c.feed(&frame(&fs_read(3, SID)));
     let Ev::Request { reply, session, .. } = events[0].clone() else {
         panic!("{events:?}")

@@ -7,31 +7,31 @@
 //! otherwise each test prints "skipped: COPILOT_CLI_PATH not set". The tests take turns (one CLI
 //! at a time) and print their run times.
 
-mod common;
 #[path = "support/standin.rs"]
 mod standin;
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::ChildStdin;
 use std::sync::{Mutex, MutexGuard, mpsc};
 use std::time::{Duration, Instant as StdInstant};
 
-use common::{Ev, leak, summary};
-use copilot_sansio::answers::{PermissionDecision, ToolCallResult};
-use copilot_sansio::blocking::Blocking;
-use copilot_sansio::json::RawJson;
-use copilot_sansio::params::{
+use copilot_sansio::driver::{BlockingDriver, Polled};
+use copilot_sansio::driver::{CliCommand, CliProcess};
+use copilot_sansio::json::{JsonStr, RawJson};
+use copilot_sansio::proto::answers::{PermissionDecision, ToolCallResult};
+use copilot_sansio::proto::params::{
     AbortReason, PathConventions, SendMessage, SessionFsProvider, SessionOptions, Tool,
 };
-use copilot_sansio::process::{CliCommand, CliProcess};
-use copilot_sansio::server::{
+use copilot_sansio::proto::server::{
     DirEntry, EntryType, ExistsAnswer, FsError, FsErrorCode, ReadFileAnswer, ReaddirAnswer,
     ReaddirWithTypesAnswer, StatAnswer,
 };
 use copilot_sansio::{
-    Client, Config, Connect, Event, Handles, Inbox, ReplyHandle, SessionHandle, SessionId,
+    CallerAnswers, Client, Config, Connect, Event, Inbox, ReplyHandle, SessionHandle, SessionId,
 };
 use standin::StandIn;
+use support::{Ev, leak, summary};
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
@@ -41,7 +41,7 @@ struct Real {
     started: StdInstant,
     api: StandIn,
     process: Option<CliProcess>,
-    driver: Blocking<ChildStdin>,
+    driver: BlockingDriver<ChildStdin>,
     client: Client<'static, 32, 64>,
     inbox: Inbox<'static>,
     dir: PathBuf,
@@ -81,7 +81,7 @@ fn random_id(n: u8) -> SessionId {
 }
 
 /// Starts the CLI, or `None` (and says so) without `COPILOT_CLI_PATH`.
-fn start(name: &'static str, handles: Handles) -> Option<Real> {
+fn start(name: &'static str, handles: CallerAnswers) -> Option<Real> {
     let Some(cli) = std::env::var_os("COPILOT_CLI_PATH").filter(|p| !p.is_empty()) else {
         eprintln!("skipped: COPILOT_CLI_PATH not set");
         return None;
@@ -119,11 +119,9 @@ fn start(name: &'static str, handles: Handles) -> Option<Real> {
                 .status();
         }
     });
-    let config = Config {
-        handles,
-        request_timeout_ms: Some(60_000),
-        ..Config::default()
-    };
+    let config = Config::default()
+        .caller_answers(handles)
+        .request_timeout_ms(Some(60_000));
     let mut real = Real {
         name,
         started,
@@ -154,9 +152,12 @@ impl Real {
 
     /// The next event, owned.
     fn next(&mut self) -> Ev {
-        match self.driver.next_event(&mut self.client, &mut self.inbox) {
-            Ok(Some(event)) => Ev::of(&event),
-            Ok(None) => panic!("{}: the connection closed", self.name),
+        match self
+            .driver
+            .next_event(&mut self.client, &mut self.inbox, None)
+        {
+            Ok(Polled::Event(event)) => Ev::of(&event),
+            Ok(_) => panic!("{}: the connection closed", self.name),
             Err(e) => panic!("{}: {e}", self.name),
         }
     }
@@ -205,7 +206,8 @@ impl Real {
     /// Sends a prompt and takes the turn's events up to `session.idle` of `h`.
     fn turn(&mut self, h: SessionHandle, prompt: &str) -> Vec<Ev> {
         let now = self.now();
-        self.client
+        let _ = self
+            .client
             .send(now, h, &SendMessage::prompt(prompt))
             .unwrap();
         self.until(|e| matches!(e, Ev::Session(s, t, _) if *s == h && t == "session.idle"))
@@ -225,16 +227,17 @@ impl Real {
                 serve_fs(client, &root, r.reply, &method, &params);
             }
         };
+        let deadline = self.driver.now().add_millis(15_000);
         let done = process
             .shutdown(
                 &mut self.driver,
                 &mut self.client,
                 &mut self.inbox,
-                Duration::from_secs(15),
+                deadline,
                 serve,
             )
             .expect("shutdown");
-        assert!(done.farewell.runtime_answered, "{done:?}");
+        assert!(done.shutdown.runtime_stopped, "{done:?}");
         assert!(!done.killed, "the CLI had to be killed");
         assert_eq!(self.client.session_slots_in_use(), 0);
         assert_eq!(self.client.pending_requests(), 0);
@@ -424,7 +427,7 @@ fn serve_fs<const S: usize, const P: usize>(
 
 #[test]
 fn scenario_1_handshake() {
-    let Some(mut real) = start("handshake", Handles::NONE) else {
+    let Some(mut real) = start("handshake", CallerAnswers::NONE) else {
         return;
     };
     let now = real.now();
@@ -464,7 +467,7 @@ fn scenario_1_handshake() {
 
 #[test]
 fn scenario_2_session_fs_requests_before_the_create_response() {
-    let Some(mut real) = start("sessionfs", Handles::SESSION_FS) else {
+    let Some(mut real) = start("sessionfs", CallerAnswers::SESSION_FS) else {
         return;
     };
     let now = real.now();
@@ -473,11 +476,7 @@ fn scenario_2_session_fs_requests_before_the_create_response() {
         .client
         .set_session_fs_provider(
             now,
-            &SessionFsProvider {
-                initial_cwd: &work,
-                session_state_path: "/session-state",
-                conventions: PathConventions::Posix,
-            },
+            &SessionFsProvider::new(&work, "/session-state", PathConventions::Posix),
         )
         .unwrap();
     // The CLI applies the provider asynchronously: a create sent before this answer would
@@ -547,7 +546,7 @@ fn scenario_2_session_fs_requests_before_the_create_response() {
 
 #[test]
 fn scenario_3_full_turn() {
-    let Some(mut real) = start("full-turn", Handles::NONE) else {
+    let Some(mut real) = start("full-turn", CallerAnswers::NONE) else {
         return;
     };
     let h = real.create(&SessionOptions::default());
@@ -576,17 +575,16 @@ fn scenario_3_full_turn() {
 }
 
 fn weather_tool(skip_permission: bool) -> [Tool<'static>; 1] {
-    [Tool {
-        name: "get_weather",
-        description: "Get the current weather for a city",
-        parameters: Some(
-            RawJson::parse(
-                r#"{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}"#,
-            )
-            .unwrap(),
-        ),
-        skip_permission: skip_permission.then_some(true),
-        ..Tool::default()
+    let parameters = RawJson::parse(
+        r#"{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}"#,
+    )
+    .unwrap();
+    let tool =
+        Tool::new("get_weather", "Get the current weather for a city").parameters(parameters);
+    [if skip_permission {
+        tool.skip_permission(true)
+    } else {
+        tool
     }]
 }
 
@@ -597,7 +595,8 @@ fn weather_turn(
     decision: Option<PermissionDecision<'static>>,
 ) -> Vec<Ev> {
     let now = real.now();
-    real.client
+    let _ = real
+        .client
         .send(now, h, &SendMessage::prompt("Weather in Paris?"))
         .unwrap();
     let mut events = Vec::new();
@@ -619,8 +618,9 @@ fn weather_turn(
             };
             if t == "permission.requested" {
                 let d = decision.expect("a permission request");
-                real.client
-                    .answer_permission(now, *s, &request_id(), &d)
+                let _ = real
+                    .client
+                    .answer_permission(now, *s, JsonStr::from_plain(&request_id()).unwrap(), &d)
                     .unwrap();
             }
             if t == "external_tool.requested" {
@@ -629,11 +629,12 @@ fn weather_turn(
                         && data.contains(r#""city":"Paris""#),
                     "{data}"
                 );
-                real.client
+                let _ = real
+                    .client
                     .answer_tool_call(
                         now,
                         *s,
-                        &request_id(),
+                        JsonStr::from_plain(&request_id()).unwrap(),
                         &ToolCallResult::Text("18°C, clear sky"),
                     )
                     .unwrap();
@@ -649,14 +650,11 @@ fn weather_turn(
 
 #[test]
 fn scenario_4_tool_call() {
-    let Some(mut real) = start("tool-call", Handles::NONE) else {
+    let Some(mut real) = start("tool-call", CallerAnswers::NONE) else {
         return;
     };
     let tools = weather_tool(true);
-    let h = real.create(&SessionOptions {
-        tools: &tools,
-        ..SessionOptions::default()
-    });
+    let h = real.create(&SessionOptions::default().tools(&tools));
     real.api
         .push_tool_call("get_weather", r#"{"city":"Paris"}"#);
     real.api.push_text("It is 18°C and clear in Paris.");
@@ -694,14 +692,11 @@ fn scenario_4_tool_call() {
 
 #[test]
 fn scenario_5_permissions_approved_and_rejected() {
-    let Some(mut real) = start("permissions", Handles::PERMISSIONS) else {
+    let Some(mut real) = start("permissions", CallerAnswers::PERMISSIONS) else {
         return;
     };
     let tools = weather_tool(false);
-    let options = SessionOptions {
-        tools: &tools,
-        ..real.client_config().session_options()
-    };
+    let options = real.client_config().session_options().tools(&tools);
     let h = real.create(&options);
     real.api
         .push_tool_call("get_weather", r#"{"city":"Paris"}"#);
@@ -747,7 +742,7 @@ fn scenario_5_permissions_approved_and_rejected() {
 
 #[test]
 fn scenario_6_destroy_resume_and_abort() {
-    let Some(mut real) = start("destroy-resume-abort", Handles::NONE) else {
+    let Some(mut real) = start("destroy-resume-abort", CallerAnswers::NONE) else {
         return;
     };
     let h = real.create(&SessionOptions::default());
@@ -777,7 +772,7 @@ fn scenario_6_destroy_resume_and_abort() {
     assert!(
         events
             .iter()
-            .any(|e| matches!(e, Ev::Opened(s, copilot_sansio::OpenKind::Resume, _) if *s == r)),
+            .any(|e| matches!(e, Ev::Opened(s, copilot_sansio::OpenMethod::Resume, _) if *s == r)),
         "{}",
         summary(&events)
     );
@@ -787,12 +782,14 @@ fn scenario_6_destroy_resume_and_abort() {
         standin::Reply::Text("Too late.".into()),
     );
     let now = real.now();
-    real.client
+    let _ = real
+        .client
         .send(now, r, &SendMessage::prompt("Take your time."))
         .unwrap();
     real.until(|e| matches!(e, Ev::Session(s, t, _) if *s == r && t == "assistant.turn_start"));
     let now = real.now();
-    real.client
+    let _ = real
+        .client
         .abort(now, r, Some(AbortReason::UserInitiated))
         .unwrap();
     let events =
@@ -812,7 +809,7 @@ fn scenario_6_destroy_resume_and_abort() {
 
 #[test]
 fn scenario_7_many_sessions_on_one_connection() {
-    let Some(mut real) = start("many-sessions", Handles::NONE) else {
+    let Some(mut real) = start("many-sessions", CallerAnswers::NONE) else {
         return;
     };
     const N: usize = 20;
@@ -835,7 +832,8 @@ fn scenario_7_many_sessions_on_one_connection() {
     }
     let now = real.now();
     for &h in &handles {
-        real.client
+        let _ = real
+            .client
             .send(now, h, &SendMessage::prompt("Hello"))
             .unwrap();
     }
@@ -864,7 +862,7 @@ fn scenario_7_many_sessions_on_one_connection() {
 
 #[test]
 fn scenario_8_a_malformed_frame_gets_a_parse_error_and_the_connection_goes_on() {
-    let Some(mut real) = start("malformed", Handles::NONE) else {
+    let Some(mut real) = start("malformed", CallerAnswers::NONE) else {
         return;
     };
     let writer = real.driver.writer_mut().expect("writer");
@@ -887,9 +885,6 @@ fn scenario_8_a_malformed_frame_gets_a_parse_error_and_the_connection_goes_on() 
 
 impl Real {
     fn client_config(&self) -> Config {
-        Config {
-            handles: Handles::PERMISSIONS,
-            ..Config::default()
-        }
+        Config::default().caller_answers(CallerAnswers::PERMISSIONS)
     }
 }

@@ -3,10 +3,10 @@
 //! client re-issues each recorded request through its API (and writes the recorded bytes), and
 //! every frame the CLI sent for a session reaches that session, in order.
 
-mod common;
+mod support;
 
-use common::*;
-use copilot_sansio::{Config, Handles};
+use copilot_sansio::{CallerAnswers, Config};
+use support::*;
 
 fn recorded(name: &str) -> Vec<Line> {
     let path = format!("{}/tests/recorded/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -14,18 +14,15 @@ fn recorded(name: &str) -> Vec<Line> {
 }
 
 fn all() -> Config {
-    Config {
-        handles: Handles::ALL,
-        ..Config::default()
-    }
+    Config::default().caller_answers(CallerAnswers::ALL)
 }
 
 fn replay_and_route(name: &str) -> Replayed {
     let lines = recorded(name);
     let r = replay::<8, 32>(&lines, all(), &mut || usize::MAX);
-    check_routing(&lines, &r);
+    check_replay(&lines, &r);
     // Chunking does not matter here either.
-    let mut rng = Rng(7);
+    let mut rng = Rng::new(7);
     let chunked = replay::<8, 32>(&lines, all(), &mut || 1 + rng.below(300) as usize);
     assert_eq!(chunked.events, r.events);
     r
@@ -86,7 +83,7 @@ fn resume_on_a_new_connection() {
     assert!(
         r.events
             .iter()
-            .any(|e| matches!(e, Ev::Opened(_, copilot_sansio::OpenKind::Resume, _)))
+            .any(|e| matches!(e, Ev::Opened(_, copilot_sansio::OpenMethod::Resume, _)))
     );
     assert!(types(&r).contains(&"session.resume".to_string()));
 }
@@ -135,7 +132,7 @@ fn malformed_frames_are_rejected_by_the_cli() {
     let mut c = Conn::<2, 8>::new(16 * 1024, 4096, Config::default());
     // The recorded client's requests (ids 1, 5, 6, 7 reach the CLI as valid requests).
     for _ in 0..7 {
-        c.client.ping(NOW, None).unwrap();
+        let _ = c.client.ping(NOW, None).unwrap();
     }
     c.output();
     let incoming: Vec<u8> = lines

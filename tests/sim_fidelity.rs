@@ -2,16 +2,20 @@
 //! again with the simulator, and the session's event types (those the simulator models, runs
 //! of deltas counted once) must come in the same order.
 
-mod common;
+mod support;
 
-use common::*;
-use copilot_sansio::answers::{PermissionDecision, ToolCallResult, ToolResult, ToolResultType};
+use copilot_sansio::json::JsonStr;
+
 use copilot_sansio::json::RawJson;
-use copilot_sansio::params::{AbortReason, SendMessage, SessionOptions, Tool};
+use copilot_sansio::proto::answers::{
+    PermissionDecision, ToolCallResult, ToolResult, ToolResultType,
+};
+use copilot_sansio::proto::params::{AbortReason, SendMessage, SessionOptions, Tool};
 use copilot_sansio::sim::{Reply, Sim, SimConfig};
 use copilot_sansio::{
-    Client, Config, Event, Handles, Inbox, SessionEvent, SessionHandle, SessionId,
+    CallerAnswers, Client, Config, Event, Inbox, SessionEvent, SessionHandle, SessionId,
 };
+use support::*;
 
 /// Event types the simulator sends.
 const MODELED: [&str; 22] = [
@@ -119,7 +123,7 @@ fn simulated(
         while let Some(event) = client.poll_event(&mut inbox, NOW) {
             match event {
                 Event::SessionOpened { .. } => {
-                    client
+                    let _ = client
                         .send(NOW, h, &SendMessage::prompt("Weather in Paris?"))
                         .unwrap();
                 }
@@ -149,11 +153,11 @@ static WEATHER: [Reply<'static>; 1] = [Reply::ToolCall {
 static STALL: [Reply<'static>; 1] = [Reply::Stall];
 
 fn tools(skip_permission: bool) -> [Tool<'static>; 1] {
-    [Tool {
-        name: "get_weather",
-        description: "Get the current weather for a city",
-        skip_permission: skip_permission.then_some(true),
-        ..Tool::default()
+    let tool = Tool::new("get_weather", "Get the current weather for a city");
+    [if skip_permission {
+        tool.skip_permission(true)
+    } else {
+        tool
     }]
 }
 
@@ -167,16 +171,15 @@ fn answer_tool(client: &mut Client<'_, 4, 16>, h: SessionHandle, e: &SessionEven
             session_log: None,
             tool_telemetry: None,
         });
-        client.answer_tool_call(NOW, h, &id, &result).unwrap();
+        let _ = client
+            .answer_tool_call(NOW, h, JsonStr::from_plain(&id).unwrap(), &result)
+            .unwrap();
     }
 }
 
 #[test]
 fn a_streamed_turn() {
-    let options = SessionOptions {
-        streaming: Some(true),
-        ..SessionOptions::default()
-    };
+    let options = SessionOptions::default().streaming(true);
     let sim = simulated(&TEXT, &options, Config::default(), 1, |_, _, _| {});
     assert_eq!(sim, recorded("streaming-turn.jsonl", 1));
 }
@@ -184,11 +187,9 @@ fn a_streamed_turn() {
 #[test]
 fn a_tool_call() {
     let tools = tools(true);
-    let options = SessionOptions {
-        tools: &tools,
-        request_permission: Some(true),
-        ..SessionOptions::default()
-    };
+    let options = SessionOptions::default()
+        .tools(&tools)
+        .request_permission(true);
     let sim = simulated(&WEATHER, &options, Config::default(), 1, answer_tool);
     assert_eq!(sim, recorded("tool-call.jsonl", 1));
 }
@@ -196,19 +197,18 @@ fn a_tool_call() {
 #[test]
 fn a_permitted_tool_call() {
     let tools = tools(false);
-    let config = Config {
-        handles: Handles::PERMISSIONS,
-        ..Config::default()
-    };
-    let options = SessionOptions {
-        tools: &tools,
-        ..config.session_options()
-    };
+    let config = Config::default().caller_answers(CallerAnswers::PERMISSIONS);
+    let options = config.session_options().tools(&tools);
     let sim = simulated(&WEATHER, &options, config, 1, |client, h, e| {
         if e.is("permission.requested") {
             let id = e.data().get_str("requestId").unwrap().to_string();
-            client
-                .answer_permission(NOW, h, &id, &PermissionDecision::ApproveOnce)
+            let _ = client
+                .answer_permission(
+                    NOW,
+                    h,
+                    JsonStr::from_plain(&id).unwrap(),
+                    &PermissionDecision::ApproveOnce,
+                )
                 .unwrap();
         }
         answer_tool(client, h, e);
@@ -219,11 +219,9 @@ fn a_permitted_tool_call() {
 #[test]
 fn a_tool_call_nobody_can_permit() {
     let tools = tools(false);
-    let options = SessionOptions {
-        tools: &tools,
-        request_permission: Some(false),
-        ..SessionOptions::default()
-    };
+    let options = SessionOptions::default()
+        .tools(&tools)
+        .request_permission(false);
     let sim = simulated(&WEATHER, &options, Config::default(), 1, answer_tool);
     assert_eq!(sim, recorded("permissions-no-handler.jsonl", 1));
 }
@@ -237,7 +235,7 @@ fn an_aborted_turn() {
         1,
         |client, h, e| {
             if e.is("assistant.turn_start") {
-                client
+                let _ = client
                     .abort(NOW, h, Some(AbortReason::UserInitiated))
                     .unwrap();
             }
@@ -249,14 +247,8 @@ fn an_aborted_turn() {
 #[test]
 fn a_rejected_permission_reaches_the_model_as_a_failed_tool_call() {
     let tools = tools(false);
-    let config = Config {
-        handles: Handles::PERMISSIONS,
-        ..Config::default()
-    };
-    let options = SessionOptions {
-        tools: &tools,
-        ..config.session_options()
-    };
+    let config = Config::default().caller_answers(CallerAnswers::PERMISSIONS);
+    let options = config.session_options().tools(&tools);
     let mut complete = None;
     simulated(&WEATHER, &options, config, 1, |client, h, e| {
         if e.is("permission.requested") {
@@ -264,7 +256,9 @@ fn a_rejected_permission_reaches_the_model_as_a_failed_tool_call() {
             let decision = PermissionDecision::Reject {
                 feedback: Some("Not now"),
             };
-            client.answer_permission(NOW, h, &id, &decision).unwrap();
+            let _ = client
+                .answer_permission(NOW, h, JsonStr::from_plain(&id).unwrap(), &decision)
+                .unwrap();
         }
         if e.is("tool.execution_complete") {
             complete = Some(e.data().to_string());

@@ -2,7 +2,6 @@
 #![allow(dead_code)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 /// Counts every allocation of the process.
@@ -24,23 +23,17 @@ unsafe impl GlobalAlloc for Counting {
     }
 }
 
+// One copy of each helper, shared with the tests and the fuzz kit.
+#[path = "../../tests/support/rng.rs"]
+mod rng;
+#[path = "../../tests/support/wire.rs"]
+mod wire;
+
+pub use rng::Rng;
+pub use wire::frame_into;
+
 pub fn allocations() -> u64 {
     ALLOCATIONS.load(Relaxed)
-}
-
-/// xorshift64*: the same numbers on every run.
-pub struct Rng(pub u64);
-
-impl Rng {
-    pub fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
 }
 
 pub fn uuid(rng: &mut Rng) -> String {
@@ -105,20 +98,6 @@ pub fn delta_text(rng: &mut Rng) -> String {
     s
 }
 
-pub fn frame(body: &str, out: &mut Vec<u8>) {
-    let _ = write!(Header(out), "Content-Length: {}\r\n\r\n", body.len());
-    out.extend_from_slice(body.as_bytes());
-}
-
-struct Header<'a>(&'a mut Vec<u8>);
-
-impl std::fmt::Write for Header<'_> {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        self.0.extend_from_slice(s.as_bytes());
-        Ok(())
-    }
-}
-
 /// A session event's envelope.
 pub struct Envelope<'a> {
     pub session: &'a str,
@@ -143,13 +122,13 @@ pub fn event_frame(env: &Envelope<'_>, kind: &str, data: &str, ephemeral: bool, 
         env.id,
         timestamp(env.ms)
     );
-    frame(&body, out);
+    frame_into(&body, out);
 }
 
 /// `count` `assistant.message_delta` frames for the sessions, round-robin, then one
 /// `session.idle` per session. Returns the bytes and the number of delta bytes.
 pub fn delta_stream(sessions: &[String], count: usize, seed: u64) -> (Vec<u8>, usize) {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let mut out = Vec::with_capacity(count * 500);
     let message_ids: Vec<String> = sessions.iter().map(|_| uuid(&mut rng)).collect();
     let mut parents: Vec<String> = sessions.iter().map(|_| uuid(&mut rng)).collect();
@@ -196,7 +175,7 @@ pub fn create_result(id: u32, session: &str, out: &mut Vec<u8>) {
     let body = format!(
         r#"{{"jsonrpc":"2.0","id":{id},"result":{{"sessionId":"{session}","workspacePath":"/home/dev/demo/copilot-home/session-state/{session}","capabilities":{{"ui":{{"elicitation":false}}}}}}}}"#
     );
-    frame(&body, out);
+    frame_into(&body, out);
 }
 
 /// Prints the machine in one line.

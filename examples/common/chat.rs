@@ -5,12 +5,12 @@
 use std::io::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use copilot_sansio::answers::{PermissionDecision, ToolCallResult};
-use copilot_sansio::events::TypedEvent;
 use copilot_sansio::json::RawJson;
-use copilot_sansio::params::{SendMessage, SessionOptions, Tool};
+use copilot_sansio::proto::answers::{PermissionDecision, ToolCallResult};
+use copilot_sansio::proto::events::TypedEvent;
+use copilot_sansio::proto::params::{SendMessage, Tool};
 use copilot_sansio::sim::{Reply, SimConfig};
-use copilot_sansio::{Client, Config, Event, Handles, Instant, SessionHandle, SessionId};
+use copilot_sansio::{CallerAnswers, Client, Config, Event, Instant, SessionHandle, SessionId};
 
 pub const DEFAULT_PROMPT: &str = "What time is it in UTC? Use the local_time tool.";
 
@@ -26,11 +26,9 @@ pub fn prompt_from_args() -> String {
 
 /// The client configuration: we answer permission requests ourselves.
 pub fn config() -> Config {
-    Config {
-        handles: Handles::PERMISSIONS,
-        request_timeout_ms: Some(120_000),
-        ..Config::default()
-    }
+    Config::default()
+        .caller_answers(CallerAnswers::PERMISSIONS)
+        .request_timeout_ms(Some(120_000))
 }
 
 /// What the simulated CLI's model does: call our tool, then answer.
@@ -115,21 +113,17 @@ impl Chat {
                 println!("Connected: CLI {version}, protocol {protocol_version}.");
                 let schema =
                     RawJson::parse(r#"{"type":"object","properties":{"zone":{"type":"string"}}}"#)?;
-                let tools = [Tool {
-                    name: "local_time",
-                    description: "The current time, as HH:MM:SS UTC",
-                    parameters: Some(schema),
-                    ..Tool::default()
-                }];
+                let tools =
+                    [Tool::new("local_time", "The current time, as HH:MM:SS UTC")
+                        .parameters(schema)];
                 let cwd = std::env::current_dir().unwrap_or_default();
                 let cwd = cwd.to_string_lossy();
-                let options = SessionOptions {
-                    client_name: Some("copilot-sansio chat example"),
-                    streaming: Some(true),
-                    working_directory: Some(&cwd),
-                    tools: &tools,
-                    ..config().session_options()
-                };
+                let options = config()
+                    .session_options()
+                    .client_name("copilot-sansio chat example")
+                    .streaming(true)
+                    .working_directory(&cwd)
+                    .tools(&tools);
                 let session = client.create_session(now, new_session_id(), &options)?;
                 println!(
                     "Session {} (created, pending).",
@@ -140,7 +134,7 @@ impl Chat {
             Event::ConnectFailed(f) => self.fail(format!("connect failed: {f:?}")),
             Event::SessionOpened { session, .. } => {
                 println!("> {}", self.prompt);
-                client.send(now, session, &SendMessage::prompt(&self.prompt))?;
+                let _ = client.send(now, session, &SendMessage::prompt(&self.prompt))?;
             }
             Event::SessionOpenFailed { reason, .. } => {
                 self.fail(format!("session.create failed: {reason:?}"))
@@ -168,8 +162,8 @@ impl Chat {
                 TypedEvent::PermissionRequested(p) => {
                     let kind = p.kind().map(|k| k.to_string()).unwrap_or_default();
                     println!("[permission requested: {kind}; approving once]");
-                    if let Some(id) = p.request_id().and_then(|r| r.as_str()) {
-                        client.answer_permission(
+                    if let Some(id) = p.request_id() {
+                        let _ = client.answer_permission(
                             now,
                             session,
                             id,
@@ -186,8 +180,8 @@ impl Chat {
                         ToolCallResult::Error("unknown tool")
                     };
                     println!("[tool {name} -> {result:?}]");
-                    if let Some(id) = call.request_id().and_then(|r| r.as_str()) {
-                        client.answer_tool_call(now, session, id, &result)?;
+                    if let Some(id) = call.request_id() {
+                        let _ = client.answer_tool_call(now, session, id, &result)?;
                     }
                 }
                 TypedEvent::SessionError(e) => {

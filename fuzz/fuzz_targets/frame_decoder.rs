@@ -1,7 +1,7 @@
 //! Content-Length framing: any bytes, any chunking, any receive buffer size (see
-//! `copilot_sansio::fuzzing::frame_decoder`).
+//! `copilot_sansio_fuzzkit::frame_decoder`).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| copilot_sansio::fuzzing::frame_decoder(data));
+fuzz_target!(|data: &[u8]| copilot_sansio_fuzzkit::frame_decoder(data));

@@ -1,7 +1,7 @@
 //! JSON validation, scanning, string decoding and message classification on any bytes (see
-//! `copilot_sansio::fuzzing::json_scan`).
+//! `copilot_sansio_fuzzkit::json_scan`).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| copilot_sansio::fuzzing::json_scan(data));
+fuzz_target!(|data: &[u8]| copilot_sansio_fuzzkit::json_scan(data));

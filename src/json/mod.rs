@@ -15,6 +15,6 @@ mod str;
 pub(crate) mod validate;
 pub(crate) mod write;
 
-pub use raw::{Elements, Kind, Members, RawJson};
+pub use raw::{Elements, JsonType, Members, RawJson};
 pub use str::{BufferTooSmall, Chars, JsonStr};
 pub use validate::{JsonError, JsonErrorKind, MAX_DEPTH, validate};

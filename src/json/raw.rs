@@ -9,7 +9,7 @@ use super::validate::{self, JsonError, MAX_DEPTH};
 /// The type of a JSON value, from its first byte.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum Kind {
+pub enum JsonType {
     /// `{...}`
     Object,
     /// `[...]`
@@ -31,7 +31,7 @@ pub enum Kind {
 /// itself, so it can be embedded verbatim in typed parameters.
 ///
 /// An object or array found by [`get`](Self::get) is not scanned to its end until its text is
-/// asked for ([`as_str`](Self::as_str)): looking up `params.event.data` reads only what comes
+/// asked for ([`text`](Self::text)): looking up `params.event.data` reads only what comes
 /// before each key.
 #[derive(Clone, Copy)]
 pub struct RawJson<'a> {
@@ -98,7 +98,7 @@ impl<'a> RawJson<'a> {
     pub const NULL: RawJson<'static> = RawJson::trusted(b"null");
 
     /// The JSON text.
-    pub fn as_str(&self) -> &'a str {
+    pub fn text(&self) -> &'a str {
         // Validated, so UTF-8 (were it not, the text would read as empty).
         core::str::from_utf8(self.as_bytes()).unwrap_or("")
     }
@@ -113,14 +113,14 @@ impl<'a> RawJson<'a> {
     }
 
     /// The value's type.
-    pub fn kind(&self) -> Kind {
+    pub fn json_type(&self) -> JsonType {
         match self.text.first() {
-            Some(b'{') => Kind::Object,
-            Some(b'[') => Kind::Array,
-            Some(b'"') => Kind::String,
-            Some(b't' | b'f') => Kind::Bool,
-            Some(b'n') => Kind::Null,
-            _ => Kind::Number,
+            Some(b'{') => JsonType::Object,
+            Some(b'[') => JsonType::Array,
+            Some(b'"') => JsonType::String,
+            Some(b't' | b'f') => JsonType::Bool,
+            Some(b'n') => JsonType::Null,
+            _ => JsonType::Number,
         }
     }
 
@@ -201,8 +201,8 @@ impl<'a> RawJson<'a> {
     }
 
     fn number(&self) -> Option<&'a str> {
-        match self.kind() {
-            Kind::Number => core::str::from_utf8(self.text).ok(),
+        match self.json_type() {
+            JsonType::Number => core::str::from_utf8(self.text).ok(),
             _ => None,
         }
     }
@@ -232,20 +232,20 @@ impl Eq for RawJson<'_> {}
 
 impl fmt::Display for RawJson<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.write_str(self.text())
     }
 }
 
 impl fmt::Debug for RawJson<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.write_str(self.text())
     }
 }
 
 #[cfg(feature = "defmt")]
 impl defmt::Format for RawJson<'_> {
     fn format(&self, f: defmt::Formatter<'_>) {
-        defmt::write!(f, "{=str}", self.as_str())
+        defmt::write!(f, "{=str}", self.text())
     }
 }
 
@@ -364,12 +364,12 @@ mod tests {
             r#" {"a":1,"b\u0020c":{"d":[true,null,"x\"y"]},"e":-7,"f":1.5,"g":"plain"} "#,
         )
         .unwrap();
-        assert_eq!(v.kind(), Kind::Object);
+        assert_eq!(v.json_type(), JsonType::Object);
         assert_eq!(v.get("a").and_then(|a| a.as_u64()), Some(1));
         assert_eq!(v.get("e").and_then(|a| a.as_i64()), Some(-7));
         assert_eq!(v.get("e").and_then(|a| a.as_u64()), None);
         assert_eq!(v.get("f").and_then(|a| a.as_f64()), Some(1.5));
-        assert_eq!(v.get_str("g").and_then(|s| s.as_str()), Some("plain"));
+        assert_eq!(v.get_str("g").and_then(|s| s.as_plain()), Some("plain"));
         let d = v.get("b c").and_then(|bc| bc.get("d")).unwrap();
         let items: heapless::Vec<RawJson, 4> = d.elements().collect();
         assert_eq!(items.len(), 3);
@@ -381,11 +381,8 @@ mod tests {
         assert!(d.get("a").is_none());
         assert_eq!(v.elements().count(), 0);
         // A container found by `get` knows its exact text when asked.
-        assert_eq!(
-            v.get("b c").unwrap().as_str(),
-            r#"{"d":[true,null,"x\"y"]}"#
-        );
-        assert_eq!(d.as_str(), r#"[true,null,"x\"y"]"#);
+        assert_eq!(v.get("b c").unwrap().text(), r#"{"d":[true,null,"x\"y"]}"#);
+        assert_eq!(d.text(), r#"[true,null,"x\"y"]"#);
         assert_eq!(d, RawJson::parse(r#"[true,null,"x\"y"]"#).unwrap());
     }
 

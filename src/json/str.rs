@@ -4,7 +4,7 @@ use core::fmt;
 
 /// A JSON string borrowed from a frame, still escaped as it was sent.
 ///
-/// Nothing is copied or decoded until asked: [`as_str`](Self::as_str) is free when the string has no
+/// Nothing is copied or decoded until asked: [`as_plain`](Self::as_plain) is free when the string has no
 /// escapes, [`unescape_into`](Self::unescape_into) decodes into a caller buffer,
 /// [`chars`](Self::chars) decodes lazily and `Display` writes the decoded text to any
 /// formatter (so a streaming UI can print deltas without a heap). Lone UTF-16 surrogate escapes
@@ -30,6 +30,8 @@ impl fmt::Display for BufferTooSmall {
         write!(f, "buffer too small: {} bytes needed", self.needed)
     }
 }
+
+impl core::error::Error for BufferTooSmall {}
 
 /// Text the validator has checked: UTF-8 by construction. (Were it not, the text would read as
 /// empty; nothing panics.)
@@ -69,7 +71,9 @@ impl<'a> JsonStr<'a> {
     }
 
     /// The text, borrowed, if it has no escapes (the common case: ids, types, method names).
-    pub fn as_str(&self) -> Option<&'a str> {
+    /// Text with escapes needs decoding: [`unescape_into`](Self::unescape_into), `Display`,
+    /// [`chars`](Self::chars) or [`eq_str`](Self::eq_str).
+    pub fn as_plain(&self) -> Option<&'a str> {
         (!self.escaped).then(|| self.raw())
     }
 
@@ -336,7 +340,7 @@ mod tests {
         );
         assert_eq!(s.unescaped_len(), "a\"b\\c/d\n\té\u{1F600}!".len());
         assert!(s.eq_str("a\"b\\c/d\n\té\u{1F600}!"));
-        assert_eq!(s.as_str(), None);
+        assert_eq!(s.as_plain(), None);
         extern crate std;
         assert_eq!(std::format!("{s}"), "a\"b\\c/d\n\té\u{1F600}!");
     }
@@ -397,7 +401,7 @@ mod tests {
     #[test]
     fn plain_strings_are_free() {
         let s = js("session.start");
-        assert_eq!(s.as_str(), Some("session.start"));
+        assert_eq!(s.as_plain(), Some("session.start"));
         assert!(s == "session.start");
         assert!(js(r"session\u002estart") == s);
         assert!(JsonStr::from_plain("a\"b").is_none());

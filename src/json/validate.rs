@@ -63,6 +63,8 @@ impl core::fmt::Display for JsonError {
     }
 }
 
+impl core::error::Error for JsonError {}
+
 /// How many top-level members are recorded; objects with more are still valid, their
 /// lookups fall back to scanning.
 const RECORDED: usize = 8;

@@ -5,8 +5,8 @@
 //! accessors. Text fields are [`JsonStr`]s: compare them, print them (`Display` decodes), iterate
 //! their characters or unescape them into your own buffer, all without a heap.
 
-use crate::event::SessionEvent;
 use crate::json::{JsonStr, RawJson};
+use crate::proto::SessionEvent;
 use crate::proto::view::view;
 
 view! {

@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
 use crate::json::RawJson;
+use crate::proto::setters::setters;
 
 /// Writes `key: value` unless the value is absent.
 fn opt<M: SerializeMap, T: Serialize>(
@@ -102,12 +103,46 @@ impl Serialize for SwitchModel<'_> {
     }
 }
 
+/// Parameters of `connect`, the handshake.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Connect<'a> {
+    /// The connection token of a CLI started with `COPILOT_CONNECTION_TOKEN` (TCP). Never
+    /// printed by `Debug`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<&'a str>,
+    /// Opt in to `gitHubTelemetry.event` notifications.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enable_git_hub_telemetry_forwarding: Option<bool>,
+}
+
+setters! {
+    Connect {
+        token: &'a str,
+        enable_git_hub_telemetry_forwarding: bool,
+    }
+}
+
+impl core::fmt::Debug for Connect<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Connect")
+            .field("token", &self.token.map(|_| crate::proto::REDACTED))
+            .field(
+                "enable_git_hub_telemetry_forwarding",
+                &self.enable_git_hub_telemetry_forwarding,
+            )
+            .finish()
+    }
+}
+
 /// Options of `session.create` and `session.resume` (protocol.md §4.5, §4.6). The client sets
 /// `sessionId` itself.
 ///
 /// Start from [`Config::session_options`](crate::Config::session_options) so the `request*`
 /// flags match the requests you declared you handle.
 #[derive(Debug, Clone, Copy, Default)]
+#[non_exhaustive]
 pub struct SessionOptions<'a> {
     /// The model, e.g. `claude-sonnet-4.5`.
     pub model: Option<&'a str>,
@@ -152,6 +187,7 @@ pub struct SessionOptions<'a> {
 /// A tool you implement (protocol.md §4.5).
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Tool<'a> {
     /// The name the model calls it by.
     pub name: &'a str,
@@ -171,6 +207,7 @@ pub struct Tool<'a> {
 /// How a system message combines with the default one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum SystemMessageMode {
     /// Appended to the default.
     Append,
@@ -183,6 +220,7 @@ pub enum SystemMessageMode {
 /// What to do with one section of the default system message (mode `customize`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum SectionAction {
     /// Replace it with `content`.
     Replace,
@@ -239,6 +277,7 @@ impl Serialize for Sections<'_> {
 
 /// The system message.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
+#[non_exhaustive]
 pub struct SystemMessage<'a> {
     /// How it combines with the default (append if absent).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -254,6 +293,7 @@ pub struct SystemMessage<'a> {
 /// How a message is delivered while a turn is running.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum SendMode {
     /// After the current turn (the default).
     Enqueue,
@@ -263,6 +303,7 @@ pub enum SendMode {
 
 /// `session.send` (protocol.md §4.7).
 #[derive(Debug, Clone, Copy, Default)]
+#[non_exhaustive]
 pub struct SendMessage<'a> {
     /// The prompt.
     pub prompt: &'a str,
@@ -318,6 +359,7 @@ pub struct Selection {
 /// An attachment of `session.send`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
+#[non_exhaustive]
 pub enum Attachment<'a> {
     /// A file.
     #[serde(rename_all = "camelCase")]
@@ -366,6 +408,7 @@ pub enum Attachment<'a> {
 /// Why a turn is aborted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum AbortReason {
     /// The user asked.
     UserInitiated,
@@ -380,6 +423,7 @@ pub enum AbortReason {
 /// Severity of a `session.log` message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum LogLevel {
     /// Information.
     Info,
@@ -391,6 +435,7 @@ pub enum LogLevel {
 
 /// `session.log`
 #[derive(Debug, Clone, Copy, Default, Serialize)]
+#[non_exhaustive]
 pub struct LogMessage<'a> {
     /// The message.
     pub message: &'a str,
@@ -404,6 +449,7 @@ pub struct LogMessage<'a> {
 
 /// `session.model.switchTo`
 #[derive(Debug, Clone, Copy, Default)]
+#[non_exhaustive]
 pub struct SwitchModel<'a> {
     /// The model.
     pub model_id: &'a str,
@@ -416,6 +462,7 @@ pub struct SwitchModel<'a> {
 /// A filter of `session.list`.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct SessionFilter<'a> {
     /// Working directory.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -434,6 +481,7 @@ pub struct SessionFilter<'a> {
 /// Path conventions of a session filesystem.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum PathConventions {
     /// `/`-separated.
     Posix,
@@ -442,9 +490,10 @@ pub enum PathConventions {
 }
 
 /// `sessionFs.setProvider`: from now on the CLI keeps each session's state through
-/// `sessionFs.*` requests to you (declare [`Handles::SESSION_FS`](crate::Handles::SESSION_FS)).
+/// `sessionFs.*` requests to you (declare [`CallerAnswers::SESSION_FS`](crate::CallerAnswers::SESSION_FS)).
 #[derive(Debug, Clone, Copy, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct SessionFsProvider<'a> {
     /// Working directory of new sessions.
     pub initial_cwd: &'a str,
@@ -452,4 +501,146 @@ pub struct SessionFsProvider<'a> {
     pub session_state_path: &'a str,
     /// Path conventions.
     pub conventions: PathConventions,
+}
+
+setters! {
+    SessionOptions {
+        model: &'a str,
+        client_name: &'a str,
+        streaming: bool,
+        working_directory: &'a str,
+        system_message: SystemMessage<'a>,
+        tools = &'a [Tool<'a>],
+        available_tools: &'a [&'a str],
+        excluded_tools: &'a [&'a str],
+        reasoning_effort: &'a str,
+        request_permission: bool,
+        request_user_input: bool,
+        request_elicitation: bool,
+        request_exit_plan_mode: bool,
+        request_auto_mode_switch: bool,
+        hooks: bool,
+        disable_resume: bool,
+        mcp_servers: RawJson<'a>,
+        provider: RawJson<'a>,
+        extra = Extra<'a>,
+    }
+}
+
+impl<'a> Tool<'a> {
+    /// A tool called `name` that does what `description` says.
+    pub fn new(name: &'a str, description: &'a str) -> Self {
+        Tool {
+            name,
+            description,
+            ..Tool::default()
+        }
+    }
+}
+
+setters! {
+    Tool {
+        parameters: RawJson<'a>,
+        skip_permission: bool,
+        overrides_built_in_tool: bool,
+    }
+}
+
+impl<'a> SystemMessage<'a> {
+    /// `content` appended to the default system message.
+    pub fn append(content: &'a str) -> Self {
+        SystemMessage {
+            mode: Some(SystemMessageMode::Append),
+            content: Some(content),
+            sections: None,
+        }
+    }
+
+    /// `content` instead of the default system message.
+    pub fn replace(content: &'a str) -> Self {
+        SystemMessage {
+            mode: Some(SystemMessageMode::Replace),
+            content: Some(content),
+            sections: None,
+        }
+    }
+
+    /// The default system message with some sections changed.
+    pub fn customize(sections: &'a [Section<'a>]) -> Self {
+        SystemMessage {
+            mode: Some(SystemMessageMode::Customize),
+            content: None,
+            sections: Some(Sections(sections)),
+        }
+    }
+}
+
+setters! {
+    SendMessage {
+        attachments = &'a [Attachment<'a>],
+        mode: SendMode,
+        display_prompt: &'a str,
+        agent_mode: &'a str,
+        extra = Extra<'a>,
+    }
+}
+
+impl<'a> LogMessage<'a> {
+    /// A message at the default level.
+    pub fn new(message: &'a str) -> Self {
+        LogMessage {
+            message,
+            level: None,
+            ephemeral: None,
+        }
+    }
+}
+
+setters! {
+    LogMessage {
+        level: LogLevel,
+        ephemeral: bool,
+    }
+}
+
+impl<'a> SwitchModel<'a> {
+    /// Switch to `model_id`.
+    pub fn new(model_id: &'a str) -> Self {
+        SwitchModel {
+            model_id,
+            ..SwitchModel::default()
+        }
+    }
+}
+
+setters! {
+    SwitchModel {
+        reasoning_effort: &'a str,
+        extra = Extra<'a>,
+    }
+}
+
+setters! {
+    SessionFilter {
+        cwd: &'a str,
+        git_root: &'a str,
+        repository: &'a str,
+        branch: &'a str,
+    }
+}
+
+impl<'a> SessionFsProvider<'a> {
+    /// A provider whose sessions start in `initial_cwd` and keep their state at
+    /// `session_state_path`, with `conventions` for paths.
+    pub fn new(
+        initial_cwd: &'a str,
+        session_state_path: &'a str,
+        conventions: PathConventions,
+    ) -> Self {
+        SessionFsProvider {
+            initial_cwd,
+            session_state_path,
+            conventions,
+        }
+    }
 }

@@ -2,8 +2,8 @@
 //! [`Event::Response`](crate::Event::Response) (or
 //! [`Event::SessionOpened`](crate::Event::SessionOpened)).
 
-use crate::event::SessionEvent;
 use crate::json::{JsonStr, RawJson};
+use crate::proto::SessionEvent;
 use crate::proto::view::view;
 
 view! {

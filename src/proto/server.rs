@@ -4,8 +4,8 @@
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
-use crate::event::{ServerMethod, ServerRequest};
 use crate::json::{JsonStr, RawJson};
+use crate::proto::MethodFamily;
 use crate::proto::view::view;
 
 view! {
@@ -127,7 +127,7 @@ pub enum HookType {
 impl HookInvocation<'_> {
     /// The hook.
     pub fn hook(&self) -> HookType {
-        match self.hook_type().and_then(|t| t.as_str()) {
+        match self.hook_type().and_then(|t| t.as_plain()) {
             Some("preToolUse") => HookType::PreToolUse,
             Some("preMcpToolCall") => HookType::PreMcpToolCall,
             Some("postToolUse") => HookType::PostToolUse,
@@ -196,6 +196,7 @@ impl FsOp {
 /// A server request decoded by method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum ServerCall<'a> {
     /// `userInput.request`
     UserInput(UserInputRequest<'a>),
@@ -215,25 +216,25 @@ pub enum ServerCall<'a> {
     Other,
 }
 
-impl<'a> ServerRequest<'a> {
-    /// The request's typed view, chosen by its method.
-    pub fn call(&self) -> ServerCall<'a> {
-        let p = self.params;
-        match self.kind {
-            ServerMethod::UserInput => ServerCall::UserInput(UserInputRequest::new(p)),
-            ServerMethod::ExitPlanMode => ServerCall::ExitPlanMode(ExitPlanModeRequest::new(p)),
-            ServerMethod::AutoModeSwitch => {
+impl<'a> ServerCall<'a> {
+    /// The typed view of a request of `family` named `method` with `params`.
+    pub fn new(family: MethodFamily, method: JsonStr<'a>, params: RawJson<'a>) -> Self {
+        let p = params;
+        match family {
+            MethodFamily::UserInput => ServerCall::UserInput(UserInputRequest::new(p)),
+            MethodFamily::ExitPlanMode => ServerCall::ExitPlanMode(ExitPlanModeRequest::new(p)),
+            MethodFamily::AutoModeSwitch => {
                 ServerCall::AutoModeSwitch(AutoModeSwitchRequest::new(p))
             }
-            ServerMethod::SystemMessageTransform => {
+            MethodFamily::SystemMessageTransform => {
                 ServerCall::SystemMessageTransform(SystemMessageTransformRequest::new(p))
             }
-            ServerMethod::Hooks => ServerCall::Hooks(HookInvocation::new(p)),
-            ServerMethod::SessionFs => {
-                let op = self.method.as_str().map_or(FsOp::Other, FsOp::of);
+            MethodFamily::Hooks => ServerCall::Hooks(HookInvocation::new(p)),
+            MethodFamily::SessionFs => {
+                let op = method.as_plain().map_or(FsOp::Other, FsOp::of);
                 ServerCall::SessionFs(op, FsRequest::new(p))
             }
-            ServerMethod::ProviderToken => ServerCall::ProviderToken(ProviderTokenRequest::new(p)),
+            MethodFamily::ProviderToken => ServerCall::ProviderToken(ProviderTokenRequest::new(p)),
             _ => ServerCall::Other,
         }
     }

@@ -116,7 +116,7 @@ mod tests {
         assert!(v.name().unwrap().eq_str("x\ty"));
         assert_eq!(v.count(), None);
         assert_eq!(v.flag(), None);
-        assert_eq!(v.nested().unwrap().as_str(), r#"{"a":1}"#);
+        assert_eq!(v.nested().unwrap().text(), r#"{"a":1}"#);
         assert_eq!(v.raw(), raw);
         assert_eq!(Sample::new(RawJson::NULL).name(), None);
     }

@@ -1,7 +1,7 @@
 //! Writing the simulated CLI's frames: event envelopes, deterministic ids and timestamps.
 
 use crate::json::write::Writer;
-use crate::outbox::{FrameError, Outbox};
+use crate::wire::{FrameError, Outbox};
 
 /// A deterministic UUID-shaped id from a counter.
 pub(crate) fn uuid(w: &mut Writer<'_>, n: u64) {

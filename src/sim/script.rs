@@ -1,7 +1,7 @@
 //! What the simulated CLI plays for a session: a short program of steps, one frame each, in the
 //! order CLI 1.0.102 sends them (see `docs/real-cli-notes.md` and `tests/recorded/`).
 
-use crate::session::OpenKind;
+use crate::client::OpenMethod;
 
 use super::{IdBytes, Reply};
 
@@ -164,7 +164,7 @@ impl Program {
 
     /// `session.create` / `session.resume`.
     pub(crate) fn open(
-        kind: OpenKind,
+        kind: OpenMethod,
         reply_to: &[u8],
         early_start: bool,
         fs_requests: u8,
@@ -172,7 +172,7 @@ impl Program {
     ) -> Self {
         let mut p = Program::IDLE;
         match kind {
-            OpenKind::Create => {
+            OpenMethod::Create => {
                 p.push(Step::LifecycleCreated);
                 for _ in 0..fs_requests.min(8) {
                     p.push(Step::FsRequest);
@@ -188,7 +188,7 @@ impl Program {
                 p.push(Step::LifecycleUpdated);
                 p.push(Step::SettingsResolved);
             }
-            OpenKind::Resume => {
+            OpenMethod::Resume => {
                 // Nothing before the response; the event follows it.
                 p.push(Step::OpenResponse);
                 if !disable_resume {
@@ -393,7 +393,7 @@ mod tests {
         assert!(at(Step::PermissionCompleted) < at(Step::ExternalTool));
         assert!(at(Step::ToolCompleted) < at(Step::ToolComplete));
         assert_eq!(p.steps.last(), Some(&Step::SessionIdle { aborted: false }));
-        let p = Program::open(OpenKind::Resume, b"3", false, 0, false);
+        let p = Program::open(OpenMethod::Resume, b"3", false, 0, false);
         assert_eq!(
             &p.steps[..],
             &[

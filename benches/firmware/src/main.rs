@@ -8,10 +8,10 @@
 
 use core::panic::PanicInfo;
 
-use copilot_sansio::answers::{PermissionDecision, ToolCallResult};
-use copilot_sansio::events::TypedEvent;
-use copilot_sansio::params::{SendMessage, SessionOptions, Tool};
-use copilot_sansio::{Client, Config, Connect, Event, Handles, Inbox, Instant, SessionId};
+use copilot_sansio::proto::answers::{PermissionDecision, ToolCallResult};
+use copilot_sansio::proto::events::TypedEvent;
+use copilot_sansio::proto::params::{SendMessage, SessionOptions, Tool};
+use copilot_sansio::{Client, Config, Connect, Event, CallerAnswers, Inbox, Instant, SessionId};
 
 /// The UART: a status register (bit 0: a byte to read, bit 1: room to write), a data
 /// register, and a log channel.
@@ -89,25 +89,12 @@ fn halt() -> ! {
 }
 
 fn run(rx: &'static mut [u8], tx: &'static mut [u8]) -> Result<(), copilot_sansio::Error> {
-    let config = Config {
-        handles: Handles::PERMISSIONS,
-        ..Config::default()
-    };
+    let config = Config::default().caller_answers(CallerAnswers::PERMISSIONS);
     let mut client: Client<'_, 2, 4> = Client::new(tx, config)?;
     let mut inbox = Inbox::new(rx);
     client.connect(now(), &Connect::default())?;
-    let tools = [Tool {
-        name: "local_time",
-        description: "The device's local time",
-        parameters: None,
-        skip_permission: None,
-        overrides_built_in_tool: None,
-    }];
-    let options = SessionOptions {
-        streaming: Some(true),
-        tools: &tools,
-        ..SessionOptions::default()
-    };
+    let tools = [Tool::new("local_time", "The device's local time")];
+    let options = SessionOptions::default().streaming(true).tools(&tools);
     let session = client.create_session(now(), SessionId::new_v4(random_bytes()), &options)?;
     let mut text = [0u8; 256];
     loop {
@@ -125,7 +112,7 @@ fn run(rx: &'static mut [u8], tx: &'static mut [u8]) -> Result<(), copilot_sansi
         while let Some(event) = client.poll_event(&mut inbox, now()) {
             match event {
                 Event::SessionOpened { .. } => {
-                    client.send(now(), session, &SendMessage::prompt("What time is it?"))?;
+                    let _ = client.send(now(), session, &SendMessage::prompt("What time is it?"))?;
                 }
                 Event::Session { event, .. } => match event.typed() {
                     TypedEvent::MessageDelta(d) => {
@@ -136,15 +123,15 @@ fn run(rx: &'static mut [u8], tx: &'static mut [u8]) -> Result<(), copilot_sansi
                         }
                     }
                     TypedEvent::ToolCallRequested(call) => {
-                        if let Some(id) = call.request_id().and_then(|r| r.as_str()) {
+                        if let Some(id) = call.request_id() {
                             let result = ToolCallResult::Text("12:00");
-                            client.answer_tool_call(now(), session, id, &result)?;
+                            let _ = client.answer_tool_call(now(), session, id, &result)?;
                         }
                     }
                     TypedEvent::PermissionRequested(p) => {
-                        if let Some(id) = p.request_id().and_then(|r| r.as_str()) {
+                        if let Some(id) = p.request_id() {
                             let decision = PermissionDecision::ApproveOnce;
-                            client.answer_permission(now(), session, id, &decision)?;
+                            let _ = client.answer_permission(now(), session, id, &decision)?;
                         }
                     }
                     TypedEvent::SessionIdle(_) => {
@@ -153,7 +140,7 @@ fn run(rx: &'static mut [u8], tx: &'static mut [u8]) -> Result<(), copilot_sansi
                     _ => {}
                 },
                 Event::SessionClosed { .. } => {
-                    client.shutdown_runtime(now())?;
+                    let _ = client.shutdown_runtime(now())?;
                 }
                 Event::Request(req) => {
                     client.respond_error(req.reply, -32601, "not handled")?;

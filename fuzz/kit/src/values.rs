@@ -1,0 +1,473 @@
+//! The `json_scan` target: the validator, the span scanner, [`RawJson`], [`JsonStr`], message
+//! classification and the client, on arbitrary bytes.
+
+use copilot_sansio::fuzz_hook::{self as hook, BadMessage, Message, PEEK_LEN};
+use copilot_sansio::json::{BufferTooSmall, JsonStr, JsonType, MAX_DEPTH, RawJson, validate};
+use copilot_sansio::proto::events::{HostEvent, TypedEvent};
+use copilot_sansio::proto::results::{Messages, ModelList, SessionList, SessionMetadata};
+use copilot_sansio::proto::server::ServerCall;
+use copilot_sansio::{
+    CallerAnswers, Client, Config, Event, Inbox, Instant, Lifecycle, ServerRequest, SessionEvent,
+    SessionId,
+};
+
+/// Runs `data` through every JSON decoder, and through a client as a frame body.
+pub fn json_scan(data: &[u8]) {
+    let full = validate(data, MAX_DEPTH);
+    // A limit only ever turns success into `TooDeep`.
+    for depth in [0, 1, 2, 3, 8, 64, 127, 1000] {
+        match validate(data, depth) {
+            Ok(()) => assert!(full.is_ok(), "valid at depth {depth}, not at {MAX_DEPTH}"),
+            Err(e) if full.is_ok() => {
+                assert_eq!(e.kind, copilot_sansio::json::JsonErrorKind::TooDeep)
+            }
+            Err(e) => assert!(e.offset <= data.len()),
+        }
+    }
+    let text = core::str::from_utf8(data).ok();
+    assert_eq!(hook::top_members(data, MAX_DEPTH).0, full);
+    match (full, RawJson::from_bytes(data)) {
+        (Ok(()), Ok(value)) => {
+            let text = text.unwrap_or_else(|| panic!("valid JSON that is not UTF-8"));
+            assert_eq!(RawJson::parse(text).ok(), Some(value));
+            check_value_tree(text, value);
+        }
+        (Err(e), Err(f)) => {
+            assert_eq!(e, f);
+            if let Some(text) = text {
+                assert_eq!(RawJson::parse(text), Err(e));
+            }
+        }
+        (a, b) => panic!("validate {a:?} but RawJson::from_bytes {b:?}"),
+    }
+    // The scanner on bytes that were never validated: it may give up, never panic or loop.
+    if let Some(text) = text {
+        scan_unvalidated(text);
+    }
+    check_classify(data);
+    for cut in (0..=data.len().min(PEEK_LEN)).chain([data.len()]) {
+        let (id, method, _) = hook::peek_prefix(&data[..cut]);
+        if let Some(id) = id {
+            assert!(validate(id.as_bytes(), 1).is_ok() && hook::valid_id(&id));
+        }
+        if let Some(m) = method {
+            check_str(m);
+        }
+    }
+    through_client(data, 64 * 1024);
+    through_client(data, 50);
+}
+
+/// Typed decoders of event and message payloads, run on every value `json_scan` finds (and
+/// [`typed_request`] on every server request the client delivers). New typed views are wired
+/// in here.
+pub fn typed_decoders(value: RawJson<'_>) {
+    if let Some(event) = SessionEvent::from_event(value) {
+        typed_event(event);
+    }
+    // Results of the requests that have views with their own decoding.
+    for model in ModelList::new(value).models() {
+        let _ = (
+            model.id(),
+            model.supports_vision(),
+            model.max_context_window_tokens(),
+        );
+    }
+    for event in Messages::new(value).events() {
+        typed_event(event);
+    }
+    for info in SessionList::new(value).sessions() {
+        let _ = format!("{info:?}");
+    }
+    let _ = SessionMetadata::new(value).info();
+    let _ = format!("{:?}", HostEvent::new(value).session_id());
+    if let Some(event) = SessionEvent::from_params(value) {
+        if let Some(sid) = event.session_id() {
+            check_str(sid);
+        }
+        check_str(event.event_type());
+        let _ = event.is("session.idle");
+        for s in [
+            event.id(),
+            event.timestamp(),
+            event.parent_id(),
+            event.agent_id(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            check_str(s);
+        }
+        let _ = event.ephemeral();
+        assert!(
+            matches!(event.data().json_type(), JsonType::Object)
+                || event.raw().get("data").is_some()
+        );
+    }
+    let lifecycle = Lifecycle::new(value);
+    for s in [lifecycle.event_type(), lifecycle.session_id()]
+        .into_iter()
+        .flatten()
+    {
+        check_str(s);
+    }
+    let _ = lifecycle.metadata();
+}
+
+fn typed_event(event: SessionEvent<'_>) {
+    check_str(event.event_type());
+    let typed = event.typed();
+    let _ = format!("{typed:?}");
+    match typed {
+        TypedEvent::AssistantMessage(m) => {
+            for t in m.tool_requests() {
+                let _ = format!("{t:?}");
+            }
+        }
+        TypedEvent::PermissionRequested(p) => {
+            if let Some(kind) = p.kind() {
+                check_str(kind);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The typed view of a server request the client delivered.
+pub fn typed_request(request: &ServerRequest<'_>) {
+    let call = request.call();
+    let _ = format!("{call:?}");
+    match call {
+        ServerCall::UserInput(r) => {
+            for c in r.choices() {
+                check_str(c);
+            }
+        }
+        ServerCall::SystemMessageTransform(r) => {
+            for (id, content) in r.sections() {
+                check_str(id);
+                if let Some(c) = content {
+                    check_str(c);
+                }
+            }
+        }
+        ServerCall::Hooks(h) => {
+            let _ = h.hook();
+        }
+        _ => {}
+    }
+}
+
+/// Whitespace outside strings removed.
+fn minify(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let (mut in_string, mut escape) = (false, false);
+    for c in text.chars() {
+        if in_string {
+            out.push(c);
+            match (escape, c) {
+                (true, _) => escape = false,
+                (false, '\\') => escape = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+        } else if !matches!(c, ' ' | '\t' | '\n' | '\r') {
+            if c == '"' {
+                in_string = true;
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Walks a validated value: rebuilt from its members and elements, it must give back the text,
+/// and every accessor must agree with it.
+fn check_value_tree(text: &str, value: RawJson<'_>) {
+    let mut rebuilt = String::with_capacity(text.len());
+    rebuild(value, &mut rebuilt);
+    assert_eq!(rebuilt, minify(text), "the scanner lost or moved a span");
+}
+
+fn rebuild(value: RawJson<'_>, out: &mut String) {
+    check_scalar(value);
+    typed_decoders(value);
+    match value.json_type() {
+        JsonType::Object => {
+            out.push('{');
+            let members: Vec<(JsonStr<'_>, RawJson<'_>)> = value.members().collect();
+            for (i, (key, v)) in members.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                check_str(*key);
+                out.push('"');
+                out.push_str(key.raw());
+                out.push_str("\":");
+                rebuild(*v, out);
+                if i < 16 {
+                    // `get` finds the first member whose decoded key is equal.
+                    let decoded = key.to_string();
+                    let first = members.iter().find(|(k, _)| k.eq_str(&decoded));
+                    assert_eq!(
+                        value.get(&decoded),
+                        first.map(|(_, v)| *v),
+                        "get({decoded:?})"
+                    );
+                }
+            }
+            out.push('}');
+            assert_eq!(value.elements().count(), 0);
+        }
+        JsonType::Array => {
+            out.push('[');
+            for (i, v) in value.elements().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                rebuild(v, out);
+            }
+            out.push(']');
+            assert_eq!(value.members().count(), 0);
+            assert!(value.get("a").is_none());
+        }
+        _ => out.push_str(value.text()),
+    }
+}
+
+fn check_scalar(value: RawJson<'_>) {
+    let text = value.text();
+    assert_eq!(value.as_bytes(), text.as_bytes());
+    assert_eq!(format!("{value}"), text);
+    assert_eq!(value.is_null(), text == "null");
+    assert_eq!(
+        value.as_bool().is_some(),
+        value.json_type() == JsonType::Bool
+    );
+    assert_eq!(
+        value.as_string().is_some(),
+        value.json_type() == JsonType::String
+    );
+    if let Some(s) = value.as_string() {
+        check_str(s);
+        assert_eq!(s.raw().len() + 2, text.len());
+    }
+    if value.json_type() == JsonType::Number {
+        assert!(value.as_f64().is_some(), "number {text} has no f64 value");
+        // Integers read back as written (`-0` reads as 0).
+        if let Some(n) = value.as_u64() {
+            assert_eq!(n.to_string(), text);
+        }
+        if let Some(n) = value.as_i64() {
+            assert!(n.to_string() == text || text == "-0", "{text} read as {n}");
+        }
+    } else {
+        assert!(value.as_f64().is_none() && value.as_u64().is_none() && value.as_i64().is_none());
+    }
+}
+
+/// What a JSON string decodes to, computed independently: every character and escape becomes
+/// UTF-16 units, and unpaired surrogates become U+FFFD.
+fn oracle_unescape(raw: &str) -> String {
+    let mut units: Vec<u16> = Vec::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            let mut b = [0u16; 2];
+            units.extend_from_slice(c.encode_utf16(&mut b));
+            continue;
+        }
+        let unit = match chars.next() {
+            Some('u') => {
+                let hex: String = chars.by_ref().take(4).collect();
+                u16::from_str_radix(&hex, 16).unwrap_or_else(|_| panic!("escape \\u{hex}"))
+            }
+            Some('b') => 8,
+            Some('f') => 12,
+            Some('n') => 10,
+            Some('r') => 13,
+            Some('t') => 9,
+            Some(c @ ('"' | '\\' | '/')) => c as u16,
+            other => panic!("escape {other:?} in a validated string"),
+        };
+        units.push(unit);
+    }
+    char::decode_utf16(units)
+        .map(|r| r.unwrap_or('\u{FFFD}'))
+        .collect()
+}
+
+/// Every way to read a string agrees with the others and with the oracle.
+fn check_str(s: JsonStr<'_>) {
+    let shown = s.to_string();
+    let chars: String = s.chars().collect();
+    assert_eq!(shown, chars, "Display vs chars of {:?}", s.raw());
+    assert_eq!(shown, oracle_unescape(s.raw()), "decoding of {:?}", s.raw());
+    assert_eq!(s.unescaped_len(), shown.len());
+    assert_eq!(s.is_escaped(), s.raw().contains('\\'));
+    assert_eq!(s.is_empty(), shown.is_empty());
+    let mut buf = vec![0u8; shown.len()];
+    assert_eq!(s.unescape_into(&mut buf), Ok(shown.as_str()));
+    if !shown.is_empty() {
+        let mut small = vec![0u8; shown.len() - 1];
+        assert_eq!(
+            s.unescape_into(&mut small),
+            Err(BufferTooSmall {
+                needed: shown.len()
+            })
+        );
+    }
+    let copy = s;
+    assert!(s.eq_str(&shown) && s == shown.as_str() && s == copy);
+    if let Some(plain) = s.as_plain() {
+        assert_eq!(plain, shown);
+    }
+    if let Some(p) = JsonStr::from_plain(&shown) {
+        assert!(p == s, "{p:?} != {s:?}");
+        assert!(s == p, "{s:?} != {p:?}");
+    }
+    let _ = format!("{s:?}");
+}
+
+/// The scanner and string decoder on text that may not be JSON at all.
+fn scan_unvalidated(text: &str) {
+    let limit = text.len() + 2;
+    let v = hook::unvalidated_json(text.as_bytes());
+    let _ = (
+        v.json_type(),
+        v.as_bool(),
+        v.as_u64(),
+        v.as_i64(),
+        v.as_f64(),
+        v.is_null(),
+    );
+    let mut n = 0;
+    for (k, val) in v.members() {
+        n += 1;
+        assert!(n <= limit, "members() does not end");
+        let _ = k.to_string();
+        let _ = val.get("id");
+        let _ = val.elements().take(limit).count();
+    }
+    assert!(v.elements().take(limit + 1).count() <= limit);
+    let _ = v.get("id");
+    let _ = v.get_str("method");
+    if let Some(s) = v.as_string() {
+        let _ = s.to_string();
+    }
+    // Any text as escaped string contents.
+    let s = hook::unvalidated_str(text.as_bytes(), true);
+    let decoded = s.to_string();
+    assert_eq!(decoded.chars().count(), s.chars().count());
+    assert_eq!(s.unescaped_len(), decoded.len());
+    let mut buf = vec![0u8; decoded.len()];
+    assert_eq!(s.unescape_into(&mut buf), Ok(decoded.as_str()));
+}
+
+/// Classification agrees with plain lookups on the same body.
+fn check_classify(data: &[u8]) {
+    let Ok(msg) = hook::classify(data, MAX_DEPTH) else {
+        return;
+    };
+    let value = match RawJson::from_bytes(data) {
+        Ok(v) => v,
+        Err(e) => panic!("classified a body that is not JSON: {e}"),
+    };
+    match msg {
+        Message::Request { id, method, params } => {
+            assert!(hook::valid_id(&id));
+            assert_eq!(value.get("id"), Some(id));
+            assert_eq!(
+                value.get("method").and_then(|m| m.as_string()),
+                Some(method)
+            );
+            assert_eq!(value.get("params"), params);
+            check_str(method);
+        }
+        Message::Notification { method, params } => {
+            assert!(value.get("id").is_none());
+            assert_eq!(
+                value.get("method").and_then(|m| m.as_string()),
+                Some(method)
+            );
+            assert_eq!(value.get("params"), params);
+        }
+        Message::Response { id, outcome } => {
+            assert_eq!(value.get("id"), Some(id));
+            match outcome {
+                Ok(result) => assert_eq!(value.get("result"), Some(result)),
+                Err(e) => {
+                    let error = value.get("error");
+                    assert_eq!(error.and_then(|e| e.get("code")?.as_i64()), Some(e.code));
+                    check_str(e.message);
+                }
+            }
+        }
+    }
+    if let Err(BadMessage::Invalid {
+        request: Some((id, _)),
+        ..
+    }) = hook::classify(data, 1)
+    {
+        assert!(hook::valid_id(&id));
+    }
+}
+
+/// `data` as the body of one frame, then a known frame: exactly two events, the second one the
+/// known frame's, and routing that matches ids. With a small frame limit the body is skipped
+/// and only its first bytes are read.
+fn through_client(data: &[u8], max_frame: usize) {
+    const LAST: &str = r#"{"jsonrpc":"2.0","method":"fuzz.end","params":{}}"#;
+    let mut rx = vec![0u8; 8 * 1024];
+    let mut tx = vec![0u8; 1024];
+    let mut inbox = Inbox::new(&mut rx).with_max_frame_len(max_frame);
+    let config = Config::default().caller_answers(CallerAnswers::ALL);
+    let mut client: Client<'_, 2, 2> = match Client::new(&mut tx, config) {
+        Ok(c) => c,
+        Err(e) => panic!("client: {e}"),
+    };
+    let now = Instant::from_millis(0);
+    for (i, sid) in ["a", "e\"q\\/x"].into_iter().enumerate() {
+        let Ok(id) = SessionId::new(sid) else {
+            panic!("session id {sid}")
+        };
+        let opened = if i == 0 {
+            client.create_session(now, id, &())
+        } else {
+            client.resume_session(now, id, &())
+        };
+        assert!(opened.is_ok(), "{opened:?}");
+    }
+    let mut wire = format!("Content-Length: {}\r\n\r\n", data.len()).into_bytes();
+    wire.extend_from_slice(data);
+    wire.extend_from_slice(format!("Content-Length: {}\r\n\r\n{LAST}", LAST.len()).as_bytes());
+    let mut written = Vec::new();
+    written.extend_from_slice(client.transmit_bytes());
+    let n = client.transmit_bytes().len();
+    client.transmitted(n);
+    let mut fed = 0;
+    let mut events = Vec::new();
+    let mut rounds = 0;
+    while events.len() < 2 {
+        rounds += 1;
+        assert!(rounds < 100, "stalled after {events:?}");
+        fed += inbox.push(&wire[fed..]);
+        while let Some(event) = client.poll_event(&mut inbox, now) {
+            crate::routing::check_routing(&client, &event);
+            if let Event::Request(r) = &event {
+                typed_request(r);
+            }
+            events.push(format!("{event:?}"));
+        }
+        written.extend_from_slice(client.transmit_bytes());
+        let n = client.transmit_bytes().len();
+        client.transmitted(n);
+    }
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert!(
+        events[1].starts_with("Notification { method: \"fuzz.end\""),
+        "{events:?}"
+    );
+    assert_eq!(client.stats().frames, 2);
+    crate::wire::check_output_framing(&written, &format!("{events:?}"));
+}

@@ -1,0 +1,121 @@
+//! How pending requests and sessions end when no response does it: a deadline passes, or the
+//! connection ends. Each ends exactly once, through [`Client::fail`].
+
+use crate::client::event::{AutoAction, Event, Failure};
+use crate::client::requests::{Entry, Purpose, RequestId};
+use crate::client::sessions::{SessionHandle, SlotState};
+use crate::client::time::Instant;
+use crate::client::{Client, Handshake, Link};
+
+impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
+    /// The earliest request deadline, if any: call [`handle_timeout`](Self::handle_timeout)
+    /// then.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.requests.earliest_deadline()
+    }
+
+    /// Expires requests whose deadline is at or before `now`; their failures are delivered by
+    /// [`poll_event`](Self::poll_event).
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.requests.expire(now) {
+            self.expired = true;
+        }
+    }
+
+    /// Sets (or clears) the deadline of a pending request. False if it is not pending.
+    pub fn set_deadline(&mut self, id: RequestId, at: Option<Instant>) -> bool {
+        match self.requests.get_mut(id.0) {
+            Some(e) if !e.expired => {
+                e.deadline = at;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Releases a session slot; its unanswered server requests become owed error answers.
+    pub(super) fn release(&mut self, slot: u16) -> SessionHandle {
+        let handle = self.sessions.handle(slot);
+        self.sessions.release(slot);
+        self.server.owe_session(slot);
+        handle
+    }
+
+    /// Ends a pending request with `reason`: the one place that turns a failed request into
+    /// its event, whatever failed it (an error response, a deadline, the end of the
+    /// connection).
+    pub(super) fn fail<'i>(&mut self, entry: Entry, reason: Failure<'i>) -> Event<'i> {
+        match entry.purpose {
+            Purpose::Connect | Purpose::PingFallback => {
+                self.handshake = Handshake::Failed;
+                Event::ConnectFailed(reason)
+            }
+            Purpose::Open { slot, method } => Event::SessionOpenFailed {
+                session: self.release(slot),
+                method,
+                reason,
+            },
+            Purpose::Destroy { slot } => Event::SessionClosed {
+                session: self.release(slot),
+                result: Err(reason),
+            },
+            Purpose::OrphanOpen { slot } | Purpose::OrphanDestroy { slot } => {
+                let _ = self.release(slot);
+                Event::Auto(AutoAction::OrphanReleased)
+            }
+            Purpose::Caller => Event::Response {
+                id: RequestId(entry.id),
+                outcome: Err(reason),
+            },
+        }
+    }
+
+    /// Delivers one request whose deadline passed.
+    pub(super) fn expire_one<'i>(&mut self) -> Option<Event<'i>> {
+        let entry = self.requests.take_expired()?;
+        if let Purpose::Open { slot, method } = entry.purpose {
+            // The server may still create it: keep the slot out of routing and destroy the
+            // session if the response turns up.
+            let session = self.sessions.handle(slot);
+            self.sessions.orphan(slot);
+            self.server.owe_session(slot);
+            self.requests.insert(Entry {
+                purpose: Purpose::OrphanOpen { slot },
+                deadline: None,
+                expired: false,
+                ..entry
+            });
+            return Some(Event::SessionOpenFailed {
+                session,
+                method,
+                reason: Failure::TimedOut,
+            });
+        }
+        Some(self.fail(entry, Failure::TimedOut))
+    }
+
+    /// Delivers one closing event: each pending request fails, each session closes, then
+    /// [`Event::Closed`].
+    pub(super) fn close_one<'i>(&mut self) -> Event<'i> {
+        if let Some(entry) = self.requests.take_first() {
+            return self.fail(entry, Failure::ConnectionClosed);
+        }
+        let first = self.sessions.iter().next().map(|(slot, s)| (slot, s.state));
+        if let Some((slot, state)) = first {
+            let session = self.release(slot);
+            return match state {
+                SlotState::Orphaned => Event::Auto(AutoAction::OrphanReleased),
+                _ => Event::SessionClosed {
+                    session,
+                    result: Err(Failure::ConnectionClosed),
+                },
+            };
+        }
+        // Requests still waiting for the caller can no longer be answered by it: the client
+        // answers them. Answers that do not fit yet are written as room is made (see
+        // `transmitted`), never dropped.
+        self.server.owe_all();
+        self.link = Link::Closed;
+        Event::Closed
+    }
+}

@@ -1,0 +1,190 @@
+//! The table of requests the server sent and awaits an answer to, and the handles the caller
+//! answers them with.
+
+/// Answers a request the server sent: pass it to `respond`/`respond_error`. Each handle answers
+/// once; after that (or once the client has answered by itself) it is stale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[must_use = "every server request must be answered once"]
+pub struct ReplyHandle {
+    index: u16,
+    generation: u32,
+}
+
+/// The longest server request id kept for a deferred answer, in bytes of JSON text (a quoted
+/// UUID fits). Longer ids are answered at once with an error.
+pub(crate) const MAX_SERVER_ID_LEN: usize = 40;
+
+pub(crate) type ServerId = heapless::Vec<u8, MAX_SERVER_ID_LEN, u8>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Waiting {
+    Free,
+    /// The caller has it; `session` is the slot it was routed to.
+    Caller {
+        session: Option<u16>,
+    },
+    /// The client owes the server an error answer (its session closed first).
+    Owed,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct ServerEntry {
+    pub(crate) id: ServerId,
+    generation: u32,
+    pub(crate) state: Waiting,
+}
+
+impl ServerEntry {
+    const EMPTY: ServerEntry = ServerEntry {
+        id: heapless::Vec::new(),
+        generation: 0,
+        state: Waiting::Free,
+    };
+}
+
+/// Server requests not answered yet.
+pub(crate) struct ServerRequests<const P: usize> {
+    entries: [ServerEntry; P],
+    len: usize,
+    /// How many entries are `Owed`.
+    owed: usize,
+}
+
+impl<const P: usize> ServerRequests<P> {
+    pub(crate) const fn new() -> Self {
+        const {
+            assert!(
+                P > 0 && P < u16::MAX as usize,
+                "pending capacity must be 1..65535"
+            )
+        };
+        ServerRequests {
+            entries: [ServerEntry::EMPTY; P],
+            len: 0,
+            owed: 0,
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Tracks a request for the caller; `None` if the table is full or the id too long.
+    pub(crate) fn insert(&mut self, id: &[u8], session: Option<u16>) -> Option<ReplyHandle> {
+        let id = ServerId::from_slice(id).ok()?;
+        let (index, entry) = self
+            .entries
+            .iter_mut()
+            .enumerate()
+            .find(|(_, e)| e.state == Waiting::Free)?;
+        entry.id = id;
+        entry.state = Waiting::Caller { session };
+        self.len += 1;
+        Some(ReplyHandle {
+            index: index as u16,
+            generation: entry.generation,
+        })
+    }
+
+    /// The entry of a handle the caller may still answer.
+    pub(crate) fn resolve(&self, handle: ReplyHandle) -> Option<&ServerEntry> {
+        let e = self.entries.get(usize::from(handle.index))?;
+        (e.generation == handle.generation && matches!(e.state, Waiting::Caller { .. }))
+            .then_some(e)
+    }
+
+    /// Frees the entry at `index` (answered).
+    pub(crate) fn free(&mut self, index: usize) {
+        if let Some(e) = self.entries.get_mut(index)
+            && e.state != Waiting::Free
+        {
+            if e.state == Waiting::Owed {
+                self.owed -= 1;
+            }
+            e.state = Waiting::Free;
+            e.generation = e.generation.wrapping_add(1);
+            e.id.clear();
+            self.len -= 1;
+        }
+    }
+
+    pub(crate) fn free_handle(&mut self, handle: ReplyHandle) {
+        if self.resolve(handle).is_some() {
+            self.free(usize::from(handle.index));
+        }
+    }
+
+    /// The session slot's unanswered requests become owed error answers.
+    pub(crate) fn owe_session(&mut self, slot: u16) {
+        for e in self.entries.iter_mut() {
+            if e.state
+                == (Waiting::Caller {
+                    session: Some(slot),
+                })
+            {
+                e.state = Waiting::Owed;
+                e.generation = e.generation.wrapping_add(1);
+                self.owed += 1;
+            }
+        }
+    }
+
+    /// Every request still waiting for the caller becomes an owed error answer (the
+    /// connection ended).
+    pub(crate) fn owe_all(&mut self) {
+        for e in self.entries.iter_mut() {
+            if let Waiting::Caller { .. } = e.state {
+                e.state = Waiting::Owed;
+                e.generation = e.generation.wrapping_add(1);
+                self.owed += 1;
+            }
+        }
+    }
+
+    /// The first owed answer: its index and id.
+    pub(crate) fn first_owed(&self) -> Option<(usize, &ServerId)> {
+        if self.owed == 0 {
+            return None;
+        }
+        self.entries
+            .iter()
+            .enumerate()
+            .find(|(_, e)| e.state == Waiting::Owed)
+            .map(|(i, e)| (i, &e.id))
+    }
+
+    /// Forgets every request.
+    #[cfg(test)]
+    pub(crate) fn clear(&mut self) {
+        for i in 0..self.entries.len() {
+            self.free(i);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_requests_answer_once() {
+        let mut t = ServerRequests::<2>::new();
+        let a = t.insert(b"1", Some(0)).unwrap();
+        let b = t.insert(b"\"x\"", None).unwrap();
+        assert!(t.insert(b"3", None).is_none());
+        assert!(t.insert(&[b'9'; 41], None).is_none());
+        assert_eq!(t.resolve(a).map(|e| &e.id[..]), Some(&b"1"[..]));
+        t.free_handle(a);
+        assert!(t.resolve(a).is_none());
+        let c = t.insert(b"4", Some(1)).unwrap();
+        assert_ne!(a, c);
+        t.owe_session(1);
+        assert!(t.resolve(c).is_none());
+        assert_eq!(t.first_owed().map(|(_, id)| &id[..]), Some(&b"4"[..]));
+        assert_eq!(t.len(), 2);
+        t.clear();
+        assert_eq!(t.len(), 0);
+        assert!(t.resolve(b).is_none());
+    }
+}

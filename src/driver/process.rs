@@ -1,0 +1,359 @@
+//! (feature `std`) Running the real Copilot CLI in stdio server mode, and reaching one over TCP.
+
+use std::collections::VecDeque;
+use std::ffi::{OsStr, OsString};
+use std::fmt;
+use std::io::{self, BufRead, BufReader, Read};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::string::String;
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+use std::vec::Vec;
+
+use crate::driver::BlockingDriver;
+use crate::{Client, Event, Inbox, Instant, Shutdown, ShutdownMode};
+
+/// The environment variable that names the CLI binary.
+pub const CLI_PATH_ENV: &str = "COPILOT_CLI_PATH";
+
+/// The environment variable the token goes in, with `--auth-token-env`.
+pub const AUTH_TOKEN_ENV: &str = "COPILOT_SDK_AUTH_TOKEN";
+
+/// How many of the CLI's last stderr lines are kept.
+const STDERR_LINES: usize = 40;
+
+/// How long a kept stderr line may be, in bytes (longer ones are cut).
+const STDERR_LINE_LEN: usize = 1024;
+
+/// How to start the CLI as a server on its stdio: `copilot --headless --no-auto-update
+/// --stdio`, plus what the builder adds. The one place the CLI's command line is built: the
+/// blocking driver spawns it with [`spawn`](Self::spawn), any other runtime with the
+/// [`command`](Self::command) it builds (`tokio::process::Command::from(cli.command())`).
+///
+/// By default the CLI inherits this process's environment and working directory, as the
+/// official SDKs start it; [`env_clear`](Self::env_clear), [`env`](Self::env) and
+/// [`current_dir`](Self::current_dir) make it hermetic.
+#[derive(Clone)]
+pub struct CliCommand {
+    program: PathBuf,
+    args: Vec<OsString>,
+    env: Vec<(OsString, OsString)>,
+    env_clear: bool,
+    dir: Option<PathBuf>,
+}
+
+/// Environment variables whose values are secrets: `Debug` does not print them.
+fn is_secret(key: &OsStr) -> bool {
+    let key = key.to_string_lossy().to_ascii_uppercase();
+    ["TOKEN", "KEY", "SECRET", "PASSWORD", "AUTH"]
+        .iter()
+        .any(|word| key.contains(word))
+}
+
+impl fmt::Debug for CliCommand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Env<'a>(&'a [(OsString, OsString)]);
+        impl fmt::Debug for Env<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_map()
+                    .entries(self.0.iter().map(|(k, v)| {
+                        let v: &dyn fmt::Debug = if is_secret(k) {
+                            &crate::proto::REDACTED
+                        } else {
+                            v
+                        };
+                        (k, v)
+                    }))
+                    .finish()
+            }
+        }
+        f.debug_struct("CliCommand")
+            .field("program", &self.program)
+            .field("args", &self.args)
+            .field("env", &Env(&self.env))
+            .field("env_clear", &self.env_clear)
+            .field("dir", &self.dir)
+            .finish()
+    }
+}
+
+impl CliCommand {
+    /// The CLI at `program` (the platform binary of `@github/copilot`, e.g.
+    /// `node_modules/@github/copilot-linux-x64/copilot`).
+    pub fn new(program: impl Into<PathBuf>) -> Self {
+        CliCommand {
+            program: program.into(),
+            args: Vec::new(),
+            env: Vec::new(),
+            env_clear: false,
+            dir: None,
+        }
+    }
+
+    /// The CLI named by `COPILOT_CLI_PATH`, if set.
+    pub fn from_env() -> Option<Self> {
+        std::env::var_os(CLI_PATH_ENV)
+            .filter(|p| !p.is_empty())
+            .map(CliCommand::new)
+    }
+
+    /// Authenticates with `token` (passed in `COPILOT_SDK_AUTH_TOKEN`, named by
+    /// `--auth-token-env`, never on the command line; `Debug` does not print it).
+    #[must_use]
+    pub fn auth_token(mut self, token: impl AsRef<OsStr>) -> Self {
+        self.env
+            .push((AUTH_TOKEN_ENV.into(), token.as_ref().into()));
+        self.args.push("--auth-token-env".into());
+        self.args.push(AUTH_TOKEN_ENV.into());
+        self
+    }
+
+    /// `--no-auto-login`: do not use a logged-in user.
+    #[must_use]
+    pub fn no_auto_login(mut self) -> Self {
+        self.args.push("--no-auto-login".into());
+        self
+    }
+
+    /// `--log-level` (`none`, `error`, `warning`, `info`, `debug`, `all`).
+    #[must_use]
+    pub fn log_level(mut self, level: &str) -> Self {
+        self.args.push("--log-level".into());
+        self.args.push(level.into());
+        self
+    }
+
+    /// An extra command-line argument.
+    #[must_use]
+    pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Self {
+        self.args.push(arg.as_ref().into());
+        self
+    }
+
+    /// An environment variable for the CLI.
+    #[must_use]
+    pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
+        self.env.push((key.as_ref().into(), value.as_ref().into()));
+        self
+    }
+
+    /// Starts from an empty environment (then add what the CLI needs with
+    /// [`env`](Self::env): a hermetic `HOME`, `COPILOT_HOME`, ...).
+    #[must_use]
+    pub fn env_clear(mut self) -> Self {
+        self.env_clear = true;
+        self
+    }
+
+    /// The CLI's working directory.
+    #[must_use]
+    pub fn current_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.dir = Some(dir.into());
+        self
+    }
+
+    /// The command this builder describes, with stdin, stdout and stderr piped: spawn it with
+    /// any runtime.
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::new(&self.program);
+        cmd.args(["--headless", "--no-auto-update", "--stdio"])
+            .args(&self.args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if self.env_clear {
+            cmd.env_clear();
+        }
+        cmd.envs(self.env.iter().map(|(k, v)| (k, v)));
+        if let Some(dir) = &self.dir {
+            cmd.current_dir(dir);
+        }
+        cmd
+    }
+
+    /// Starts the CLI; returns the process and a driver over its stdio.
+    pub fn spawn(&self) -> io::Result<(CliProcess, BlockingDriver<ChildStdin>)> {
+        let mut child = self.command().spawn()?;
+        let stdin = child
+            .stdin
+            .take()
+            .ok_or_else(|| io::Error::other("no stdin"))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| io::Error::other("no stdout"))?;
+        let stderr = StderrTail::default();
+        if let Some(pipe) = child.stderr.take() {
+            stderr.follow(pipe);
+        }
+        Ok((
+            CliProcess { child, stderr },
+            BlockingDriver::new(stdout, stdin),
+        ))
+    }
+}
+
+/// The last lines a process wrote to stderr, kept by a thread while it runs.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct StderrTail(Arc<Mutex<VecDeque<String>>>);
+
+impl StderrTail {
+    /// Keeps the last lines of `pipe` from now on.
+    pub(crate) fn follow(&self, pipe: impl Read + Send + 'static) {
+        let lines = Arc::clone(&self.0);
+        thread::spawn(move || {
+            let mut reader = BufReader::new(pipe);
+            let mut line = Vec::new();
+            while matches!(reader.read_until(b'\n', &mut line), Ok(n) if n > 0) {
+                line.truncate(STDERR_LINE_LEN);
+                let text = String::from_utf8_lossy(&line).trim_end().into();
+                line.clear();
+                let Ok(mut lines) = lines.lock() else { return };
+                if lines.len() == STDERR_LINES {
+                    lines.pop_front();
+                }
+                lines.push_back(text);
+            }
+        });
+    }
+
+    /// The lines kept so far, oldest first.
+    pub(crate) fn lines(&self) -> Vec<String> {
+        self.0
+            .lock()
+            .map(|l| l.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+}
+
+/// A running CLI.
+#[derive(Debug)]
+pub struct CliProcess {
+    child: Child,
+    stderr: StderrTail,
+}
+
+/// How a CLI process ended after [`CliProcess::shutdown`].
+#[derive(Debug, Clone)]
+pub struct CliExit<const S: usize> {
+    /// What the protocol part achieved.
+    pub shutdown: Shutdown<S>,
+    /// The exit status, if the process exited by itself.
+    pub status: Option<ExitStatus>,
+    /// The process had to be killed.
+    pub killed: bool,
+}
+
+impl CliProcess {
+    /// The process id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The last lines the CLI wrote to stderr (up to 40), oldest first: what to show when
+    /// it fails to start or exits.
+    pub fn stderr_tail(&self) -> Vec<String> {
+        self.stderr.lines()
+    }
+
+    /// The exit status, if the process has exited.
+    pub fn try_status(&mut self) -> io::Result<Option<ExitStatus>> {
+        self.child.try_wait()
+    }
+
+    /// Shuts down cleanly: [`BlockingDriver::shutdown`] with [`ShutdownMode::StopCli`]
+    /// (destroy each active session, `runtime.shutdown`, close stdin), then waits for the
+    /// process to exit and kills it if it has not by `deadline` (the driver's clock). Events
+    /// received meanwhile go to `on_event` with the client (to answer server requests that
+    /// still arrive, see [`BlockingDriver::shutdown`]).
+    pub fn shutdown<'b, const S: usize, const P: usize>(
+        mut self,
+        driver: &mut BlockingDriver<ChildStdin>,
+        client: &mut Client<'b, S, P>,
+        inbox: &mut Inbox<'_>,
+        deadline: Instant,
+        on_event: impl FnMut(&mut Client<'b, S, P>, &Event<'_>),
+    ) -> io::Result<CliExit<S>> {
+        let shutdown = driver.shutdown(client, inbox, ShutdownMode::StopCli, deadline, on_event)?;
+        let mut status = None;
+        while driver.now() < deadline {
+            if let Some(s) = self.child.try_wait()? {
+                status = Some(s);
+                break;
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+        let killed = status.is_none();
+        if killed {
+            self.child.kill()?;
+            self.child.wait()?;
+        }
+        Ok(CliExit {
+            shutdown,
+            status,
+            killed,
+        })
+    }
+
+    /// Kills the process at once.
+    pub fn kill(mut self) -> io::Result<()> {
+        self.child.kill()?;
+        self.child.wait().map(|_| ())
+    }
+}
+
+/// Connects to a CLI serving TCP (`copilot --headless --port N`); send its connection token
+/// in [`Connect::token`](crate::Connect::token).
+pub fn connect_tcp(addr: impl ToSocketAddrs) -> io::Result<BlockingDriver<TcpStream>> {
+    let stream = TcpStream::connect(addr)?;
+    stream.set_nodelay(true)?;
+    Ok(BlockingDriver::new(stream.try_clone()?, stream))
+}
+
+/// Reads the port a CLI started with `--port 0` announces on stdout
+/// (`... listening on port N`).
+pub fn parse_port_announcement(line: &str) -> Option<u16> {
+    let lower = line.to_ascii_lowercase();
+    let at = lower.find("listening on port ")? + "listening on port ".len();
+    let digits: String = lower
+        .get(at..)?
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::format;
+
+    #[test]
+    fn port_announcements() {
+        assert_eq!(
+            parse_port_announcement("CLI server listening on port 52431"),
+            Some(52431)
+        );
+        assert_eq!(parse_port_announcement("Listening on port 7\r"), Some(7));
+        assert_eq!(
+            parse_port_announcement("listening on http://localhost:1"),
+            None
+        );
+    }
+
+    #[test]
+    fn debug_never_prints_the_token() {
+        let cli = CliCommand::new("copilot")
+            .auth_token("ghu_secret123")
+            .env("HOME", "/home/dev");
+        let shown = format!("{cli:?}");
+        assert!(!shown.contains("ghu_secret123"), "{shown}");
+        assert!(
+            shown.contains("<redacted>") && shown.contains("/home/dev"),
+            "{shown}"
+        );
+    }
+}

@@ -1,0 +1,60 @@
+//! Not API (feature `fuzzing`, hidden): the internals the fuzz kit (`fuzz/kit`) checks against
+//! its reference implementations. Nothing here is stable; it is the only door into the
+//! crate's private parts, and a thin one: re-exports and one-line wrappers.
+#![allow(missing_docs)]
+
+use crate::RequestId;
+use crate::json::{JsonError, JsonStr, RawJson};
+use crate::wire::Inbox;
+
+pub use crate::wire::{
+    BadMessage, Commit, HeaderScan, HeaderStatus, Item, Message, PEEK_LEN, classify, peek_prefix,
+    valid_id,
+};
+
+/// A header scan before the first byte.
+pub fn header_scan() -> HeaderScan {
+    HeaderScan::NEW
+}
+
+/// Feeds everything received from the frame's first byte to a header scan.
+pub fn header_advance(scan: &mut HeaderScan, data: &[u8]) -> HeaderStatus {
+    scan.advance(data)
+}
+
+/// The inbox's next item, as the client takes it.
+pub fn next_item<'i>(inbox: &'i Inbox<'_>) -> Item<'i> {
+    inbox.next_item()
+}
+
+/// Consumes an item.
+pub fn commit(commit: Commit<'_>) {
+    commit.commit()
+}
+
+/// Spans of a top-level object's members: `(key_start, key_end, value_start, value_end)`.
+pub type Spans = heapless::Vec<(u32, u32, u32, u32), 8>;
+
+/// Validates `data` and returns the top-level member spans recorded on the way (`None`: more
+/// members than are recorded, or not an object).
+pub fn top_members(data: &[u8], max_depth: usize) -> (Result<(), JsonError>, Option<Spans>) {
+    let mut top = crate::json::validate::TopMembers::default();
+    let result = crate::json::validate::validate_recording(data, max_depth, &mut top);
+    let spans = top.spans().and_then(|s| heapless::Vec::from_slice(s).ok());
+    (result, spans)
+}
+
+/// Wraps bytes as JSON without validating them (the scanner must survive anything).
+pub fn unvalidated_json(text: &[u8]) -> RawJson<'_> {
+    RawJson::trusted(text)
+}
+
+/// Wraps bytes as string content without validating them.
+pub fn unvalidated_str(text: &[u8], escaped: bool) -> JsonStr<'_> {
+    JsonStr::from_raw(text, escaped)
+}
+
+/// The id of the request the client sent with JSON-RPC id `n`.
+pub fn request_id(n: u32) -> RequestId {
+    RequestId(n)
+}

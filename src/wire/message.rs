@@ -1,0 +1,398 @@
+//! JSON-RPC 2.0 messages: classification of incoming frames (protocol.md §1.6), ids and error
+//! objects.
+
+use core::fmt;
+
+use crate::json::validate::{TopMembers, validate_recording};
+use crate::json::{JsonError, JsonStr, JsonType, RawJson};
+
+/// A JSON-RPC error object: `{"code", "message", "data"?}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct RpcError<'a> {
+    /// The error code (-32601 method not found, -32603 internal error, ...).
+    pub code: i64,
+    /// The message, still escaped.
+    pub message: JsonStr<'a>,
+    /// Extra data, if any.
+    pub data: Option<RawJson<'a>>,
+}
+
+impl fmt::Display for RpcError<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.message, self.code)
+    }
+}
+
+/// Standard JSON-RPC error codes used by the client's own answers.
+pub mod code {
+    /// Invalid JSON was received.
+    pub const PARSE_ERROR: i64 = -32700;
+    /// The JSON is not a valid request object.
+    pub const INVALID_REQUEST: i64 = -32600;
+    /// The method is not handled.
+    pub const METHOD_NOT_FOUND: i64 = -32601;
+    /// Invalid parameters (e.g. an unknown session).
+    pub const INVALID_PARAMS: i64 = -32602;
+    /// Internal error.
+    pub const INTERNAL_ERROR: i64 = -32603;
+}
+
+/// Why a well-formed JSON body is not a usable JSON-RPC message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum MessageError {
+    /// The body is not a JSON object.
+    NotAnObject,
+    /// `"jsonrpc"` is missing or not `"2.0"`.
+    BadVersion,
+    /// `id` is not a number, a string or null.
+    BadId,
+    /// `method` is not a string.
+    BadMethod,
+    /// `params` is neither an object nor an array.
+    BadParams,
+    /// A response without `id`.
+    ResponseWithoutId,
+    /// A response with both `result` and `error`, or neither.
+    BadResponse,
+    /// `error` is not `{"code": integer, "message": string}`.
+    BadErrorObject,
+}
+
+impl fmt::Display for MessageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            MessageError::NotAnObject => "message is not a JSON object",
+            MessageError::BadVersion => "\"jsonrpc\" is not \"2.0\"",
+            MessageError::BadId => "id is not a number, string or null",
+            MessageError::BadMethod => "method is not a string",
+            MessageError::BadParams => "params is not an object or array",
+            MessageError::ResponseWithoutId => "response without id",
+            MessageError::BadResponse => "response needs exactly one of result and error",
+            MessageError::BadErrorObject => "error object lacks an integer code or a message",
+        })
+    }
+}
+
+impl core::error::Error for MessageError {}
+
+/// An incoming message.
+#[derive(Debug, Clone, Copy)]
+pub enum Message<'a> {
+    /// A request of the server's, to be answered.
+    Request {
+        /// Its id.
+        id: RawJson<'a>,
+        /// Its method.
+        method: JsonStr<'a>,
+        /// Its params, if any.
+        params: Option<RawJson<'a>>,
+    },
+    /// A notification.
+    Notification {
+        /// Its method.
+        method: JsonStr<'a>,
+        /// Its params, if any.
+        params: Option<RawJson<'a>>,
+    },
+    /// A response to a request of the client's.
+    Response {
+        /// The request's id.
+        id: RawJson<'a>,
+        /// Its result or error.
+        outcome: Result<RawJson<'a>, RpcError<'a>>,
+    },
+}
+
+/// Why a frame body could not be used.
+#[derive(Debug, Clone, Copy)]
+pub enum BadMessage<'a> {
+    /// It is not JSON.
+    Json(JsonError),
+    /// It is JSON but not a valid message.
+    Invalid {
+        /// What is wrong.
+        error: MessageError,
+        /// The id and method of a request the server will expect an answer to.
+        request: Option<(RawJson<'a>, JsonStr<'a>)>,
+    },
+}
+
+#[derive(Default, Clone, Copy)]
+struct Fields<'a> {
+    jsonrpc: Option<RawJson<'a>>,
+    id: Option<RawJson<'a>>,
+    method: Option<RawJson<'a>>,
+    params: Option<RawJson<'a>>,
+    result: Option<RawJson<'a>>,
+    error: Option<RawJson<'a>>,
+}
+
+impl<'a> Fields<'a> {
+    /// `key` is the key's wire text, between the quotes.
+    fn set(&mut self, key: &[u8], value: RawJson<'a>) {
+        let field = match key {
+            b"jsonrpc" => &mut self.jsonrpc,
+            b"id" => &mut self.id,
+            b"method" => &mut self.method,
+            b"params" => &mut self.params,
+            b"result" => &mut self.result,
+            b"error" => &mut self.error,
+            _ if !key.contains(&b'\\') => return,
+            _ => {
+                // An escaped key: rare enough to decode the slow way.
+                let key = JsonStr::from_raw(key, true);
+                let names = ["jsonrpc", "id", "method", "params", "result", "error"];
+                match names.iter().position(|n| key.eq_str(n)) {
+                    Some(0) => &mut self.jsonrpc,
+                    Some(1) => &mut self.id,
+                    Some(2) => &mut self.method,
+                    Some(3) => &mut self.params,
+                    Some(4) => &mut self.result,
+                    Some(5) => &mut self.error,
+                    _ => return,
+                }
+            }
+        };
+        // The first occurrence of a duplicated key wins, as in `RawJson::get`.
+        if field.is_none() {
+            *field = Some(value);
+        }
+    }
+}
+
+fn top_fields<'a>(text: &'a [u8], top: &TopMembers) -> Fields<'a> {
+    let mut fields = Fields::default();
+    match top.spans() {
+        Some(spans) => {
+            for &(ks, ke, vs, ve) in spans {
+                let key = text.get(ks as usize..ke as usize).unwrap_or(&[]);
+                if let Some(value) = text.get(vs as usize..ve as usize) {
+                    fields.set(key, RawJson::trusted(value));
+                }
+            }
+        }
+        None => {
+            for (key, value) in RawJson::trusted(text.trim_ascii_start()).members() {
+                fields.set(key.raw_bytes(), value);
+            }
+        }
+    }
+    fields
+}
+
+/// A request/response id is a number, a string or null.
+pub fn valid_id(id: &RawJson<'_>) -> bool {
+    matches!(
+        id.json_type(),
+        JsonType::Number | JsonType::String | JsonType::Null
+    )
+}
+
+/// Validates a frame body and classifies it.
+pub fn classify(body: &[u8], max_depth: usize) -> Result<Message<'_>, BadMessage<'_>> {
+    // One pass checks syntax, depth and the UTF-8 of every string.
+    let text = body;
+    let mut top = TopMembers::default();
+    validate_recording(text, max_depth, &mut top).map_err(BadMessage::Json)?;
+    let invalid = |error, request| BadMessage::Invalid { error, request };
+    let value = text.trim_ascii();
+    if RawJson::trusted(value).json_type() != JsonType::Object {
+        return Err(invalid(MessageError::NotAnObject, None));
+    }
+    // Member spans are offsets into the untrimmed text.
+    let f = top_fields(text, &top);
+    let method = f.method.map(|m| m.as_string().ok_or(m));
+    // The id and method of something the server means as a request, to answer it even if
+    // the rest is broken.
+    let request = match (f.id, method) {
+        (Some(id), Some(Ok(method))) if valid_id(&id) => Some((id, method)),
+        _ => None,
+    };
+    // `"2.0"` as sent, or written with escapes.
+    let version_ok =
+        |v: RawJson<'_>| v.as_bytes() == b"\"2.0\"" || v.as_string().is_some_and(|v| v == "2.0");
+    if !f.jsonrpc.is_some_and(version_ok) {
+        return Err(invalid(MessageError::BadVersion, request));
+    }
+    if f.id.is_some_and(|id| !valid_id(&id)) {
+        return Err(invalid(MessageError::BadId, None));
+    }
+    if f.params
+        .is_some_and(|p| !matches!(p.json_type(), JsonType::Object | JsonType::Array))
+    {
+        return Err(invalid(MessageError::BadParams, request));
+    }
+    match method {
+        Some(Err(_)) => Err(invalid(MessageError::BadMethod, None)),
+        Some(Ok(method)) => Ok(match f.id {
+            Some(id) => Message::Request {
+                id,
+                method,
+                params: f.params,
+            },
+            None => Message::Notification {
+                method,
+                params: f.params,
+            },
+        }),
+        None => {
+            let id = f.id.ok_or(invalid(MessageError::ResponseWithoutId, None))?;
+            let outcome = match (f.result, f.error) {
+                (Some(result), None) => Ok(result),
+                (None, Some(error)) => {
+                    Err(error_object(error).ok_or(invalid(MessageError::BadErrorObject, None))?)
+                }
+                _ => return Err(invalid(MessageError::BadResponse, None)),
+            };
+            Ok(Message::Response { id, outcome })
+        }
+    }
+}
+
+fn error_object(error: RawJson<'_>) -> Option<RpcError<'_>> {
+    Some(RpcError {
+        code: error.get("code")?.as_i64()?,
+        message: error.get_str("message")?,
+        data: error.get("data"),
+    })
+}
+
+/// Top-level `id` and `method` read from the first bytes of a frame too large to hold. Both
+/// are `None` when they are not within the prefix.
+pub fn peek_prefix(prefix: &[u8]) -> (Option<RawJson<'_>>, Option<JsonStr<'_>>, bool) {
+    use crate::json::scan::{Cursor, ws};
+    let b = prefix;
+    let start = ws(b, 0);
+    let mut cursor = Cursor::new(b, start, b'{');
+    let (mut id, mut method, mut response) = (None, None, false);
+    while let Some(m) = cursor.next_member() {
+        let key = b.get(m.key.0..m.key.1).unwrap_or(&[]);
+        let Some(value) = b.get(m.value.0..m.value.1) else {
+            break;
+        };
+        // Nothing of the prefix was validated: check each value before trusting it.
+        let valid = || crate::json::validate(value, 1).is_ok();
+        let value = RawJson::trusted(value);
+        match key {
+            b"id" if valid() && valid_id(&value) => id = Some(value),
+            b"method" if valid() => method = value.as_string(),
+            b"result" | b"error" => response = true,
+            _ => {}
+        }
+    }
+    // A member cut off by the end of the prefix still tells its key.
+    if !response {
+        let has = |needle: &[u8]| b.windows(needle.len()).any(|w| w == needle);
+        response = has(b"\"result\":") || has(b"\"error\":");
+    }
+    (id, method, response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(body: &str) -> &'static str {
+        match classify(body.as_bytes(), 64) {
+            Ok(Message::Request { .. }) => "request",
+            Ok(Message::Notification { .. }) => "notification",
+            Ok(Message::Response { outcome: Ok(_), .. }) => "result",
+            Ok(Message::Response {
+                outcome: Err(_), ..
+            }) => "error",
+            Err(BadMessage::Json(_)) => "json",
+            Err(BadMessage::Invalid {
+                request: Some(_), ..
+            }) => "invalid request",
+            Err(BadMessage::Invalid { .. }) => "invalid",
+        }
+    }
+
+    #[test]
+    fn classifies_messages() {
+        assert_eq!(
+            kind(r#"{"jsonrpc":"2.0","id":1,"method":"ping","params":{}}"#),
+            "request"
+        );
+        assert_eq!(
+            kind(r#"{"jsonrpc":"2.0","id":"a","method":"x"}"#),
+            "request"
+        );
+        assert_eq!(
+            kind(r#"{"jsonrpc":"2.0","method":"session.event","params":{}}"#),
+            "notification"
+        );
+        assert_eq!(kind(r#"{"jsonrpc":"2.0","id":1,"result":null}"#), "result");
+        assert_eq!(
+            kind(r#"{"jsonrpc":"2.0","id":5,"error":{"code":-32603,"message":"boom","data":[1]}}"#),
+            "error"
+        );
+        assert_eq!(kind(r#"{"jsonrpc":"2.0","id":1}"#), "invalid");
+        assert_eq!(
+            kind(r#"{"jsonrpc":"2.0","id":1,"result":1,"error":{}}"#),
+            "invalid"
+        );
+        assert_eq!(
+            kind(r#"{"jsonrpc":"2.0","id":1,"error":{"code":"x","message":"m"}}"#),
+            "invalid"
+        );
+        assert_eq!(kind(r#"{"jsonrpc":"2.0","result":1}"#), "invalid");
+        assert_eq!(
+            kind(r#"{"jsonrpc":"1.0","id":7,"method":"m"}"#),
+            "invalid request"
+        );
+        assert_eq!(kind(r#"{"id":7,"method":"m"}"#), "invalid request");
+        assert_eq!(
+            kind(r#"{"jsonrpc":"2.0","id":7,"method":"m","params":3}"#),
+            "invalid request"
+        );
+        assert_eq!(kind(r#"{"jsonrpc":"2.0","id":{},"method":"m"}"#), "invalid");
+        assert_eq!(kind(r#"{"jsonrpc":"2.0","method":7}"#), "invalid");
+        assert_eq!(kind(r#"[1]"#), "invalid");
+        assert_eq!(kind(r#"{"jsonrpc":"2.0""#), "json");
+        assert_eq!(
+            kind(r#"{"jsonrpc":"2.0","\u006dethod":"x"}"#),
+            "notification"
+        );
+        // Whitespace around the object changes nothing.
+        assert_eq!(
+            kind(" \r\n\t{ \"jsonrpc\" : \"2.0\" , \"id\" : 4 , \"result\" : [ ] } \n"),
+            "result"
+        );
+        let many = " {\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,\"h\":8,\"jsonrpc\":\"2.0\",\"method\":\"m\"}";
+        assert_eq!(kind(many), "notification");
+    }
+
+    #[test]
+    fn reads_error_objects() {
+        let Ok(Message::Response {
+            outcome: Err(e), ..
+        }) = classify(
+            br#"{"jsonrpc":"2.0","id":2,"error":{"code":-32601,"message":"Unhandled method bogus.method"}}"#,
+            64,
+        )
+        else {
+            panic!("not an error response")
+        };
+        assert_eq!(e.code, -32601);
+        assert!(e.message.eq_str("Unhandled method bogus.method"));
+        assert!(e.data.is_none());
+    }
+
+    #[test]
+    fn peeks_at_truncated_prefixes() {
+        let (id, method, response) =
+            peek_prefix(br#"{"jsonrpc":"2.0","id":23,"method":"sessionFs.writeFile","params":{"path":"/x","content":"aaaa"#);
+        assert_eq!(id.map(|i| i.text()), Some("23"));
+        assert!(method.is_some_and(|m| m == "sessionFs.writeFile"));
+        assert!(!response);
+        let (id, method, response) =
+            peek_prefix(br#"{"jsonrpc":"2.0","id":8,"result":{"events":[{"#);
+        assert_eq!(id.map(|i| i.text()), Some("8"));
+        assert!(method.is_none());
+        assert!(response);
+        assert_eq!(peek_prefix(b"\xff\xfe").0, None);
+    }
+}
