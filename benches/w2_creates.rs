@@ -116,11 +116,9 @@ fn run() -> Run {
     let config = Config::default().caller_answers(CallerAnswers::SESSION_FS);
     let mut client: Box<BenchClient> = Box::new(Client::new(tx, config).unwrap());
     let mut inbox = Inbox::new(inbox_buf);
-    let sim_config = SimConfig {
-        early_session_start: true,
-        fs_requests_on_create: 1,
-        ..SimConfig::default()
-    };
+    let sim_config = SimConfig::default()
+        .early_session_start(true)
+        .fs_requests_on_create(1);
     let mut sim: Box<BenchSim> = Box::new(Sim::new(srx, stx, sim_config));
     // A session filesystem provider: the CLI then asks for files before each create response.
     let provider = SessionFsProvider::new("/w", "/session-state", PathConventions::Posix);

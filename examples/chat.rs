@@ -36,7 +36,15 @@ fn main() -> Result<(), Box<dyn Error>> {
             let deadline = driver.now().add_millis(10_000);
             let done =
                 process.shutdown(&mut driver, &mut client, &mut inbox, deadline, |_, _| {})?;
-            println!("Shut down: {done:?}");
+            println!(
+                "Goodbye: {} session closed, the CLI {}.",
+                done.shutdown.destroyed,
+                if done.killed {
+                    "had to be killed"
+                } else {
+                    "exited"
+                }
+            );
         }
         None => {
             println!("Using the simulated Copilot CLI (set {CLI_PATH_ENV} to use the real one).");
@@ -46,7 +54,10 @@ fn main() -> Result<(), Box<dyn Error>> {
             let deadline = driver.now().add_millis(10_000);
             let mode = ShutdownMode::StopCli;
             let done = driver.shutdown(&mut client, &mut inbox, mode, deadline, |_, _| {})?;
-            println!("Shut down: {done:?}");
+            println!(
+                "Goodbye: {} session closed, the simulated CLI stopped.",
+                done.destroyed
+            );
         }
     }
     match chat.failure {

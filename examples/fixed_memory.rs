@@ -26,10 +26,7 @@ fn main() -> Result<(), copilot_sansio::Error> {
     // The peer: the simulated CLI, in the same loop (on a device: a UART or a socket).
     let (mut sim_rx, mut sim_tx) = ([0u8; 8192], [0u8; 8192]);
     let replies = [Reply::Text("Hello from a few kilobytes.")];
-    let config = SimConfig {
-        replies: &replies,
-        ..SimConfig::default()
-    };
+    let config = SimConfig::default().replies(&replies);
     let mut sim: Sim<'_, 2> = Sim::new(&mut sim_rx, &mut sim_tx, config);
 
     let mut now = Instant::from_millis(0);

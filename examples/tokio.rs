@@ -141,9 +141,6 @@ async fn converse(
     let done = driver
         .shutdown(client, inbox, mode, deadline, |_, _| {})
         .await?;
-    println!(
-        "Shut down: {} session(s) destroyed, CLI stopped: {}.",
-        done.destroyed, done.runtime_stopped
-    );
+    println!("Goodbye: {} session closed.", done.destroyed);
     Ok(())
 }

@@ -1,5 +1,7 @@
-//! A `no_std`, allocation-free, sans-IO client core for the GitHub Copilot CLI's JSON-RPC
-//! protocol: bytes in, events and bytes out.
+//! A client for the GitHub Copilot CLI's JSON-RPC protocol (what every official Copilot SDK
+//! speaks to `copilot --headless --stdio`), built as a `no_std`, allocation-free, sans-IO
+//! state machine: bytes in, events and bytes out. It never reads a clock, blocks, allocates or
+//! does IO; drivers on top do that for std threads, async runtimes and embedded targets.
 //!
 //! ```
 //! use copilot_sansio::{Client, Config, Connect, Event, Inbox, Instant, SessionId};
@@ -46,18 +48,33 @@
 //! # }
 //! ```
 //!
-//! # How it fits together
+//! # The map
 //!
-//! - [`Inbox`]: the receive buffer (the caller's) and Content-Length framing. Read bytes into
-//!   [`Inbox::receive_buffer`] and commit them with [`Inbox::received`], or copy them in with
-//!   [`Inbox::push`]; call [`Inbox::close`] at end of input.
-//! - [`Client`]: the state machine and the transmit buffer (the caller's too).
-//!   [`Client::poll_event`] takes frames out of the inbox and returns one [`Event`] per frame,
-//!   borrowed from the inbox. Requests ([`Client::connect`], [`Client::create_session`],
-//!   [`Client::request`], ...) and answers ([`Client::respond`]) are queued, framed, for
-//!   [`Client::transmit_bytes`].
-//! - Time is passed in ([`Instant`]): [`Client::poll_timeout`] says when to call
-//!   [`Client::handle_timeout`].
+//! - **The core** (always there, `no_std`, no allocation):
+//!   - [`Client`]: the state machine. Requests ([`Client::connect`],
+//!     [`Client::create_session`], [`Client::send`], [`Client::request`], ...) and answers
+//!     ([`Client::respond`]) are queued, framed, for [`Client::transmit_bytes`];
+//!     [`Client::poll_event`] turns received frames into one [`Event`] each.
+//!   - [`Inbox`]: the receive buffer (the caller's) and Content-Length framing, in place.
+//!   - [`Instant`]: time, passed in; [`Client::poll_timeout`] says when to call
+//!     [`Client::handle_timeout`].
+//!   - [`proto`]: the protocol, typed: [`proto::params`] for requests, [`proto::results`] and
+//!     [`proto::events`] views, [`proto::server`] requests and their answers,
+//!     [`proto::answers`] to broadcasts.
+//!   - [`json`]: the JSON underneath: a non-recursive validator, [`json::RawJson`] and
+//!     [`json::JsonStr`] (text still escaped, decoded on demand).
+//! - **The drivers** ([`driver`]): [`driver::BlockingDriver`] over `std::io` (feature `std`),
+//!   [`driver::AsyncDriver`] over `embedded-io-async` (feature `async`), and
+//!   [`driver::CliCommand`] to start the real CLI.
+//! - **The simulated CLI** ([`sim`], feature `sim`): the server side, sans-IO, speaking as CLI
+//!   1.0.102 does, for tests and examples without the real CLI.
+//! - **The examples** (in the repository's `examples/`): `chat` (a whole conversation with a
+//!   tool and a permission request, blocking), `tokio` (the same over tokio), `fixed_memory`
+//!   (no heap, with its sizes), `replay` (recorded CLI traffic through the client).
+//!
+//! The folders of the source follow the layers: `json/` < `wire/` (framing, JSON-RPC
+//! classification) < `proto/` < `client/` < `driver/` and `sim/`; a layer never imports one
+//! above it.
 //!
 //! # The contract
 //!
@@ -70,8 +87,9 @@
 //!   responses with unknown ids each surface as an event.
 //! - **Every server request answered exactly once**: by the caller
 //!   ([`Event::Request`] + [`Client::respond`]) or by the client itself, with an error, for
-//!   unknown sessions, methods the caller does not handle ([`Config::handles`]), a full table,
-//!   and requests left unanswered when their session closes.
+//!   unknown sessions, methods the caller does not answer ([`Config::caller_answers`]), a full
+//!   table, and requests left unanswered when their session closes (those go out as soon as
+//!   the transmit buffer has room).
 //! - **Backpressure, not loss**: an inbox that is not drained accepts fewer bytes; a request
 //!   that does not fit in the transmit buffer is refused whole ([`Error::TransmitFull`]).
 //! - **Hostile input is survivable**: oversized frames are skipped by count, JSON is validated
@@ -80,10 +98,16 @@
 //!
 //! # Features
 //!
-//! - `std`: `std::error::Error` for the error types.
-//! - `defmt`: `defmt::Format` for the public types, and logging through defmt.
-//! - `log`: logging through the `log` crate.
-//! - `fuzzing`: [`fuzzing`], the entry points of the fuzz targets (test tooling; uses `std`).
+//! | feature | adds |
+//! |---|---|
+//! | `std` | [`driver::BlockingDriver`], [`driver::CliCommand`] and the CLI process helpers |
+//! | `async` | [`driver::AsyncDriver`], over `embedded_io_async::{Read, Write}` |
+//! | `sim` | [`sim`], the simulated CLI (with `std`: [`sim::spawn`] on a thread) |
+//! | `defmt` | `defmt::Format` for the public types, and logging through defmt |
+//! | `log` | logging through the `log` crate |
+//! | `fuzzing` | a hidden hook for the fuzz kit (test tooling, not API) |
+//!
+//! The protocol as this crate uses it is summarised in the repository's `docs/protocol.md`.
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

@@ -127,11 +127,7 @@ fn react<const S: usize, const P: usize>(
 }
 
 fn sim_config() -> SimConfig<'static> {
-    SimConfig {
-        replies: &REPLIES,
-        delta_len: 7,
-        ..SimConfig::default()
-    }
+    SimConfig::default().replies(&REPLIES).delta_len(7)
 }
 
 fn expected() -> Transcript {

@@ -631,10 +631,7 @@ fn typed_round_trip(
         arguments: r#"{"q":"x"}"#,
         then: "done",
     }];
-    let config = SimConfig {
-        replies: &REPLIES,
-        ..SimConfig::default()
-    };
+    let config = SimConfig::default().replies(&REPLIES);
     let mut sim: Sim<'static, 4> = Sim::new(leak(32 * 1024), leak(32 * 1024), config);
 
     client.connect(now, &Connect::default()).unwrap();

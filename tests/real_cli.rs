@@ -3,9 +3,9 @@
 //! directory; a shared COPILOT_CACHE_HOME if set) and a loopback stand-in for the Copilot API
 //! (`tests/support/standin.rs`), then drives it with the crate's client and blocking driver.
 //!
-//! Runs when `COPILOT_CLI_PATH` names the CLI binary (`scripts/install-cli.sh` prints it);
-//! otherwise each test prints "skipped: COPILOT_CLI_PATH not set". The tests take turns (one CLI
-//! at a time) and print their run times.
+//! The tests are ignored unless asked for: `scripts/install-cli.sh` installs the CLI and prints
+//! its path; then `COPILOT_CLI_PATH=<path> cargo test --all-features --test real_cli --
+//! --ignored`. They take turns (one CLI at a time) and print their run times.
 
 #[path = "support/standin.rs"]
 mod standin;
@@ -80,11 +80,13 @@ fn random_id(n: u8) -> SessionId {
     SessionId::new_v4(random)
 }
 
-/// Starts the CLI, or `None` (and says so) without `COPILOT_CLI_PATH`.
-fn start(name: &'static str, handles: CallerAnswers) -> Option<Real> {
+/// Why every test here is ignored by default.
+const NEEDS_CLI: &str = "needs the real CLI: set COPILOT_CLI_PATH (see scripts/install-cli.sh)";
+
+/// Starts the CLI named by `COPILOT_CLI_PATH`.
+fn start(name: &'static str, handles: CallerAnswers) -> Real {
     let Some(cli) = std::env::var_os("COPILOT_CLI_PATH").filter(|p| !p.is_empty()) else {
-        eprintln!("skipped: COPILOT_CLI_PATH not set");
-        return None;
+        panic!("{NEEDS_CLI}");
     };
     let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let started = StdInstant::now();
@@ -142,7 +144,7 @@ fn start(name: &'static str, handles: CallerAnswers) -> Option<Real> {
         Ev::Connected(3, Some("1.0.102".into())),
         "{connected:?}"
     );
-    Some(real)
+    real
 }
 
 impl Real {
@@ -426,10 +428,9 @@ fn serve_fs<const S: usize, const P: usize>(
 }
 
 #[test]
+#[ignore = "needs the real CLI: set COPILOT_CLI_PATH (see scripts/install-cli.sh)"]
 fn scenario_1_handshake() {
-    let Some(mut real) = start("handshake", CallerAnswers::NONE) else {
-        return;
-    };
+    let mut real = start("handshake", CallerAnswers::NONE);
     let now = real.now();
     let status = real.client.get_status(now).unwrap();
     let auth = real.client.get_auth_status(now).unwrap();
@@ -466,10 +467,9 @@ fn scenario_1_handshake() {
 }
 
 #[test]
+#[ignore = "needs the real CLI: set COPILOT_CLI_PATH (see scripts/install-cli.sh)"]
 fn scenario_2_session_fs_requests_before_the_create_response() {
-    let Some(mut real) = start("sessionfs", CallerAnswers::SESSION_FS) else {
-        return;
-    };
+    let mut real = start("sessionfs", CallerAnswers::SESSION_FS);
     let now = real.now();
     let work = real.dir.join("work").to_string_lossy().into_owned();
     let provider = real
@@ -545,10 +545,9 @@ fn scenario_2_session_fs_requests_before_the_create_response() {
 }
 
 #[test]
+#[ignore = "needs the real CLI: set COPILOT_CLI_PATH (see scripts/install-cli.sh)"]
 fn scenario_3_full_turn() {
-    let Some(mut real) = start("full-turn", CallerAnswers::NONE) else {
-        return;
-    };
+    let mut real = start("full-turn", CallerAnswers::NONE);
     let h = real.create(&SessionOptions::default());
     real.api.push_text("2 + 2 = 4");
     let events = real.turn(h, "What is 2+2?");
@@ -649,10 +648,9 @@ fn weather_turn(
 }
 
 #[test]
+#[ignore = "needs the real CLI: set COPILOT_CLI_PATH (see scripts/install-cli.sh)"]
 fn scenario_4_tool_call() {
-    let Some(mut real) = start("tool-call", CallerAnswers::NONE) else {
-        return;
-    };
+    let mut real = start("tool-call", CallerAnswers::NONE);
     let tools = weather_tool(true);
     let h = real.create(&SessionOptions::default().tools(&tools));
     real.api
@@ -691,10 +689,9 @@ fn scenario_4_tool_call() {
 }
 
 #[test]
+#[ignore = "needs the real CLI: set COPILOT_CLI_PATH (see scripts/install-cli.sh)"]
 fn scenario_5_permissions_approved_and_rejected() {
-    let Some(mut real) = start("permissions", CallerAnswers::PERMISSIONS) else {
-        return;
-    };
+    let mut real = start("permissions", CallerAnswers::PERMISSIONS);
     let tools = weather_tool(false);
     let options = real.client_config().session_options().tools(&tools);
     let h = real.create(&options);
@@ -741,10 +738,9 @@ fn scenario_5_permissions_approved_and_rejected() {
 }
 
 #[test]
+#[ignore = "needs the real CLI: set COPILOT_CLI_PATH (see scripts/install-cli.sh)"]
 fn scenario_6_destroy_resume_and_abort() {
-    let Some(mut real) = start("destroy-resume-abort", CallerAnswers::NONE) else {
-        return;
-    };
+    let mut real = start("destroy-resume-abort", CallerAnswers::NONE);
     let h = real.create(&SessionOptions::default());
     let sid = real.client.session_id(h).unwrap().clone();
     real.api.push_text("First answer.");
@@ -808,10 +804,9 @@ fn scenario_6_destroy_resume_and_abort() {
 }
 
 #[test]
+#[ignore = "needs the real CLI: set COPILOT_CLI_PATH (see scripts/install-cli.sh)"]
 fn scenario_7_many_sessions_on_one_connection() {
-    let Some(mut real) = start("many-sessions", CallerAnswers::NONE) else {
-        return;
-    };
+    let mut real = start("many-sessions", CallerAnswers::NONE);
     const N: usize = 20;
     let now = real.now();
     let handles: Vec<SessionHandle> = (0..N)
@@ -861,10 +856,9 @@ fn scenario_7_many_sessions_on_one_connection() {
 }
 
 #[test]
+#[ignore = "needs the real CLI: set COPILOT_CLI_PATH (see scripts/install-cli.sh)"]
 fn scenario_8_a_malformed_frame_gets_a_parse_error_and_the_connection_goes_on() {
-    let Some(mut real) = start("malformed", CallerAnswers::NONE) else {
-        return;
-    };
+    let mut real = start("malformed", CallerAnswers::NONE);
     let writer = real.driver.writer_mut().expect("writer");
     std::io::Write::write_all(writer, b"Content-Length: 5\r\n\r\n{\"a\":").unwrap();
     std::io::Write::flush(writer).unwrap();

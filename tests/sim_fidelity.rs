@@ -103,11 +103,7 @@ fn simulated(
     let mut sim: Sim<'_, 4> = Sim::new(
         &mut srx,
         &mut stx,
-        SimConfig {
-            replies,
-            delta_len: 5,
-            ..SimConfig::default()
-        },
+        SimConfig::default().replies(replies).delta_len(5),
     );
     let h = client
         .create_session(NOW, SessionId::new("s-1").unwrap(), options)

@@ -31,18 +31,23 @@ pub fn config() -> Config {
         .request_timeout_ms(Some(120_000))
 }
 
-/// What the simulated CLI's model does: call our tool, then answer.
+/// What the simulated CLI's model does: asked about the time, it calls our tool; asked
+/// anything else, it answers from what it was asked.
 pub fn sim_config() -> SimConfig<'static> {
-    static REPLIES: [Reply<'static>; 1] = [Reply::ToolCall {
+    static TIME: Reply<'static> = Reply::ToolCall {
         tool: "local_time",
         arguments: r#"{"zone":"UTC"}"#,
         then: "I asked the local_time tool; it answered with the current UTC time, so that is the time now. Anything else?",
+    };
+    static KEYED: [(&str, Reply<'static>); 2] = [("time", TIME), ("clock", TIME)];
+    static OTHERWISE: [Reply<'static>; 1] = [Reply::Echo {
+        before: "You asked: \"",
+        after: "\". I am the simulated Copilot CLI: I can only tell the time (ask me what time it is). Set COPILOT_CLI_PATH to talk to the real one.",
     }];
-    SimConfig {
-        replies: &REPLIES,
-        delta_len: 12,
-        ..SimConfig::default()
-    }
+    SimConfig::default()
+        .keyed(&KEYED)
+        .replies(&OTHERWISE)
+        .delta_len(12)
 }
 
 /// A random session id, from the clock (the library takes the randomness from us).
@@ -110,7 +115,7 @@ impl Chat {
                 server_version,
             } => {
                 let version = server_version.map_or(String::from("?"), |v| v.to_string());
-                println!("Connected: CLI {version}, protocol {protocol_version}.");
+                println!("Connected to Copilot CLI {version} (protocol {protocol_version}).");
                 let schema =
                     RawJson::parse(r#"{"type":"object","properties":{"zone":{"type":"string"}}}"#)?;
                 let tools =
@@ -125,23 +130,22 @@ impl Chat {
                     .working_directory(&cwd)
                     .tools(&tools);
                 let session = client.create_session(now, new_session_id(), &options)?;
-                println!(
-                    "Session {} (created, pending).",
-                    client.session_id(session).map_or("?", |s| s.as_str())
-                );
                 self.session = Some(session);
             }
-            Event::ConnectFailed(f) => self.fail(format!("connect failed: {f:?}")),
+            Event::ConnectFailed(f) => self.fail(format!("could not connect to the CLI: {f:?}")),
             Event::SessionOpened { session, .. } => {
-                println!("> {}", self.prompt);
+                println!("You: {}", self.prompt);
                 let _ = client.send(now, session, &SendMessage::prompt(&self.prompt))?;
             }
             Event::SessionOpenFailed { reason, .. } => {
-                self.fail(format!("session.create failed: {reason:?}"))
+                self.fail(format!("the CLI could not create the session: {reason:?}"))
             }
             Event::Session { session, event } => match event.typed() {
                 TypedEvent::MessageDelta(d) => {
                     if let Some(text) = d.delta_content() {
+                        if !self.streamed {
+                            print!("Copilot: ");
+                        }
                         // Printed as it arrives, decoded straight from the frame.
                         print!("{text}");
                         let _ = std::io::stdout().flush();
@@ -155,13 +159,13 @@ impl Chat {
                         println!();
                         self.streamed = false;
                     } else if !text.is_empty() {
-                        println!("{text}");
+                        println!("Copilot: {text}");
                         self.reply.push_str(&text);
                     }
                 }
                 TypedEvent::PermissionRequested(p) => {
                     let kind = p.kind().map(|k| k.to_string()).unwrap_or_default();
-                    println!("[permission requested: {kind}; approving once]");
+                    println!("(Copilot asks for permission ({kind}): allowed once.)");
                     if let Some(id) = p.request_id() {
                         let _ = client.answer_permission(
                             now,
@@ -175,18 +179,19 @@ impl Chat {
                     let name = call.tool_name().map(|n| n.to_string()).unwrap_or_default();
                     let time = local_time();
                     let result = if name == "local_time" {
+                        println!("(Copilot runs the {name} tool: {time}.)");
                         ToolCallResult::Text(&time)
                     } else {
+                        println!("(Copilot asks for a tool we do not have: {name}.)");
                         ToolCallResult::Error("unknown tool")
                     };
-                    println!("[tool {name} -> {result:?}]");
                     if let Some(id) = call.request_id() {
                         let _ = client.answer_tool_call(now, session, id, &result)?;
                     }
                 }
                 TypedEvent::SessionError(e) => {
                     let message = e.message().map(|m| m.to_string()).unwrap_or_default();
-                    self.fail(format!("session error: {message}"));
+                    self.fail(format!("the turn failed: {message}"));
                 }
                 TypedEvent::SessionIdle(_) => self.done = true,
                 _ => {}
@@ -199,7 +204,7 @@ impl Chat {
                 id,
                 outcome: Err(f),
             } => self.fail(format!("request {id} failed: {f:?}")),
-            Event::Error(e) => eprintln!("[input error: {e:?}]"),
+            Event::Error(e) => eprintln!("(The CLI sent something unusable: {e:?}.)"),
             Event::Closed if !self.done => self.fail("the CLI closed the connection".into()),
             _ => {}
         }

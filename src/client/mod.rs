@@ -87,7 +87,7 @@ enum Link {
 ///
 /// `S` is the number of sessions the table holds, `P` the number of requests that can be
 /// pending at once in each direction. The transmit buffer is the caller's; received bytes go
-/// into an [`Inbox`] (the caller's too), and [`poll_event`](Self::poll_event) turns them into
+/// into an [`Inbox`](crate::Inbox) (the caller's too), and [`poll_event`](Self::poll_event) turns them into
 /// [`Event`]s. Nothing allocates, blocks or reads a clock.
 pub struct Client<'b, const S: usize = 8, const P: usize = 16> {
     out: Outbox<'b>,

@@ -111,7 +111,7 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
     }
 
     /// Sends `connect` (the handshake). The server's answer arrives as one
-    /// [`Event::Connected`] or [`Event::ConnectFailed`]; if the server does not know
+    /// [`Event::Connected`](crate::Event::Connected) or [`Event::ConnectFailed`](crate::Event::ConnectFailed); if the server does not know
     /// `connect`, the client falls back to `ping` by itself.
     pub fn connect(&mut self, now: Instant, params: &Connect<'_>) -> Result<(), Error> {
         let _ = self.send_request(now, Purpose::Connect, "connect", |w| {
@@ -122,7 +122,7 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
     }
 
     /// Sends any request with typed parameters (which must serialize to a JSON object). The
-    /// outcome arrives as one [`Event::Response`] with the returned id.
+    /// outcome arrives as one [`Event::Response`](crate::Event::Response) with the returned id.
     pub fn request<T: Serialize + ?Sized>(
         &mut self,
         now: Instant,
@@ -222,7 +222,7 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
     }
 
     /// Sends `session.destroy`. The session keeps receiving its events until the response,
-    /// then one [`Event::SessionClosed`] releases it.
+    /// then one [`Event::SessionClosed`](crate::Event::SessionClosed) releases it.
     pub fn destroy_session(&mut self, now: Instant, session: SessionHandle) -> Result<(), Error> {
         self.destroy(now, session).map(|_| ())
     }

@@ -1,4 +1,4 @@
-//! Answers to broadcast session events (protocol.md §5.2), sent as client requests:
+//! Answers to broadcast session events (docs/protocol.md, Broadcasts), sent as client requests:
 //! `external_tool.requested`, `permission.requested`, `elicitation.requested` and
 //! `command.execute`. Several clients may share a CLI: the first answer wins and a late one
 //! gets `{"success": false}`.

@@ -1,7 +1,7 @@
-//! Typed views of session events (protocol.md §6 and Appendix B), decoded on demand.
+//! Typed views of session events (docs/protocol.md, Session events), decoded on demand.
 //!
 //! [`SessionEvent::typed`](crate::SessionEvent::typed) picks the view for the event's type;
-//! every other type stays available raw through the [`SessionEvent`](crate::SessionEvent)
+//! every other type stays available raw through the [`SessionEvent`]
 //! accessors. Text fields are [`JsonStr`]s: compare them, print them (`Display` decodes), iterate
 //! their characters or unescape them into your own buffer, all without a heap.
 

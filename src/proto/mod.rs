@@ -11,7 +11,7 @@ pub mod params;
 pub mod results;
 pub mod server;
 mod session_id;
-mod setters;
+pub(crate) mod setters;
 pub(crate) mod view;
 
 pub use envelope::{Lifecycle, SessionEvent};

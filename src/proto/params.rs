@@ -136,7 +136,7 @@ impl core::fmt::Debug for Connect<'_> {
     }
 }
 
-/// Options of `session.create` and `session.resume` (protocol.md §4.5, §4.6). The client sets
+/// Options of `session.create` and `session.resume` (docs/protocol.md, Sessions). The client sets
 /// `sessionId` itself.
 ///
 /// Start from [`Config::session_options`](crate::Config::session_options) so the `request*`
@@ -184,7 +184,7 @@ pub struct SessionOptions<'a> {
     pub extra: Extra<'a>,
 }
 
-/// A tool you implement (protocol.md §4.5).
+/// A tool you implement (docs/protocol.md, Sessions).
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -301,7 +301,7 @@ pub enum SendMode {
     Immediate,
 }
 
-/// `session.send` (protocol.md §4.7).
+/// `session.send` (docs/protocol.md, Turns).
 #[derive(Debug, Clone, Copy, Default)]
 #[non_exhaustive]
 pub struct SendMessage<'a> {

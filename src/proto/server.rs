@@ -1,4 +1,4 @@
-//! Requests the server sends to the client (protocol.md §5.1): typed views of their params,
+//! Requests the server sends to the client (docs/protocol.md, Server requests): typed views of their params,
 //! and typed answers to pass to [`Client::respond`](crate::Client::respond).
 
 use serde::Serialize;
@@ -96,7 +96,7 @@ impl<'a> SystemMessageTransformRequest<'a> {
     }
 }
 
-/// The hooks of `hooks.invoke` (protocol.md §5.1).
+/// The hooks of `hooks.invoke` (docs/protocol.md, Server requests).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum HookType {

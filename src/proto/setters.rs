@@ -8,7 +8,7 @@
 macro_rules! setters {
     ($ty:ident { $( $field:ident $(: $opt:ty)? $(= $plain:ty)? ),* $(,)? }) => {
         impl<'a> $ty<'a> {
-            $( setters!(@one $field $(: $opt)? $(= $plain)?); )*
+            $( $crate::proto::setters::setters!(@one $field $(: $opt)? $(= $plain)?); )*
         }
     };
     (@one $field:ident : $t:ty) => {

@@ -349,14 +349,17 @@ impl<'b, const S: usize> Core<'b, S> {
     }
 
     pub(super) fn send(&mut self, id: &[u8], slot: u16, params: RawJson<'_>) {
-        let prompt = params.get_str("prompt").map_or("", |p| p.raw());
-        let reply = if self.config.replies.is_empty() {
-            None
-        } else {
-            let r = self.turn % self.config.replies.len();
-            self.turn += 1;
-            Some(r as u16)
-        };
+        let prompt = params.get_str("prompt");
+        // The prompt as text, for the keyed replies and the echo (its first 128 bytes).
+        let mut said = heapless::String::<128>::new();
+        for c in prompt.iter().flat_map(|p| p.chars()) {
+            if said.push(c).is_err() {
+                break;
+            }
+        }
+        let reply = self.config.pick(&said, self.turn);
+        self.turn += 1;
+        let prompt = prompt.map_or("", |p| p.raw());
         let busy = self
             .state
             .get(usize::from(slot))
@@ -376,13 +379,14 @@ impl<'b, const S: usize> Core<'b, S> {
             return;
         };
         s.prompt = note(prompt);
+        s.said = said;
         s.tool = match s.permission {
             PermissionMode::Deny => ToolOutcome::Unanswerable,
             _ => ToolOutcome::Pending,
         };
         let first = s.turns == 0;
-        let replies = self.config.replies;
-        let program = Program::turn(reply, replies, s.streaming, s.permission, first);
+        let played = reply.and_then(|r| self.config.reply(r));
+        let program = Program::turn(reply, played, s.streaming, s.permission, first);
         self.start(slot, program);
     }
 

@@ -20,7 +20,7 @@
 //! let mut inbox = Inbox::new(&mut rx);
 //! let mut client: Client<'_, 4, 8> = Client::new(&mut tx, Config::default())?;
 //! let replies = [Reply::Text("Hello!")];
-//! let mut sim: Sim<'_, 4> = Sim::new(&mut srx, &mut stx, SimConfig { replies: &replies, ..SimConfig::default() });
+//! let mut sim: Sim<'_, 4> = Sim::new(&mut srx, &mut stx, SimConfig::default().replies(&replies));
 //! let now = Instant::from_millis(0);
 //! client.connect(now, &Connect::default())?;
 //! let session = client.create_session(now, SessionId::new_v4([1; 16]), &())?;
@@ -81,12 +81,21 @@ pub enum Reply<'a> {
         /// The final answer after the tool result.
         then: &'a str,
     },
+    /// The model answers with `before`, the prompt (its first 128 bytes), and `after`.
+    Echo {
+        /// Text before the prompt.
+        before: &'a str,
+        /// Text after the prompt.
+        after: &'a str,
+    },
     /// The model never answers: the turn runs until `session.abort`.
     Stall,
 }
 
-/// How the simulated CLI behaves.
+/// How the simulated CLI behaves. Start from [`SimConfig::default`] and set what you need:
+/// `SimConfig::default().replies(&[Reply::Text("Hi!")]).delta_len(8)`.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct SimConfig<'a> {
     /// The CLI version it reports.
     pub version: &'a str,
@@ -94,9 +103,14 @@ pub struct SimConfig<'a> {
     pub authenticated: bool,
     /// If set, `connect` must carry this token.
     pub connection_token: Option<&'a str>,
-    /// The model's replies, one per turn, cycling. Empty: a turn fails with a `session.error`
-    /// (as the real CLI does without credentials).
+    /// The model's replies, one per turn, cycling. Empty (and no [`keyed`](Self::keyed)
+    /// reply for the prompt): a turn fails with a `session.error`, as the real CLI does
+    /// without credentials.
     pub replies: &'a [Reply<'a>],
+    /// Replies chosen by a word in the prompt: the first entry whose word the prompt contains
+    /// (ASCII letters compared without case) plays, instead of the next of
+    /// [`replies`](Self::replies).
+    pub keyed: &'a [(&'a str, Reply<'a>)],
     /// Bytes of reply text per `assistant.message_delta` (sessions created with
     /// `streaming: true`).
     pub delta_len: usize,
@@ -119,6 +133,7 @@ impl Default for SimConfig<'_> {
             authenticated: true,
             connection_token: None,
             replies: &[],
+            keyed: &[],
             delta_len: 24,
             early_session_start: false,
             fs_requests_on_create: 2,
@@ -126,6 +141,55 @@ impl Default for SimConfig<'_> {
             failing_creates: 0,
         }
     }
+}
+
+crate::proto::setters::setters! {
+    SimConfig {
+        version = &'a str,
+        authenticated = bool,
+        connection_token: &'a str,
+        replies = &'a [Reply<'a>],
+        keyed = &'a [(&'a str, Reply<'a>)],
+        delta_len = usize,
+        early_session_start = bool,
+        fs_requests_on_create = u8,
+        failing = &'a [(&'a str, i64, &'a str)],
+        failing_creates = u32,
+    }
+}
+
+impl<'a> SimConfig<'a> {
+    /// The reply at `index`: one of [`replies`](Self::replies), then one of
+    /// [`keyed`](Self::keyed).
+    pub(crate) fn reply(&self, index: u16) -> Option<Reply<'a>> {
+        let i = usize::from(index);
+        match self.replies.get(i) {
+            Some(r) => Some(*r),
+            None => self.keyed.get(i - self.replies.len()).map(|(_, r)| *r),
+        }
+    }
+
+    /// The index of the reply for a turn with `prompt`, the `turn`-th of the connection.
+    pub(crate) fn pick(&self, prompt: &str, turn: usize) -> Option<u16> {
+        let keyed = self
+            .keyed
+            .iter()
+            .position(|(word, _)| contains_word(prompt, word));
+        match keyed {
+            Some(k) => u16::try_from(self.replies.len() + k).ok(),
+            None if self.replies.is_empty() => None,
+            None => u16::try_from(turn % self.replies.len()).ok(),
+        }
+    }
+}
+
+/// True if `text` contains `word`, ASCII letters compared without case.
+fn contains_word(text: &str, word: &str) -> bool {
+    !word.is_empty()
+        && text
+            .as_bytes()
+            .windows(word.len())
+            .any(|w| w.eq_ignore_ascii_case(word.as_bytes()))
 }
 
 /// Counters of what the simulated CLI did.

@@ -121,11 +121,18 @@ impl<'b, const S: usize> Core<'b, S> {
         let Some(s) = self.state.get(usize::from(slot)) else {
             return Played::Released;
         };
-        let replies = self.config.replies;
-        let reply = s
-            .program
-            .reply
-            .and_then(|r| replies.get(usize::from(r)).copied());
+        let reply = s.program.reply.and_then(|r| self.config.reply(r));
+        // What the model says, for a reply that repeats the prompt.
+        let mut echo = heapless::String::<512>::new();
+        if let Some(Reply::Echo { before, after }) = reply {
+            for part in [before, s.said.as_str(), after] {
+                for c in part.chars() {
+                    if echo.push(c).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
         let (at, between, turn) = (s.program.at, s.program.between, u64::from(s.turns));
         let (outcome, fs_failed, request) = (s.tool, s.program.fs_failed, s.program.request);
         let ran = !matches!(outcome, ToolOutcome::Rejected | ToolOutcome::Unanswerable);
@@ -141,6 +148,7 @@ impl<'b, const S: usize> Core<'b, S> {
         };
         let text = |then: bool| match reply {
             Some(Reply::Text(t)) => t,
+            Some(Reply::Echo { .. }) => echo.as_str(),
             Some(Reply::ToolCall { then: t, .. }) if then => t,
             _ => "",
         };

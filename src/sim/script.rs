@@ -204,8 +204,8 @@ impl Program {
 
     /// A model turn playing `reply` (none: no model).
     pub(crate) fn turn(
-        reply: Option<u16>,
-        replies: &[Reply<'_>],
+        index: Option<u16>,
+        reply: Option<Reply<'_>>,
         streaming: bool,
         permission: PermissionMode,
         first: bool,
@@ -222,9 +222,9 @@ impl Program {
             }
             p.push(Step::Message { then });
         };
-        match reply.and_then(|r| replies.get(usize::from(r))) {
+        match reply {
             None => p.push(Step::NoModel),
-            Some(Reply::Text(_)) => {
+            Some(Reply::Text(_) | Reply::Echo { .. }) => {
                 p.push(Step::User);
                 p.push(Step::TurnStart);
                 message(&mut p, false);
@@ -255,7 +255,7 @@ impl Program {
         }
         p.push(Step::AssistantIdle { aborted: false });
         p.push(Step::SessionIdle { aborted: false });
-        p.reply = reply;
+        p.reply = index;
         p.turn = true;
         p
     }
@@ -346,8 +346,10 @@ pub(crate) struct SimSession {
     pub(crate) last_event: Option<u64>,
     /// Destroyed after a turn: kept so it can be resumed.
     pub(crate) persisted: bool,
-    /// The last prompt.
+    /// The last prompt, escaped.
     pub(crate) prompt: Note,
+    /// The last prompt, decoded (its first 128 bytes).
+    pub(crate) said: heapless::String<128>,
     /// The current tool call.
     pub(crate) tool: ToolOutcome,
     /// The tool result, error or permission feedback.
@@ -363,6 +365,7 @@ impl SimSession {
         last_event: None,
         persisted: false,
         prompt: heapless::Vec::new(),
+        said: heapless::String::new(),
         tool: ToolOutcome::Pending,
         note: heapless::Vec::new(),
     };
@@ -387,7 +390,13 @@ mod tests {
             arguments: "{}",
             then: "done",
         }];
-        let p = Program::turn(Some(0), &replies, true, PermissionMode::Ask, true);
+        let p = Program::turn(
+            Some(0),
+            replies.first().copied(),
+            true,
+            PermissionMode::Ask,
+            true,
+        );
         let at = |s| p.steps.iter().position(|&x| x == s).unwrap();
         assert!(at(Step::ToolStart) < at(Step::Permission));
         assert!(at(Step::PermissionCompleted) < at(Step::ExternalTool));

@@ -1,4 +1,4 @@
-//! Content-Length framing (protocol.md §1.5).
+//! Content-Length framing (docs/protocol.md, Framing).
 //!
 //! Decoding is incremental and bounded: header lines are parsed as they complete, the header
 //! name is matched case-insensitively, its value trimmed and read as an unsigned decimal byte

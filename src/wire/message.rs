@@ -1,4 +1,4 @@
-//! JSON-RPC 2.0 messages: classification of incoming frames (protocol.md §1.6), ids and error
+//! JSON-RPC 2.0 messages: classification of incoming frames (docs/protocol.md, Messages), ids and error
 //! objects.
 
 use core::fmt;
