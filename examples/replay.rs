@@ -149,9 +149,10 @@ impl Replay<'_> {
             Event::Notification {
                 method, session, ..
             } => format!("{method}{}", self.name(*session)),
-            Event::Auto(AutoAction::Answered { method, reason, .. }) => {
-                format!("request {method}, answered by the client ({reason:?})")
-            }
+            Event::Auto(AutoAction::Answered { method, reason, .. }) => format!(
+                "request {}, answered by the client ({reason:?})",
+                method.map_or("(unreadable)".into(), |m| m.to_string())
+            ),
             Event::Auto(action) => format!("the client: {action:?}"),
             Event::Error(InputError::RejectedByPeer(e)) => format!("the CLI rejected a frame: {e}"),
             Event::Error(e) => format!("input error: {e:?}"),

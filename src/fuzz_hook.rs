@@ -8,7 +8,7 @@ use crate::json::{JsonError, JsonStr, RawJson};
 use crate::wire::Inbox;
 
 pub use crate::wire::{
-    BadMessage, Commit, HeaderScan, HeaderStatus, Item, Message, PEEK_LEN, classify, peek_prefix,
+    BadMessage, Commit, Glance, HeaderScan, HeaderStatus, Intent, Item, Message, Peek, classify,
     valid_id,
 };
 
@@ -22,7 +22,12 @@ pub fn header_advance(scan: &mut HeaderScan, data: &[u8]) -> HeaderStatus {
     scan.advance(data)
 }
 
-/// The inbox's next item, as the client takes it.
+/// Makes the inbox's next item ready (reads a header, skips a frame too large to hold).
+pub fn advance(inbox: &mut Inbox<'_>) {
+    inbox.advance()
+}
+
+/// The inbox's next item, as the client takes it (after [`advance`]).
 pub fn next_item<'i>(inbox: &'i Inbox<'_>) -> Item<'i> {
     inbox.next_item()
 }

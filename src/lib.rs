@@ -134,7 +134,7 @@ mod wire;
 pub use client::{
     AutoAction, AutoReason, CallerAnswers, Client, Config, Error, Event, Failure, InputError,
     Instant, MIN_TRANSMIT_BUFFER, OpenMethod, PROTOCOL_VERSION, ReplyHandle, RequestId,
-    ServerRequest, SessionHandle, SessionState, Shutdown, ShutdownMode, Stats,
+    ServerRequest, SessionHandle, SessionState, Shutdown, ShutdownMode, Stats, Unread,
 };
 pub use proto::params::Connect;
 pub use proto::{

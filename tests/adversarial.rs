@@ -321,24 +321,16 @@ fn a_huge_content_length_is_skipped_by_count_without_buffering() {
         events.extend(c.poll());
         assert_eq!(c.inbox.buffered(), 0);
     }
-    // Reported once its first bytes are in (they are read for an id to answer).
-    assert_eq!(
-        events,
-        [Ev::Error(format!(
-            "{:?}",
-            InputError::FrameTooLarge {
-                len: u64::MAX,
-                limit: 1024
-            }
-        ))]
+    // A frame is reported when it ends: this one never does, so the end of input reports it.
+    assert_eq!(events, []);
+    let closing = c.close();
+    assert_eq!(closing.len(), 2, "{closing:?}");
+    assert!(
+        matches!(&closing[0], Ev::Error(e)
+            if e.starts_with("Truncated { expected: Some(18446744073709551615), received: ")),
+        "{closing:?}"
     );
-    assert_eq!(
-        c.close(),
-        [
-            Ev::Error("Truncated { expected: None, received: 0 }".into()),
-            Ev::End
-        ]
-    );
+    assert_eq!(closing[1], Ev::End);
     assert!(
         c.output().is_empty(),
         "nothing answered from inside a skipped body"
@@ -400,43 +392,74 @@ fn a_body_shorter_than_declared_at_the_end_of_input() {
 
 #[test]
 fn deep_nesting_of_objects_and_arrays_anywhere_in_a_message() {
-    let mut c = Conn::<2, 4>::new(1024 * 1024, 2048, fs_config());
-    let s = c
-        .client
-        .create_session(NOW, SessionId::new("s").unwrap(), &())
-        .unwrap();
     let deep_objects = format!("{}1{}", r#"{"a":"#.repeat(100_000), "}".repeat(100_000));
     let mixed = format!("{}null{}", r#"[{"k":"#.repeat(50_000), "}]".repeat(50_000));
     let unclosed = "[".repeat(100_000);
     for deep in [&deep_objects, &mixed, &unclosed] {
-        let bodies = [
-            format!(
-                r#"{{"jsonrpc":"2.0","method":"session.event","params":{{"sessionId":"s","event":{{"type":"t","data":{deep}}}}}}}"#
-            ),
-            format!(r#"{{"jsonrpc":"2.0","id":1,"result":{deep}}}"#),
-            deep.to_string(),
-        ];
-        for body in bodies {
-            let mut input = frame(&body);
+        let expect = |event: &Ev, what: &str| {
+            assert!(
+                matches!(event, Ev::Error(e) if e.contains(what) && e.contains("TooDeep"))
+                    || matches!(event, Ev::OpenFailed(_, _, e) if e.contains(what) && e.contains("TooDeep"))
+                    || matches!(event, Ev::Auto(e) if e.contains(what) && e.contains("TooDeep")),
+                "{what}: {event:?}"
+            )
+        };
+        let session_event = format!(
+            r#"{{"jsonrpc":"2.0","method":"session.event","params":{{"sessionId":"s","event":{{"type":"t","data":{deep}}}}}}}"#
+        );
+        let response = format!(r#"{{"jsonrpc":"2.0","id":1,"result":{deep}}}"#);
+        let request = format!(
+            r#"{{"jsonrpc":"2.0","id":"r-9","method":"hooks.invoke","params":{{"sessionId":"s","input":{deep}}}}}"#
+        );
+        for (body, what) in [
+            (&session_event, "LostSessionEvent"),
+            (&response, "UnreadableResponse"),
+            (&request, "Unreadable"),
+            (deep, "InvalidJson"),
+        ] {
+            let mut c = Conn::<2, 4>::new(1024 * 1024, 2048, fs_config());
+            let s = c
+                .client
+                .create_session(NOW, SessionId::new("s").unwrap(), &())
+                .unwrap();
+            c.output();
+            let mut input = frame(body);
             input.extend(frame(GOOD));
             let events = c.feed(&input);
-            assert_eq!(events.len(), 2);
-            assert!(
-                matches!(&events[0], Ev::Error(e) if e.contains("TooDeep")),
-                "{:?}",
-                events[0]
-            );
+            assert_eq!(events.len(), 2, "{what}: {events:?}");
+            expect(&events[0], what);
             assert_eq!(events[1], good());
+            let out = c.output_text();
+            match what {
+                // The event is reported with its session and its type.
+                "LostSessionEvent" => {
+                    let Ev::Error(e) = &events[0] else {
+                        panic!("{:?}", events[0])
+                    };
+                    assert!(e.contains(&format!("session: Some({s:?})")), "{e}");
+                    assert!(e.contains(r#"event_type: Some("t")"#), "{e}");
+                }
+                // The create is resolved: it failed for the caller, and since it may have
+                // succeeded, the client destroys the session on the server.
+                "UnreadableResponse" => {
+                    assert!(
+                        out.contains(r#""method":"session.destroy","params":{"sessionId":"s"}"#),
+                        "{out}"
+                    );
+                    assert_eq!(c.client.session_state(s), None);
+                }
+                // The request is answered, once, with its id.
+                "Unreadable" => assert_eq!(
+                    out.matches(r#"{"jsonrpc":"2.0","id":"r-9","error":{"code":-32600"#)
+                        .count(),
+                    1,
+                    "{out}"
+                ),
+                _ => assert!(out.is_empty(), "{out}"),
+            }
+            check_output_framing(&out.into_bytes(), what);
         }
     }
-    // The response was unreadable, so the create is still pending (it fails at its
-    // deadline or at the end of input), and the session still receives its events.
-    assert_eq!(
-        c.client.session_state(s),
-        Some(copilot_sansio::SessionState::Pending(
-            copilot_sansio::OpenMethod::Create
-        ))
-    );
 }
 
 #[test]
@@ -462,12 +485,16 @@ fn invalid_utf8_anywhere_in_a_body() {
             let events = c.feed(&input);
             assert_eq!(events.len(), 2, "{bad:?}: {events:?}");
             assert!(
-                matches!(&events[0], Ev::Error(e) if e.contains("InvalidUtf8")),
+                matches!(&events[0], Ev::Error(e) | Ev::Auto(e) if e.contains("InvalidUtf8")),
                 "{bad:?}: {:?}",
                 events[0]
             );
             assert_eq!(events[1], good());
-            assert!(c.output().is_empty(), "no answer to a request that is not JSON");
+            // A request that is not JSON is still answered, once: a parse error with its id.
+            let out = c.output_text();
+            let answers = out.matches(r#"{"jsonrpc":"2.0","id":9,"error":{"code":-32700"#);
+            let expected = usize::from(body.starts_with(br#"{"jsonrpc":"2.0","id":9"#));
+            assert_eq!(answers.count(), expected, "{bad:?}: {out}");
         }
     }
 }
@@ -547,15 +574,24 @@ fn numbers_out_of_range() {
             "{e:?}"
         );
     }
-    for e in &events[5..] {
+    // A malformed response resolves the request it answers, once; the next ones answer
+    // nothing pending any more.
+    assert_eq!(
+        events[5],
+        Ev::Response(a, "Err(InvalidResponse(BadErrorObject))".into())
+    );
+    for e in &events[6..] {
         assert!(
             matches!(e, Ev::Error(s) if s.contains("BadErrorObject")),
             "{e:?}"
         );
     }
-    // Request 1 is still pending: nothing above matched it.
-    let events = c.feed(&frame(r#"{"jsonrpc":"2.0","id":1,"result":1e400}"#));
-    assert_eq!(events, [Ev::Response(a, "Ok(1e400)".into())]);
+    let b = c.client.ping(NOW, None).unwrap();
+    let events = c.feed(&frame(&format!(
+        r#"{{"jsonrpc":"2.0","id":{},"result":1e400}}"#,
+        b.value()
+    )));
+    assert_eq!(events, [Ev::Response(b, "Ok(1e400)".into())]);
     // Protocol versions out of range are unsupported, not truncated.
     for version in ["3.0", "1e400", "18446744073709551619", "-3", "\"3\""] {
         let mut c = Conn::<2, 8>::new(4096, 4096, Config::default());
@@ -622,9 +658,15 @@ fn ids_of_every_json_type() {
         assert_eq!((got.as_str(), *session), (id, Some(s)));
         replies.push(*reply);
     }
-    // Other types are not: reported, not answered (there is no id to answer).
+    // Other types are not: the request is still answered, with a `null` id.
     for e in &events[4..7] {
-        assert_eq!(*e, Ev::Error("InvalidMessage(BadId)".into()));
+        assert_eq!(
+            *e,
+            Ev::Auto(
+                r#"Answered { method: Some("sessionFs.stat"), session_id: None, reason: InvalidRequest(BadId) }"#
+                    .into()
+            )
+        );
     }
     // Responses with ids that match nothing, or of types ids cannot have.
     for e in &events[7..9] {
@@ -636,7 +678,13 @@ fn ids_of_every_json_type() {
     for e in &events[9..] {
         assert_eq!(*e, Ev::Error("InvalidMessage(BadId)".into()));
     }
-    assert!(c.output().is_empty());
+    let out = c.output_text();
+    assert_eq!(
+        out.matches(r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32600"#)
+            .count(),
+        3,
+        "{out}"
+    );
     for r in replies {
         c.client.respond_raw(r, "{}").unwrap();
     }

@@ -116,7 +116,7 @@ fn the_receive_buffer_can_be_exactly_full() {
     }
     assert_eq!(seen.len(), 2, "{seen:?}");
     assert!(seen[0].contains("FrameTooLarge"));
-    assert_eq!(seen[1], "Error(InvalidMessage(NotAnObject))");
+    assert_eq!(seen[1], "Error(InvalidMessage(Batch))");
 }
 
 #[test]
@@ -215,7 +215,8 @@ fn bodies_that_are_not_json_are_skipped() {
         &[&b"Content-Length: 4\r\n\r\n"[..], b"\"\xff\xfe\""].concat(),
         "InvalidUtf8",
     );
-    survives(&frame("[1,2]"), "NotAnObject");
+    survives(&frame("[1,2]"), "Batch");
+    survives(&frame("42"), "NotAnObject");
     survives(&frame(r#"{"jsonrpc":"2.0","id":[1],"result":1}"#), "BadId");
     survives(&frame(r#"{"jsonrpc":"2.0","id":1}"#), "BadResponse");
     survives(

@@ -287,10 +287,11 @@ impl Model {
                 format!("open-failed {h:?} {why}")
             }
             (Purpose::Open, None) if failure == "TimedOut" => {
+                // Kept out of routing; released if no response comes within as long again.
                 self.sessions[i].state = St::Orphan;
                 self.reqs.push(MReq {
                     purpose: Purpose::OrphanOpen,
-                    deadline: None,
+                    deadline: Some(self.now + TIMEOUT),
                     ..r
                 });
                 format!("open-failed {h:?} TimedOut")

@@ -372,8 +372,9 @@ fn a_timed_out_create_is_destroyed_on_the_server_when_its_response_turns_up() {
         [Ev::OpenFailed(h, OpenMethod::Create, "TimedOut".into())]
     );
     assert_eq!(c.client.session_state(h), None);
-    assert_eq!(c.client.poll_timeout(), None);
-    // The slot is held until the server side is cleaned up.
+    // The slot is held until the server side is cleaned up, or as long again (the events
+    // here are polled at time 0).
+    assert_eq!(c.client.poll_timeout(), Some(Instant::from_millis(1000)));
     assert_eq!(c.client.session_slots_in_use(), 1);
     let events = c.feed(&frames(&[
         event(SID, "session.start", "e1"),
@@ -393,6 +394,42 @@ fn a_timed_out_create_is_destroyed_on_the_server_when_its_response_turns_up() {
     );
     assert_eq!(c.client.session_slots_in_use(), 0);
     assert_eq!(c.client.pending_requests(), 0);
+}
+
+#[test]
+fn a_timed_out_create_whose_response_never_comes_gives_its_slot_back() {
+    let mut c = Conn::<1, 4>::new(4096, 4096, config().request_timeout_ms(Some(1000)));
+    let h = c
+        .client
+        .create_session(NOW, SessionId::new(SID).unwrap(), &())
+        .unwrap();
+    c.output();
+    c.client.handle_timeout(Instant::from_millis(1000));
+    let at = Instant::from_millis(1000);
+    let mut events = Vec::new();
+    while let Some(e) = c.client.poll_event(&mut c.inbox, at) {
+        events.push(Ev::of(&e));
+    }
+    assert_eq!(
+        events,
+        [Ev::OpenFailed(h, OpenMethod::Create, "TimedOut".into())]
+    );
+    // The one slot is held for a late response, as long again, then given back.
+    assert_eq!(
+        c.client
+            .create_session(at, SessionId::new("other").unwrap(), &())
+            .unwrap_err(),
+        Error::SessionTableFull
+    );
+    assert_eq!(c.client.poll_timeout(), Some(Instant::from_millis(2000)));
+    c.client.handle_timeout(Instant::from_millis(2000));
+    assert_eq!(c.poll(), [Ev::Auto("OrphanReleased".into())]);
+    assert_eq!(c.client.session_slots_in_use(), 0);
+    assert_eq!(c.client.pending_requests(), 0);
+    let _ = c
+        .client
+        .create_session(at, SessionId::new("other").unwrap(), &())
+        .unwrap();
 }
 
 #[test]

@@ -7,6 +7,10 @@ use crate::client::sessions::{SessionHandle, SlotState};
 use crate::client::time::Instant;
 use crate::client::{Client, Handshake, Link};
 
+/// How long the client waits, after a session open timed out, for the response that would
+/// tell it to destroy the session, when no request timeout is configured.
+const ORPHAN_GRACE_MS: u64 = 60_000;
+
 impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
     /// The earliest request deadline, if any: call [`handle_timeout`](Self::handle_timeout)
     /// then.
@@ -71,17 +75,19 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
     }
 
     /// Delivers one request whose deadline passed.
-    pub(super) fn expire_one<'i>(&mut self) -> Option<Event<'i>> {
+    pub(super) fn expire_one<'i>(&mut self, now: Instant) -> Option<Event<'i>> {
         let entry = self.requests.take_expired()?;
         if let Purpose::Open { slot, method } = entry.purpose {
-            // The server may still create it: keep the slot out of routing and destroy the
-            // session if the response turns up.
+            // The server may still create it: keep the slot out of routing, and destroy the
+            // session if the response turns up; if none does within as long again, give the
+            // slot back.
             let session = self.sessions.handle(slot);
             self.sessions.orphan(slot);
             self.server.owe_session(slot);
+            let grace = self.config.request_timeout_ms.unwrap_or(ORPHAN_GRACE_MS);
             self.requests.insert(Entry {
                 purpose: Purpose::OrphanOpen { slot },
-                deadline: None,
+                deadline: Some(now.add_millis(grace)),
                 expired: false,
                 ..entry
             });

@@ -31,14 +31,14 @@ pub enum Error {
     DuplicateSession,
     /// The session id is empty, too long or has control characters.
     InvalidSessionId,
-    /// The session handle is stale (its session was released).
+    /// The session handle is stale (its session was released), or belongs to another client.
     UnknownSession,
     /// The session is pending (its open is in flight) or already closing.
     SessionNotActive,
     /// All pending-request slots are in use: wait for responses.
     TooManyPending,
     /// The reply handle is stale: the request was answered already (maybe by the client, when
-    /// its session closed).
+    /// its session closed), or the handle belongs to another client.
     UnknownReply,
     /// Parameters must serialize to a JSON object (and must not set `sessionId` where the
     /// client sets it); a result or error could not be serialized.
@@ -55,23 +55,44 @@ impl fmt::Display for Error {
             Error::TransmitFull {
                 needed: Some(n),
                 free,
-            } => write!(f, "transmit buffer full: {n} bytes needed, {free} free"),
-            Error::TransmitFull { needed: None, free } => {
-                write!(f, "transmit buffer full: more than {free} bytes needed")
-            }
+            } => write!(
+                f,
+                "transmit buffer full: {n} bytes needed, {free} free (write out the queued bytes \
+                 and retry, or give the client a larger buffer)"
+            ),
+            Error::TransmitFull { needed: None, free } => write!(
+                f,
+                "transmit buffer full: more than {free} bytes needed (write out the queued \
+                 bytes and retry, or give the client a larger buffer)"
+            ),
             Error::TransmitBufferTooSmall { min } => {
                 write!(f, "transmit buffer smaller than {min} bytes")
             }
-            Error::SessionTableFull => f.write_str("session table full"),
+            Error::SessionTableFull => f.write_str(
+                "session table full: destroy a session first, or give the client more slots",
+            ),
             Error::DuplicateSession => f.write_str("a session with this id is in the table"),
             Error::InvalidSessionId => InvalidSessionId.fmt(f),
-            Error::UnknownSession => f.write_str("stale session handle"),
-            Error::SessionNotActive => f.write_str("session is not active"),
-            Error::TooManyPending => f.write_str("too many pending requests"),
-            Error::UnknownReply => f.write_str("stale reply handle"),
-            Error::InvalidParams => f.write_str("parameters must be a JSON object"),
+            Error::UnknownSession => {
+                f.write_str("no such session: the handle is stale or belongs to another client")
+            }
+            Error::SessionNotActive => f.write_str(
+                "the session is not active: its open or its destroy is in flight (wait for \
+                 SessionOpened, or it is closing)",
+            ),
+            Error::TooManyPending => f.write_str(
+                "too many requests pending: wait for responses, or give the client more slots",
+            ),
+            Error::UnknownReply => f.write_str(
+                "no such request to answer: it was answered already (or by the client, when its \
+                 session closed), or the handle belongs to another client",
+            ),
+            Error::InvalidParams => f.write_str(
+                "parameters must serialize to a JSON object (without the sessionId the client \
+                 sets)",
+            ),
             Error::InvalidJson(e) => write!(f, "invalid JSON: {e}"),
-            Error::Closed => f.write_str("connection closed"),
+            Error::Closed => f.write_str("the connection has ended: nothing more can be sent"),
         }
     }
 }

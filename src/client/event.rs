@@ -132,6 +132,25 @@ pub enum Failure<'a> {
     },
     /// The result does not have the expected shape.
     InvalidResult,
+    /// The response is not JSON the client can read: invalid, or nested deeper than
+    /// [`Config::max_json_depth`](crate::Config::max_json_depth).
+    UnreadableResponse(JsonError),
+    /// The response is JSON but not a valid JSON-RPC response (no `"jsonrpc": "2.0"`, both
+    /// `result` and `error`, an `error` without an integer `code` or a `message`, ...).
+    InvalidResponse(MessageError),
+}
+
+impl Failure<'_> {
+    /// True if the server may have done what was asked: its response could not be read, so
+    /// it may have been a success.
+    pub fn may_have_succeeded(&self) -> bool {
+        matches!(
+            self,
+            Failure::ResponseTooLarge { .. }
+                | Failure::UnreadableResponse(_)
+                | Failure::InvalidResponse(_)
+        )
+    }
 }
 
 /// Something the client did without the caller.
@@ -141,8 +160,8 @@ pub enum Failure<'a> {
 pub enum AutoAction<'a> {
     /// The client answered a server request itself.
     Answered {
-        /// The request's method.
-        method: JsonStr<'a>,
+        /// The request's method (`None` if it is not a string, or could not be read).
+        method: Option<JsonStr<'a>>,
         /// The request's `sessionId`, if it had one.
         session_id: Option<JsonStr<'a>>,
         /// Why the caller did not get it.
@@ -155,6 +174,22 @@ pub enum AutoAction<'a> {
     DestroyingOrphan,
     /// An orphaned session is gone and its slot is free again.
     OrphanReleased,
+}
+
+/// Why a frame could not be read whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum Unread {
+    /// It is larger than the receive limit: it was skipped by count.
+    TooLarge {
+        /// Its size in bytes.
+        len: u64,
+        /// The limit.
+        limit: usize,
+    },
+    /// It is not JSON, or nested deeper than the limit.
+    NotJson(JsonError),
 }
 
 /// Why the client answered a server request itself.
@@ -181,6 +216,10 @@ pub enum AutoReason {
     IdTooLong,
     /// The request is malformed: answered -32600.
     InvalidRequest(MessageError),
+    /// The request is not JSON the client can read (invalid, or nested deeper than
+    /// [`Config::max_json_depth`](crate::Config::max_json_depth)): answered -32700, or -32600
+    /// when too deep.
+    Unreadable(JsonError),
     /// The request (or the default answer to it) is larger than the client's buffers:
     /// answered with an error.
     TooLarge {
@@ -194,8 +233,8 @@ pub enum AutoReason {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum InputError<'a> {
-    /// A frame larger than the receive limit was skipped (it was neither a server request nor
-    /// a response to a pending request, or its id was not in its first bytes).
+    /// A frame larger than the receive limit was skipped (it was neither a server request, nor
+    /// a response to a pending request, nor a session event).
     FrameTooLarge {
         /// Its size in bytes.
         len: u64,
@@ -224,6 +263,18 @@ pub enum InputError<'a> {
     /// The peer rejected something it could not parse or recognise (an error response with
     /// `"id": null`: -32700 parse error, -32600 invalid request).
     RejectedByPeer(RpcError<'a>),
+    /// A `session.event` that could not be read (too large to hold, not JSON, nested too
+    /// deep): its session and type, as far as they could be found, say what was lost.
+    LostSessionEvent {
+        /// The session, if its id was found and is in the table.
+        session: Option<SessionHandle>,
+        /// `params.sessionId`, if found.
+        session_id: Option<JsonStr<'a>>,
+        /// `params.event.type`, if found.
+        event_type: Option<JsonStr<'a>>,
+        /// Why it could not be read.
+        why: Unread,
+    },
     /// A `session.event` without a string `sessionId` or an `event` object with a `type`.
     InvalidSessionEvent {
         /// The params.

@@ -31,7 +31,7 @@ mod time;
 
 pub use config::{CallerAnswers, Config};
 pub use error::Error;
-pub use event::{AutoAction, AutoReason, Event, Failure, InputError, ServerRequest};
+pub use event::{AutoAction, AutoReason, Event, Failure, InputError, ServerRequest, Unread};
 pub use requests::RequestId;
 pub use server_requests::ReplyHandle;
 pub use sessions::{OpenMethod, SessionHandle, SessionState};
@@ -44,7 +44,7 @@ pub(crate) use sessions::SessionTable;
 
 use requests::Requests;
 use server_requests::ServerRequests;
-use sessions::SlotState;
+use sessions::{ClientTag, SlotState};
 
 /// The protocol version this crate speaks (the range the official SDKs accept is 3..=3).
 pub const PROTOCOL_VERSION: u32 = 3;
@@ -213,6 +213,11 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
     /// Counters.
     pub fn stats(&self) -> Stats {
         self.stats
+    }
+
+    /// The tag of this client's handles.
+    fn tag(&self) -> ClientTag {
+        ClientTag::of(self.out.addr())
     }
 }
 

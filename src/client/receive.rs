@@ -4,15 +4,19 @@
 
 use crate::client::answers::{Blocked, write_bounded};
 use crate::client::error::Error;
-use crate::client::event::{AutoAction, AutoReason, Event, Failure, InputError, ServerRequest};
+use crate::client::event::{
+    AutoAction, AutoReason, Event, Failure, InputError, ServerRequest, Unread,
+};
 use crate::client::requests::{Entry, Purpose, RequestId};
 use crate::client::server_requests::MAX_SERVER_ID_LEN;
 use crate::client::sessions::{OpenMethod, SessionState};
 use crate::client::time::Instant;
 use crate::client::{Client, Handshake, Link, PROTOCOL_VERSION};
-use crate::json::{JsonStr, JsonType, RawJson};
+use crate::json::{JsonErrorKind, JsonStr, JsonType, RawJson};
 use crate::proto::{Lifecycle, MethodFamily, SessionEvent};
-use crate::wire::{BadMessage, Inbox, Item, Message, MessageError, classify, code, peek_prefix};
+use crate::wire::{
+    BadMessage, Glance, Inbox, Intent, Item, Message, MessageError, Peek, classify, code,
+};
 
 type Step<'a> = Result<Event<'a>, Blocked>;
 
@@ -26,6 +30,7 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
     /// [`Event::SessionOpened`] has been returned. `now` dates the requests the client sends
     /// by itself.
     pub fn poll_event<'i>(&mut self, inbox: &'i mut Inbox<'_>, now: Instant) -> Option<Event<'i>> {
+        inbox.advance();
         let event = self.next_event(inbox, now);
         // After the frame's own answers: with an empty transmit buffer, a frame never waits.
         self.flush_owed();
@@ -54,7 +59,7 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
 
     fn next_event<'i>(&mut self, inbox: &'i Inbox<'_>, now: Instant) -> Option<Event<'i>> {
         if self.expired {
-            if let Some(event) = self.expire_one() {
+            if let Some(event) = self.expire_one(now) {
                 return Some(event);
             }
             self.expired = false;
@@ -78,11 +83,12 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
             }
             Item::TooLarge {
                 len,
-                prefix,
+                glance,
                 commit,
             } => {
+                let limit = inbox.max_frame_len();
                 let event = self
-                    .on_too_large(len, prefix, inbox.max_frame_len(), now)
+                    .on_unreadable(glance.peek(), Unread::TooLarge { len, limit }, now)
                     .ok()?;
                 commit.commit();
                 self.stats.frames += 1;
@@ -114,20 +120,26 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
             Ok(Message::Notification { method, params }) => {
                 Ok(self.on_notification(method, params))
             }
-            Err(BadMessage::Json(e)) => Ok(Event::Error(InputError::InvalidJson(e))),
+            Err(BadMessage::Json(e)) => {
+                // Not readable whole: what it means to be is found by glancing at it.
+                let peek = Glance::of(body).peek_in(body);
+                self.on_unreadable(peek, Unread::NotJson(e), now)
+            }
             Err(BadMessage::Invalid {
                 error,
-                request: Some((id, method)),
+                intent: Intent::Request { id, method },
             }) => {
-                let id = match id.as_bytes().len() {
-                    ..=MAX_SERVER_ID_LEN => id,
-                    _ => RawJson::NULL,
-                };
+                let id = id
+                    .filter(|id| id.as_bytes().len() <= MAX_SERVER_ID_LEN)
+                    .unwrap_or(RawJson::NULL);
                 self.auto_error(id, code::INVALID_REQUEST, |w| {
                     w.raw("Invalid Request: ");
                     w.raw(match error {
                         MessageError::BadVersion => "jsonrpc must be \\\"2.0\\\"",
                         MessageError::BadParams => "params must be an object",
+                        MessageError::BadId => "id must be a number, a string or null",
+                        MessageError::BadMethod => "method must be a string",
+                        MessageError::Batch => "batches are not supported",
                         _ => "malformed message",
                     });
                 })?;
@@ -137,38 +149,88 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
                     reason: AutoReason::InvalidRequest(error),
                 }))
             }
+            Err(BadMessage::Invalid {
+                error,
+                intent: Intent::Response { id },
+            }) if self.is_pending(id) => {
+                self.on_response(id, Err(Failure::InvalidResponse(error)), now)
+            }
             Err(BadMessage::Invalid { error, .. }) => {
                 Ok(Event::Error(InputError::InvalidMessage(error)))
             }
         }
     }
 
-    fn on_too_large<'i>(
-        &mut self,
-        len: u64,
-        prefix: &'i [u8],
-        limit: usize,
-        now: Instant,
-    ) -> Step<'i> {
-        let (id, method, response) = peek_prefix(prefix);
-        match (id, method) {
-            (Some(id), Some(method)) => {
-                self.auto_error(id, code::INVALID_REQUEST, |w| {
+    /// A frame the client could not read whole (too large to hold, not JSON, nested too
+    /// deep): what it meant to be still gets its due. A request gets an error answer, a
+    /// response resolves its request, a session event is reported with its session.
+    fn on_unreadable<'i>(&mut self, peek: Peek<'i>, why: Unread, now: Instant) -> Step<'i> {
+        let method = peek.method();
+        if peek.has_method() && peek.has_id() {
+            let id = match peek.id() {
+                Some(id) if id.as_bytes().len() <= MAX_SERVER_ID_LEN => id,
+                _ => RawJson::NULL,
+            };
+            let (code, reason) = match why {
+                Unread::TooLarge { len, .. } => {
+                    (code::INVALID_REQUEST, AutoReason::TooLarge { len })
+                }
+                Unread::NotJson(e) if e.kind == JsonErrorKind::TooDeep => {
+                    (code::INVALID_REQUEST, AutoReason::Unreadable(e))
+                }
+                Unread::NotJson(e) => (code::PARSE_ERROR, AutoReason::Unreadable(e)),
+            };
+            self.auto_error(id, code, |w| match why {
+                Unread::TooLarge { len, .. } => {
                     w.raw("request too large for the client: ");
                     w.u64(len);
                     w.raw(" bytes");
-                })?;
-                Ok(Event::Auto(AutoAction::Answered {
-                    method,
-                    session_id: None,
-                    reason: AutoReason::TooLarge { len },
-                }))
-            }
-            (Some(id), None) if response => {
-                self.on_response(id, Err(Failure::ResponseTooLarge { len }), now)
-            }
-            _ => Ok(Event::Error(InputError::FrameTooLarge { len, limit })),
+                }
+                Unread::NotJson(e) => {
+                    w.raw(match e.kind {
+                        JsonErrorKind::TooDeep => "request nested deeper than the client reads",
+                        _ => "Parse error: ",
+                    });
+                    if e.kind != JsonErrorKind::TooDeep {
+                        w.raw(e.kind.describe());
+                        w.raw(" at byte ");
+                        w.u64(e.offset as u64);
+                    }
+                }
+            })?;
+            return Ok(Event::Auto(AutoAction::Answered {
+                method,
+                session_id: peek.session_id(),
+                reason,
+            }));
         }
+        // A response to a pending request resolves it; any other is reported as what it is.
+        match (peek.is_response(), peek.has_method(), peek.id()) {
+            (true, false, Some(id)) if self.is_pending(id) => {
+                let failure = match why {
+                    Unread::TooLarge { len, .. } => Failure::ResponseTooLarge { len },
+                    Unread::NotJson(e) => Failure::UnreadableResponse(e),
+                };
+                return self.on_response(id, Err(failure), now);
+            }
+            _ => {}
+        }
+        if method.is_some_and(|m| m == "session.event") {
+            let session_id = peek.session_id();
+            let session = session_id
+                .and_then(|sid| self.sessions.find_json(sid))
+                .map(|slot| self.sessions.handle(slot));
+            return Ok(Event::Error(InputError::LostSessionEvent {
+                session,
+                session_id,
+                event_type: peek.event_type(),
+                why,
+            }));
+        }
+        Ok(Event::Error(match why {
+            Unread::TooLarge { len, limit } => InputError::FrameTooLarge { len, limit },
+            Unread::NotJson(e) => InputError::InvalidJson(e),
+        }))
     }
 
     fn on_response<'i>(
@@ -197,8 +259,9 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
                 });
                 self.sent_or_restore(sent, entry, AutoAction::PingFallback)
             }
-            (Purpose::OrphanOpen { slot }, Ok(_) | Err(Failure::ResponseTooLarge { .. }))
-                if !self.id_in_use(slot) =>
+            (Purpose::OrphanOpen { slot }, outcome)
+                if (outcome.is_ok() || outcome.is_err_and(|f| f.may_have_succeeded()))
+                    && !self.id_in_use(slot) =>
             {
                 // The server created the session the caller was told had failed (unless the
                 // caller opened the same id again since: then it is the caller's session, and
@@ -206,7 +269,7 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
                 let sent = self.send_destroy(now, slot, Purpose::OrphanDestroy { slot });
                 self.sent_or_restore(sent, entry, AutoAction::DestroyingOrphan)
             }
-            (Purpose::Open { slot, method }, Err(reason @ Failure::ResponseTooLarge { .. })) => {
+            (Purpose::Open { slot, method }, Err(reason)) if reason.may_have_succeeded() => {
                 // Unreadable, so maybe a success: fail it for the caller, destroy it on the
                 // server.
                 let session = self.sessions.handle(slot);
@@ -240,6 +303,13 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
                 outcome: Ok(result),
             }),
         }
+    }
+
+    /// True if `id` is the id of a request waiting for its response.
+    fn is_pending(&self, id: RawJson<'_>) -> bool {
+        id.as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .is_some_and(|n| self.requests.contains(n))
     }
 
     /// True if a session in the table (not `slot` itself, which is out of routing) has the id
@@ -323,7 +393,7 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
         let session_id = params.get_str("sessionId");
         let answered = |reason| {
             Ok(Event::Auto(AutoAction::Answered {
-                method,
+                method: Some(method),
                 session_id,
                 reason,
             }))
@@ -357,7 +427,7 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
             }
             None => None,
         };
-        match self.server.insert(id.as_bytes(), session) {
+        match self.server.insert(self.tag(), id.as_bytes(), session) {
             Some(reply) => Ok(Event::Request(ServerRequest {
                 reply,
                 id,

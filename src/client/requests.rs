@@ -92,6 +92,10 @@ impl<const P: usize> Requests<P> {
         (at < self.entries.len()).then(|| self.entries.remove(at))
     }
 
+    pub(crate) fn contains(&self, id: u32) -> bool {
+        self.position(id).is_some()
+    }
+
     pub(crate) fn get_mut(&mut self, id: u32) -> Option<&mut Entry> {
         self.entries.iter_mut().find(|e| e.id == id)
     }

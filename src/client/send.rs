@@ -146,7 +146,8 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
     }
 
     /// Sends a session-scoped request: `"sessionId"` is set from the table, first, followed by
-    /// the members of `params` (an object without `sessionId`).
+    /// the members of `params` (an object without `sessionId`). The session must be active:
+    /// while its open or its destroy is in flight, [`Error::SessionNotActive`].
     pub fn session_request<T: Serialize + ?Sized>(
         &mut self,
         now: Instant,
@@ -158,6 +159,9 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
             .session_id(session)
             .ok_or(Error::UnknownSession)?
             .clone();
+        if self.session_state(session) != Some(SessionState::Active) {
+            return Err(Error::SessionNotActive);
+        }
         self.send_request(now, Purpose::Caller, method, |w| {
             object_params(w, Some(id.as_str()), params)
         })
@@ -200,6 +204,7 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
             return Err(Error::TooManyPending);
         }
         // Reserve before emit.
+        self.sessions.set_tag(self.tag());
         let slot = self.sessions.reserve(id, method).map_err(|e| match e {
             ReserveError::Full => Error::SessionTableFull,
             ReserveError::Duplicate => Error::DuplicateSession,

@@ -1,14 +1,50 @@
 //! The table of requests the server sent and awaits an answer to, and the handles the caller
 //! answers them with.
 
+use crate::client::sessions::ClientTag;
+
 /// Answers a request the server sent: pass it to `respond`/`respond_error`. Each handle answers
 /// once; after that (or once the client has answered by itself) it is stale.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+///
+/// A handle also names its client, which is checked when it is used: another client refuses
+/// it. Equality and hashing look at the slot and its generation only.
+#[derive(Clone, Copy)]
 #[must_use = "every server request must be answered once"]
 pub struct ReplyHandle {
     index: u16,
+    tag: ClientTag,
     generation: u32,
+}
+
+impl PartialEq for ReplyHandle {
+    fn eq(&self, other: &Self) -> bool {
+        (self.index, self.generation) == (other.index, other.generation)
+    }
+}
+
+impl Eq for ReplyHandle {}
+
+impl core::hash::Hash for ReplyHandle {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        (self.index, self.generation).hash(state)
+    }
+}
+
+impl core::fmt::Debug for ReplyHandle {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // The tag is left out: it differs from run to run.
+        f.debug_struct("ReplyHandle")
+            .field("index", &self.index)
+            .field("generation", &self.generation)
+            .finish()
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for ReplyHandle {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "ReplyHandle({=u16}#{=u32})", self.index, self.generation)
+    }
 }
 
 /// The longest server request id kept for a deferred answer, in bytes of JSON text (a quoted
@@ -45,6 +81,8 @@ impl ServerEntry {
 
 /// Server requests not answered yet.
 pub(crate) struct ServerRequests<const P: usize> {
+    /// The tag of the client the handles belong to.
+    tag: ClientTag,
     entries: [ServerEntry; P],
     len: usize,
     /// How many entries are `Owed`.
@@ -60,6 +98,7 @@ impl<const P: usize> ServerRequests<P> {
             )
         };
         ServerRequests {
+            tag: ClientTag::NONE,
             entries: [ServerEntry::EMPTY; P],
             len: 0,
             owed: 0,
@@ -70,8 +109,15 @@ impl<const P: usize> ServerRequests<P> {
         self.len
     }
 
-    /// Tracks a request for the caller; `None` if the table is full or the id too long.
-    pub(crate) fn insert(&mut self, id: &[u8], session: Option<u16>) -> Option<ReplyHandle> {
+    /// Tracks a request for the caller, for the client tagged `tag`; `None` if the table is
+    /// full or the id too long.
+    pub(crate) fn insert(
+        &mut self,
+        tag: ClientTag,
+        id: &[u8],
+        session: Option<u16>,
+    ) -> Option<ReplyHandle> {
+        self.tag = tag;
         let id = ServerId::from_slice(id).ok()?;
         let (index, entry) = self
             .entries
@@ -83,6 +129,7 @@ impl<const P: usize> ServerRequests<P> {
         self.len += 1;
         Some(ReplyHandle {
             index: index as u16,
+            tag,
             generation: entry.generation,
         })
     }
@@ -90,7 +137,8 @@ impl<const P: usize> ServerRequests<P> {
     /// The entry of a handle the caller may still answer.
     pub(crate) fn resolve(&self, handle: ReplyHandle) -> Option<&ServerEntry> {
         let e = self.entries.get(usize::from(handle.index))?;
-        (e.generation == handle.generation && matches!(e.state, Waiting::Caller { .. }))
+        let ours = handle.tag == self.tag;
+        (ours && e.generation == handle.generation && matches!(e.state, Waiting::Caller { .. }))
             .then_some(e)
     }
 
@@ -170,14 +218,14 @@ mod tests {
     #[test]
     fn server_requests_answer_once() {
         let mut t = ServerRequests::<2>::new();
-        let a = t.insert(b"1", Some(0)).unwrap();
-        let b = t.insert(b"\"x\"", None).unwrap();
-        assert!(t.insert(b"3", None).is_none());
-        assert!(t.insert(&[b'9'; 41], None).is_none());
+        let a = t.insert(ClientTag::of(1), b"1", Some(0)).unwrap();
+        let b = t.insert(ClientTag::of(1), b"\"x\"", None).unwrap();
+        assert!(t.insert(ClientTag::of(1), b"3", None).is_none());
+        assert!(t.insert(ClientTag::of(1), &[b'9'; 41], None).is_none());
         assert_eq!(t.resolve(a).map(|e| &e.id[..]), Some(&b"1"[..]));
         t.free_handle(a);
         assert!(t.resolve(a).is_none());
-        let c = t.insert(b"4", Some(1)).unwrap();
+        let c = t.insert(ClientTag::of(1), b"4", Some(1)).unwrap();
         assert_ne!(a, c);
         t.owe_session(1);
         assert!(t.resolve(c).is_none());

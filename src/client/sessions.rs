@@ -7,12 +7,91 @@ use crate::proto::{MAX_SESSION_ID_LEN, SessionId};
 /// state. It is returned by `create_session`/`resume_session` before any byte is sent, and every
 /// event of the session carries it. Once the session is released, the handle is stale and the
 /// client rejects it (a later session in the same slot gets a new handle).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+///
+/// A handle also names its client, which is checked when it is used: another client refuses
+/// it. Equality, ordering and hashing look at the slot and its generation only, so the handles
+/// of two clients in the same state compare equal.
+#[derive(Clone, Copy)]
 #[must_use = "the session's events and its requests are addressed by this handle"]
 pub struct SessionHandle {
     index: u16,
+    tag: ClientTag,
     generation: u32,
+}
+
+impl SessionHandle {
+    fn key(&self) -> (u16, u32) {
+        (self.index, self.generation)
+    }
+}
+
+impl PartialEq for SessionHandle {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for SessionHandle {}
+
+impl core::hash::Hash for SessionHandle {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.key().hash(state)
+    }
+}
+
+impl PartialOrd for SessionHandle {
+    fn partial_cmp(&self, other: &Self) -> Option<core::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for SessionHandle {
+    fn cmp(&self, other: &Self) -> core::cmp::Ordering {
+        self.key().cmp(&other.key())
+    }
+}
+
+impl core::fmt::Debug for SessionHandle {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // The tag is left out: it differs from run to run.
+        f.debug_struct("SessionHandle")
+            .field("index", &self.index)
+            .field("generation", &self.generation)
+            .finish()
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for SessionHandle {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "SessionHandle({=u16}#{=u32})",
+            self.index,
+            self.generation
+        )
+    }
+}
+
+/// Which client a handle belongs to: a cheap tag from the address of the client's transmit
+/// buffer (which no other live client can share), folded to 16 bits. A client refuses the
+/// handles of another; two clients whose tags collide (1 chance in 32,768) would not tell
+/// their handles apart, which still cannot misroute anything of their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub(crate) struct ClientTag(u16);
+
+impl ClientTag {
+    /// The tag of a table no handle came from yet.
+    pub(crate) const NONE: ClientTag = ClientTag(0);
+}
+
+impl ClientTag {
+    /// The tag of the client whose transmit buffer starts at `addr`.
+    pub(crate) fn of(addr: usize) -> ClientTag {
+        let mixed = (addr as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        // Never 0, the tag of a table no handle came from yet.
+        ClientTag((mixed >> 48) as u16 | 1)
+    }
 }
 
 impl SessionHandle {
@@ -98,6 +177,8 @@ pub(crate) enum ReserveError {
 
 /// The session table: `S` slots, found by id through hash chains (no allocation, O(1)).
 pub(crate) struct SessionTable<const S: usize> {
+    /// The tag of the client the handles belong to.
+    tag: ClientTag,
     slots: [Slot; S],
     /// Chain heads, indexed by `hash % S`.
     heads: [u16; S],
@@ -138,6 +219,7 @@ impl<const S: usize> SessionTable<S> {
             i += 1;
         }
         SessionTable {
+            tag: ClientTag::NONE,
             slots,
             heads: [NONE; S],
             free: 0,
@@ -270,9 +352,15 @@ impl<const S: usize> SessionTable<S> {
         }
     }
 
+    /// Names the client the handles belong to (its tag never changes).
+    pub(crate) fn set_tag(&mut self, tag: ClientTag) {
+        self.tag = tag;
+    }
+
     pub(crate) fn handle(&self, index: u16) -> SessionHandle {
         SessionHandle {
             index,
+            tag: self.tag,
             generation: self.slot(index).map_or(0, |s| s.generation),
         }
     }
@@ -280,7 +368,8 @@ impl<const S: usize> SessionTable<S> {
     /// The slot of a handle that is still live.
     pub(crate) fn resolve(&self, handle: SessionHandle) -> Option<u16> {
         let slot = self.slot(handle.index)?;
-        (slot.generation == handle.generation && matches!(slot.state, SlotState::Live(_)))
+        let ours = handle.tag == self.tag;
+        (ours && slot.generation == handle.generation && matches!(slot.state, SlotState::Live(_)))
             .then_some(handle.index)
     }
 

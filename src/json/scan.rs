@@ -122,49 +122,7 @@ fn skip_container(b: &[u8], mut i: usize) -> Option<usize> {
     }
 }
 
-/// One member of an object: key span (inside the quotes), whether the key has escapes, and the
-/// value span.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Member {
-    pub key: (usize, usize),
-    pub key_escaped: bool,
-    pub value: (usize, usize),
-}
-
-/// A member's key (inside the quotes), whether it has escapes, and where its value starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Key {
-    pub key: (usize, usize),
-    pub key_escaped: bool,
-    pub value: usize,
-}
-
-/// Reads `"key" :` at `i`.
-fn key_at(b: &[u8], i: usize) -> Option<Key> {
-    let (key_end, key_escaped) = skip_string(b, i)?;
-    let colon = ws(b, key_end);
-    if b.get(colon) != Some(&b':') {
-        return None;
-    }
-    Some(Key {
-        key: (i + 1, key_end - 1),
-        key_escaped,
-        value: ws(b, colon + 1),
-    })
-}
-
-/// Reads the member starting at `i` (at the key's quote), value span included.
-pub(crate) fn member_at(b: &[u8], i: usize) -> Option<Member> {
-    let k = key_at(b, i)?;
-    let end = skip_value(b, k.value)?;
-    Some(Member {
-        key: k.key,
-        key_escaped: k.key_escaped,
-        value: (k.value, end),
-    })
-}
-
-/// Cursor over the members of an object or the elements of an array.
+/// Cursor over the elements of an array.
 #[derive(Debug, Clone)]
 pub(crate) struct Cursor<'a> {
     b: &'a [u8],
@@ -205,21 +163,6 @@ impl<'a> Cursor<'a> {
         }
         self.first = false;
         Some(i)
-    }
-
-    /// The next member of an object.
-    pub(crate) fn next_member(&mut self) -> Option<Member> {
-        let i = self.advance(b'}')?;
-        match member_at(self.b, i) {
-            Some(m) => {
-                self.i = m.value.1;
-                Some(m)
-            }
-            None => {
-                self.done = true;
-                None
-            }
-        }
     }
 
     /// The next element of an array.
@@ -270,11 +213,15 @@ mod tests {
     fn skips_values() {
         let b = br#"{"a":"x\"}","b":[1,{"c":"]"}],"d":-1.5e3} tail"#;
         assert_eq!(skip_value(b, 0), Some(b.len() - 5));
-        let mut c = Cursor::new(b, 0, b'{');
-        let keys: heapless::Vec<&[u8], 4> = core::iter::from_fn(|| c.next_member())
-            .map(|m| &b[m.key.0..m.key.1])
+        let a = br#"[1,{"c":"]"}, "x\"" ,[]]"#;
+        let mut c = Cursor::new(a, 0, b'[');
+        let items: heapless::Vec<&[u8], 4> = core::iter::from_fn(|| c.next_element())
+            .map(|(s, e)| &a[s..e])
             .collect();
-        assert_eq!(&keys[..], &[&b"a"[..], b"b", b"d"]);
+        assert_eq!(
+            &items[..],
+            &[&b"1"[..], br#"{"c":"]"}"#, br#""x\"""#, b"[]"]
+        );
     }
 
     #[test]
@@ -290,8 +237,6 @@ mod tests {
             b"",
         ] {
             let _ = skip_value(b, 0);
-            let mut c = Cursor::new(b, 0, b'{');
-            while c.next_member().is_some() {}
             let mut c = Cursor::new(b, 0, b'[');
             while c.next_element().is_some() {}
         }

@@ -46,9 +46,10 @@ pub enum JsonErrorKind {
     TrailingData,
 }
 
-impl core::fmt::Display for JsonError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let what = match self.kind {
+impl JsonErrorKind {
+    /// What is wrong, in a few words.
+    pub const fn describe(self) -> &'static str {
+        match self {
             JsonErrorKind::Empty => "empty input",
             JsonErrorKind::InvalidUtf8 => "invalid UTF-8",
             JsonErrorKind::UnexpectedByte => "unexpected byte",
@@ -58,8 +59,13 @@ impl core::fmt::Display for JsonError {
             JsonErrorKind::ControlCharacter => "control character in string",
             JsonErrorKind::InvalidNumber => "invalid number",
             JsonErrorKind::TrailingData => "trailing data after the value",
-        };
-        write!(f, "{what} at byte {}", self.offset)
+        }
+    }
+}
+
+impl core::fmt::Display for JsonError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{} at byte {}", self.kind.describe(), self.offset)
     }
 }
 

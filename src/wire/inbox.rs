@@ -2,11 +2,8 @@
 
 use core::cell::Cell;
 
+use crate::wire::glance::Glance;
 use crate::wire::header::{HeaderError, HeaderScan, HeaderStatus};
-
-/// How many body bytes of an oversized frame are kept to read its `id` and `method` before the
-/// rest is skipped.
-pub const PEEK_LEN: usize = 128;
 
 /// The receive side of a connection: a caller-provided buffer and the Content-Length decoder.
 ///
@@ -19,13 +16,17 @@ pub const PEEK_LEN: usize = 128;
 /// The inbox never grows: when events are not drained, it fills up and accepts fewer bytes
 /// (backpressure). A frame bigger than the buffer, or than
 /// [`with_max_frame_len`](Self::with_max_frame_len), is skipped by counting its bytes, so
-/// framing survives it.
+/// framing survives it; on the way, the inbox notes its top-level `id` and `method` (and for a
+/// session event its session and type), wherever they are, so the client can still answer it,
+/// resolve the request it responds to, or say which session lost an event.
 pub struct Inbox<'b> {
     buf: &'b mut [u8],
     end: usize,
     cursor: Cell<Cursor>,
     max_frame: usize,
     eof: bool,
+    /// What the frame being skipped holds, as far as the client needs to know.
+    glance: Glance,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -38,9 +39,24 @@ struct Cursor {
 #[derive(Debug, Clone, Copy)]
 enum State {
     Header(HeaderScan),
-    Body { header_len: usize, body_len: usize },
-    Oversized { header_len: usize, body_len: u64 },
-    Skip { remaining: u64 },
+    Body {
+        header_len: usize,
+        body_len: usize,
+    },
+    /// A frame too large to hold: its header is read, its body not yet skipped.
+    Oversized {
+        header_len: usize,
+        body_len: u64,
+    },
+    /// Skipping a frame too large to hold (`len` bytes), glancing at it on the way.
+    Skip {
+        remaining: u64,
+        len: u64,
+    },
+    /// A frame too large to hold is skipped: its report is ready.
+    Skipped {
+        len: u64,
+    },
     Failed,
     Done,
 }
@@ -54,13 +70,13 @@ pub enum Item<'i> {
         /// Consumes it.
         commit: Commit<'i>,
     },
-    /// A frame too large to hold. Committing skips the rest.
+    /// A frame too large to hold, skipped.
     TooLarge {
         /// Its body length.
         len: u64,
-        /// Its first bytes.
-        prefix: &'i [u8],
-        /// Consumes it.
+        /// What it holds, as far as the client needs to know.
+        glance: &'i Glance,
+        /// Consumes the report.
         commit: Commit<'i>,
     },
     /// The header is malformed; framing is lost. Committing stops the inbox.
@@ -115,6 +131,7 @@ impl<'b> Inbox<'b> {
             cursor: Cell::new(fresh(0)),
             max_frame,
             eof: false,
+            glance: Glance::NEW,
         }
     }
 
@@ -150,7 +167,7 @@ impl<'b> Inbox<'b> {
     /// Commits `n` bytes written into [`receive_buffer`](Self::receive_buffer).
     pub fn received(&mut self, n: usize) {
         self.end = self.end.saturating_add(n).min(self.buf.len());
-        self.discard_skipped();
+        self.skip();
     }
 
     /// Copies as many of `bytes` as fit and returns how many were taken.
@@ -175,25 +192,51 @@ impl<'b> Inbox<'b> {
         self.eof
     }
 
-    fn discard_skipped(&mut self) {
-        let mut cur = self.cursor.get();
-        if let State::Skip { remaining } = cur.state {
-            let avail = (self.end - cur.start) as u64;
-            let n = remaining.min(avail);
-            cur.start += n as usize;
-            cur.state = if n == remaining {
-                fresh(cur.start).state
-            } else {
-                State::Skip {
-                    remaining: remaining - n,
-                }
-            };
-            self.cursor.set(cur);
+    /// Reads the next frame's header if it is complete, and skips what can be skipped of a
+    /// frame too large to hold: the client calls this before it takes an item, so that an item
+    /// that can be ready is.
+    pub(crate) fn advance(&mut self) {
+        let cur = self.cursor.get();
+        if let State::Header(_) = cur.state {
+            let next = self.read_header(cur);
+            self.cursor.set(next);
         }
+        self.skip();
+    }
+
+    /// Skips the received bytes of a frame too large to hold, glancing at them.
+    fn skip(&mut self) {
+        let mut cur = self.cursor.get();
+        if let State::Oversized {
+            header_len,
+            body_len,
+        } = cur.state
+        {
+            if self.end - cur.start < header_len {
+                return;
+            }
+            self.glance = Glance::NEW;
+            cur.start += header_len;
+            cur.state = State::Skip {
+                remaining: body_len,
+                len: body_len,
+            };
+        }
+        if let State::Skip { remaining, len } = cur.state {
+            let data = self.buf.get(cur.start..self.end).unwrap_or(&[]);
+            let n = remaining.min(data.len() as u64) as usize;
+            self.glance.feed(data.get(..n).unwrap_or(&[]));
+            cur.start += n;
+            cur.state = match remaining - n as u64 {
+                0 => State::Skipped { len },
+                remaining => State::Skip { remaining, len },
+            };
+        }
+        self.cursor.set(cur);
     }
 
     fn make_room(&mut self) {
-        self.discard_skipped();
+        self.skip();
         let mut cur = self.cursor.get();
         if cur.start == 0 {
             return;
@@ -210,9 +253,44 @@ impl<'b> Inbox<'b> {
         self.cursor.set(cur);
     }
 
-    /// True if a frame (or a report: too large, malformed, truncated, end of input) is ready.
+    /// True if a frame (or a report: too large, malformed, truncated, end of input) is ready,
+    /// or will be once [`advance`](Self::advance) has run.
     pub(crate) fn has_item(&self) -> bool {
-        !matches!(self.next_item(), Item::NeedMore)
+        !matches!(self.next_item(), Item::NeedMore) || self.skip_ready()
+    }
+
+    /// The state once a header in `cur` is read, as far as the received bytes allow: the
+    /// frame's body, a frame too large to hold, or a malformed header (framing is lost).
+    fn read_header(&self, cur: Cursor) -> Cursor {
+        let State::Header(mut scan) = cur.state else {
+            return cur;
+        };
+        let data = self.buf.get(cur.start..self.end).unwrap_or(&[]);
+        let state = match scan.advance(data) {
+            // Not (yet) a whole header: `next_item` reports it, from where it started.
+            HeaderStatus::Incomplete | HeaderStatus::Malformed(_) => return cur,
+            HeaderStatus::Done {
+                header_len,
+                body_len,
+            } => {
+                let fits = usize::try_from(body_len).ok().filter(|&len| {
+                    len <= self.max_frame
+                        && header_len.saturating_add(len) <= self.buf.len()
+                        && len <= u32::MAX as usize
+                });
+                match fits {
+                    Some(body_len) => State::Body {
+                        header_len,
+                        body_len,
+                    },
+                    None => State::Oversized {
+                        header_len,
+                        body_len,
+                    },
+                }
+            }
+        };
+        Cursor { state, ..cur }
     }
 
     /// The next item. Parsing progress is kept; consumption happens on commit.
@@ -222,17 +300,6 @@ impl<'b> Inbox<'b> {
             let data = self.buf.get(cur.start..self.end).unwrap_or(&[]);
             match cur.state {
                 State::Failed | State::Done => break Item::End,
-                State::Skip { remaining } => {
-                    let n = remaining.min(data.len() as u64);
-                    cur.start += n as usize;
-                    if n < remaining {
-                        cur.state = State::Skip {
-                            remaining: remaining - n,
-                        };
-                        break self.starved(cur, None, 0);
-                    }
-                    cur.state = fresh(cur.start).state;
-                }
                 State::Header(mut scan) => match scan.advance(data) {
                     // A header that fills the whole buffer without ending can never be read:
                     // waiting for room would stall the connection forever.
@@ -262,25 +329,11 @@ impl<'b> Inbox<'b> {
                             commit: self.commit(next),
                         };
                     }
-                    HeaderStatus::Done {
-                        header_len,
-                        body_len,
-                    } => {
-                        let fits = usize::try_from(body_len).ok().filter(|&len| {
-                            len <= self.max_frame
-                                && header_len.saturating_add(len) <= self.buf.len()
-                                && len <= u32::MAX as usize
-                        });
-                        cur.state = match fits {
-                            Some(body_len) => State::Body {
-                                header_len,
-                                body_len,
-                            },
-                            None => State::Oversized {
-                                header_len,
-                                body_len,
-                            },
-                        };
+                    HeaderStatus::Done { .. } => {
+                        cur = self.read_header(cur);
+                        // Kept: the body is not read twice, and a frame too large to hold waits
+                        // for `advance` to skip it.
+                        self.cursor.set(cur);
                     }
                 },
                 State::Body {
@@ -305,41 +358,44 @@ impl<'b> Inbox<'b> {
                     header_len,
                     body_len,
                 } => {
-                    let room = self.buf.len().saturating_sub(header_len);
-                    let want = (PEEK_LEN as u64).min(body_len).min(room as u64) as usize;
-                    let have = data.len().saturating_sub(header_len);
-                    if have < want && !self.eof {
-                        self.cursor.set(cur);
-                        break Item::NeedMore;
-                    }
-                    let taken = (have as u64).min(body_len);
-                    let prefix = data
-                        .get(header_len..header_len + want.min(have))
-                        .unwrap_or(&[]);
-                    let next = Cursor {
-                        start: cur.start + header_len + taken as usize,
-                        state: if taken == body_len {
-                            fresh(0).state
-                        } else {
-                            State::Skip {
-                                remaining: body_len - taken,
-                            }
-                        },
-                    };
+                    let got = data.len().saturating_sub(header_len);
+                    break self.starved(cur, Some(body_len), got);
+                }
+                State::Skip { remaining, len } => {
+                    let got = (len - remaining) as usize;
+                    break self.starved(cur, Some(len), got);
+                }
+                State::Skipped { len } => {
                     break Item::TooLarge {
-                        len: body_len,
-                        prefix,
-                        commit: self.commit(next),
+                        len,
+                        glance: &self.glance,
+                        commit: self.commit(fresh(cur.start)),
                     };
                 }
             }
         }
     }
 
+    /// True if `advance` would make an item ready: a frame too large to hold whose bytes are
+    /// all received (or the input ended).
+    fn skip_ready(&self) -> bool {
+        let cur = self.cursor.get();
+        let buffered = (self.end - cur.start) as u64;
+        match cur.state {
+            State::Oversized {
+                header_len,
+                body_len,
+            } => self.eof || buffered.saturating_sub(header_len as u64) >= body_len,
+            State::Skip { remaining, .. } => self.eof || buffered >= remaining,
+            _ => false,
+        }
+    }
+
     /// No complete item: either wait for more bytes, or report truncation at end of input.
     fn starved(&self, cur: Cursor, expected: Option<u64>, received: usize) -> Item<'_> {
         self.cursor.set(cur);
-        let pending = self.end > cur.start || matches!(cur.state, State::Skip { .. });
+        let pending = self.end > cur.start
+            || matches!(cur.state, State::Skip { .. } | State::Oversized { .. });
         match (self.eof, pending) {
             (false, _) => Item::NeedMore,
             (true, false) => {
@@ -398,6 +454,7 @@ mod tests {
         let mut fed = 0;
         loop {
             loop {
+                inbox.advance();
                 match inbox.next_item() {
                     Item::Frame { body, commit } => {
                         out.push(std::format!("frame {}", std::str::from_utf8(body).unwrap()));
@@ -405,10 +462,11 @@ mod tests {
                     }
                     Item::TooLarge {
                         len,
-                        prefix,
+                        glance,
                         commit,
                     } => {
-                        out.push(std::format!("too large {len} {}", prefix.len()));
+                        let id = glance.peek().id().map(|i| i.text());
+                        out.push(std::format!("too large {len} id {id:?}"));
                         commit.commit();
                     }
                     Item::Malformed { error, commit } => {
@@ -456,17 +514,15 @@ mod tests {
     #[test]
     fn oversized_frames_are_skipped_by_count() {
         let big = "x".repeat(1000);
+        let body = std::format!(r#"{{"result":"{big}","id":77}}"#);
         let input = std::format!(
-            "Content-Length: 3\r\n\r\n[1]Content-Length: {}\r\n\r\n\"{big}\"Content-Length: 2\r\n\r\n{{}}",
-            big.len() + 2
+            "Content-Length: 3\r\n\r\n[1]Content-Length: {}\r\n\r\n{body}Content-Length: 2\r\n\r\n{{}}",
+            body.len()
         );
         for chunk in [1, 5, 64, 2000] {
             let got = drain(input.as_bytes(), 200, 100, chunk);
-            assert_eq!(
-                got,
-                ["frame [1]", "too large 1002 128", "frame {}"],
-                "chunk {chunk}"
-            );
+            let skipped = std::format!("too large {} id Some(\"77\")", body.len());
+            assert_eq!(got, ["frame [1]", &skipped, "frame {}"], "chunk {chunk}");
         }
     }
 

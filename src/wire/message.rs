@@ -41,6 +41,7 @@ pub mod code {
 /// Why a well-formed JSON body is not a usable JSON-RPC message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum MessageError {
     /// The body is not a JSON object.
     NotAnObject,
@@ -58,6 +59,8 @@ pub enum MessageError {
     BadResponse,
     /// `error` is not `{"code": integer, "message": string}`.
     BadErrorObject,
+    /// A batch (an array of messages), which this protocol does not use.
+    Batch,
 }
 
 impl fmt::Display for MessageError {
@@ -71,6 +74,7 @@ impl fmt::Display for MessageError {
             MessageError::ResponseWithoutId => "response without id",
             MessageError::BadResponse => "response needs exactly one of result and error",
             MessageError::BadErrorObject => "error object lacks an integer code or a message",
+            MessageError::Batch => "batches (arrays of messages) are not supported",
         })
     }
 }
@@ -114,9 +118,30 @@ pub enum BadMessage<'a> {
     Invalid {
         /// What is wrong.
         error: MessageError,
-        /// The id and method of a request the server will expect an answer to.
-        request: Option<(RawJson<'a>, JsonStr<'a>)>,
+        /// What it means to be, as far as it tells.
+        intent: Intent<'a>,
     },
+}
+
+/// What an invalid message means to be, so that it can still be answered, or still resolve
+/// the request it responds to.
+#[derive(Debug, Clone, Copy)]
+pub enum Intent<'a> {
+    /// A request (it has `method` and `id`, or it is a batch holding one): the sender waits
+    /// for an answer.
+    Request {
+        /// Its id, if it is a number, a string or null (else answers carry `null`).
+        id: Option<RawJson<'a>>,
+        /// Its method, if it is a string.
+        method: Option<JsonStr<'a>>,
+    },
+    /// A response (no `method`, a valid `id`, and `result` or `error`).
+    Response {
+        /// Its id.
+        id: RawJson<'a>,
+    },
+    /// Anything else.
+    Other,
 }
 
 #[derive(Default, Clone, Copy)]
@@ -196,36 +221,63 @@ pub fn classify(body: &[u8], max_depth: usize) -> Result<Message<'_>, BadMessage
     let text = body;
     let mut top = TopMembers::default();
     validate_recording(text, max_depth, &mut top).map_err(BadMessage::Json)?;
-    let invalid = |error, request| BadMessage::Invalid { error, request };
-    let value = text.trim_ascii();
-    if RawJson::trusted(value).json_type() != JsonType::Object {
-        return Err(invalid(MessageError::NotAnObject, None));
+    let value = RawJson::trusted(text.trim_ascii());
+    match value.json_type() {
+        JsonType::Object => {}
+        JsonType::Array => {
+            // A batch: answer it as one invalid request if it holds a request.
+            let holds_request = value
+                .elements()
+                .any(|e| e.get("method").is_some() && e.get("id").is_some());
+            let intent = match holds_request {
+                true => Intent::Request {
+                    id: None,
+                    method: None,
+                },
+                false => Intent::Other,
+            };
+            return Err(BadMessage::Invalid {
+                error: MessageError::Batch,
+                intent,
+            });
+        }
+        _ => {
+            return Err(BadMessage::Invalid {
+                error: MessageError::NotAnObject,
+                intent: Intent::Other,
+            });
+        }
     }
     // Member spans are offsets into the untrimmed text.
     let f = top_fields(text, &top);
     let method = f.method.map(|m| m.as_string().ok_or(m));
-    // The id and method of something the server means as a request, to answer it even if
-    // the rest is broken.
-    let request = match (f.id, method) {
-        (Some(id), Some(Ok(method))) if valid_id(&id) => Some((id, method)),
-        _ => None,
+    let intent = match (f.id, method) {
+        (Some(id), Some(method)) => Intent::Request {
+            id: valid_id(&id).then_some(id),
+            method: method.ok(),
+        },
+        (Some(id), None) if valid_id(&id) && (f.result.is_some() || f.error.is_some()) => {
+            Intent::Response { id }
+        }
+        _ => Intent::Other,
     };
+    let invalid = |error| BadMessage::Invalid { error, intent };
     // `"2.0"` as sent, or written with escapes.
     let version_ok =
         |v: RawJson<'_>| v.as_bytes() == b"\"2.0\"" || v.as_string().is_some_and(|v| v == "2.0");
     if !f.jsonrpc.is_some_and(version_ok) {
-        return Err(invalid(MessageError::BadVersion, request));
+        return Err(invalid(MessageError::BadVersion));
     }
     if f.id.is_some_and(|id| !valid_id(&id)) {
-        return Err(invalid(MessageError::BadId, None));
+        return Err(invalid(MessageError::BadId));
     }
     if f.params
         .is_some_and(|p| !matches!(p.json_type(), JsonType::Object | JsonType::Array))
     {
-        return Err(invalid(MessageError::BadParams, request));
+        return Err(invalid(MessageError::BadParams));
     }
     match method {
-        Some(Err(_)) => Err(invalid(MessageError::BadMethod, None)),
+        Some(Err(_)) => Err(invalid(MessageError::BadMethod)),
         Some(Ok(method)) => Ok(match f.id {
             Some(id) => Message::Request {
                 id,
@@ -238,13 +290,13 @@ pub fn classify(body: &[u8], max_depth: usize) -> Result<Message<'_>, BadMessage
             },
         }),
         None => {
-            let id = f.id.ok_or(invalid(MessageError::ResponseWithoutId, None))?;
+            let id = f.id.ok_or(invalid(MessageError::ResponseWithoutId))?;
             let outcome = match (f.result, f.error) {
                 (Some(result), None) => Ok(result),
                 (None, Some(error)) => {
-                    Err(error_object(error).ok_or(invalid(MessageError::BadErrorObject, None))?)
+                    Err(error_object(error).ok_or(invalid(MessageError::BadErrorObject))?)
                 }
-                _ => return Err(invalid(MessageError::BadResponse, None)),
+                _ => return Err(invalid(MessageError::BadResponse)),
             };
             Ok(Message::Response { id, outcome })
         }
@@ -257,37 +309,6 @@ fn error_object(error: RawJson<'_>) -> Option<RpcError<'_>> {
         message: error.get_str("message")?,
         data: error.get("data"),
     })
-}
-
-/// Top-level `id` and `method` read from the first bytes of a frame too large to hold. Both
-/// are `None` when they are not within the prefix.
-pub fn peek_prefix(prefix: &[u8]) -> (Option<RawJson<'_>>, Option<JsonStr<'_>>, bool) {
-    use crate::json::scan::{Cursor, ws};
-    let b = prefix;
-    let start = ws(b, 0);
-    let mut cursor = Cursor::new(b, start, b'{');
-    let (mut id, mut method, mut response) = (None, None, false);
-    while let Some(m) = cursor.next_member() {
-        let key = b.get(m.key.0..m.key.1).unwrap_or(&[]);
-        let Some(value) = b.get(m.value.0..m.value.1) else {
-            break;
-        };
-        // Nothing of the prefix was validated: check each value before trusting it.
-        let valid = || crate::json::validate(value, 1).is_ok();
-        let value = RawJson::trusted(value);
-        match key {
-            b"id" if valid() && valid_id(&value) => id = Some(value),
-            b"method" if valid() => method = value.as_string(),
-            b"result" | b"error" => response = true,
-            _ => {}
-        }
-    }
-    // A member cut off by the end of the prefix still tells its key.
-    if !response {
-        let has = |needle: &[u8]| b.windows(needle.len()).any(|w| w == needle);
-        response = has(b"\"result\":") || has(b"\"error\":");
-    }
-    (id, method, response)
 }
 
 #[cfg(test)]
@@ -304,8 +325,13 @@ mod tests {
             }) => "error",
             Err(BadMessage::Json(_)) => "json",
             Err(BadMessage::Invalid {
-                request: Some(_), ..
+                intent: Intent::Request { .. },
+                ..
             }) => "invalid request",
+            Err(BadMessage::Invalid {
+                intent: Intent::Response { .. },
+                ..
+            }) => "invalid response",
             Err(BadMessage::Invalid { .. }) => "invalid",
         }
     }
@@ -330,14 +356,16 @@ mod tests {
             "error"
         );
         assert_eq!(kind(r#"{"jsonrpc":"2.0","id":1}"#), "invalid");
+        // Malformed responses still say which request they answer.
         assert_eq!(
             kind(r#"{"jsonrpc":"2.0","id":1,"result":1,"error":{}}"#),
-            "invalid"
+            "invalid response"
         );
         assert_eq!(
             kind(r#"{"jsonrpc":"2.0","id":1,"error":{"code":"x","message":"m"}}"#),
-            "invalid"
+            "invalid response"
         );
+        assert_eq!(kind(r#"{"id":1,"result":1}"#), "invalid response");
         assert_eq!(kind(r#"{"jsonrpc":"2.0","result":1}"#), "invalid");
         assert_eq!(
             kind(r#"{"jsonrpc":"1.0","id":7,"method":"m"}"#),
@@ -348,9 +376,21 @@ mod tests {
             kind(r#"{"jsonrpc":"2.0","id":7,"method":"m","params":3}"#),
             "invalid request"
         );
-        assert_eq!(kind(r#"{"jsonrpc":"2.0","id":{},"method":"m"}"#), "invalid");
+        // Requests whose id or method is of the wrong type still get an answer.
+        assert_eq!(
+            kind(r#"{"jsonrpc":"2.0","id":{},"method":"m"}"#),
+            "invalid request"
+        );
+        assert_eq!(
+            kind(r#"{"jsonrpc":"2.0","id":1,"method":7}"#),
+            "invalid request"
+        );
         assert_eq!(kind(r#"{"jsonrpc":"2.0","method":7}"#), "invalid");
         assert_eq!(kind(r#"[1]"#), "invalid");
+        assert_eq!(
+            kind(r#"[{"jsonrpc":"2.0","id":1,"method":"m"}]"#),
+            "invalid request"
+        );
         assert_eq!(kind(r#"{"jsonrpc":"2.0""#), "json");
         assert_eq!(
             kind(r#"{"jsonrpc":"2.0","\u006dethod":"x"}"#),
@@ -379,20 +419,5 @@ mod tests {
         assert_eq!(e.code, -32601);
         assert!(e.message.eq_str("Unhandled method bogus.method"));
         assert!(e.data.is_none());
-    }
-
-    #[test]
-    fn peeks_at_truncated_prefixes() {
-        let (id, method, response) =
-            peek_prefix(br#"{"jsonrpc":"2.0","id":23,"method":"sessionFs.writeFile","params":{"path":"/x","content":"aaaa"#);
-        assert_eq!(id.map(|i| i.text()), Some("23"));
-        assert!(method.is_some_and(|m| m == "sessionFs.writeFile"));
-        assert!(!response);
-        let (id, method, response) =
-            peek_prefix(br#"{"jsonrpc":"2.0","id":8,"result":{"events":[{"#);
-        assert_eq!(id.map(|i| i.text()), Some("8"));
-        assert!(method.is_none());
-        assert!(response);
-        assert_eq!(peek_prefix(b"\xff\xfe").0, None);
     }
 }

@@ -6,6 +6,7 @@
 //! - JSON-RPC classification: a frame body is validated once and classified as a request, a
 //!   response or a notification, with its id, method and error object ([`RpcError`]).
 
+mod glance;
 mod header;
 mod inbox;
 mod message;
@@ -16,12 +17,13 @@ pub use inbox::Inbox;
 pub use message::{MessageError, RpcError, code};
 
 // The crate's own (this module is private): `pub` so that the fuzz hook can re-export some.
+pub use glance::{Glance, Peek};
 pub use inbox::Item;
-pub use message::{BadMessage, Message, classify, peek_prefix};
+pub use message::{BadMessage, Intent, Message, classify};
 pub use outbox::{FrameError, Outbox};
 #[cfg(feature = "fuzzing")]
 pub use {
     header::{HeaderScan, HeaderStatus},
-    inbox::{Commit, PEEK_LEN},
+    inbox::Commit,
     message::valid_id,
 };

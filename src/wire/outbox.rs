@@ -35,6 +35,11 @@ impl<'b> Outbox<'b> {
         }
     }
 
+    /// The address of the buffer, which no other live outbox shares.
+    pub(crate) fn addr(&self) -> usize {
+        self.buf.as_ptr() as usize
+    }
+
     /// Bytes waiting to be written.
     pub(crate) fn pending(&self) -> &[u8] {
         self.buf.get(self.start..self.end).unwrap_or(&[])

@@ -1,6 +1,6 @@
 //! The `frame_decoder` target: Content-Length framing under any chunking and buffer size.
 
-use copilot_sansio::fuzz_hook::{self as hook, HeaderStatus, PEEK_LEN};
+use copilot_sansio::fuzz_hook::{self as hook, Glance, HeaderStatus, Peek};
 use copilot_sansio::{Client, Config, Event, HeaderError, Inbox, Instant};
 
 use crate::rng::Rng;
@@ -11,7 +11,8 @@ enum Rec {
     Frame(Vec<u8>),
     TooLarge {
         len: u64,
-        prefix: Vec<u8>,
+        /// What the inbox found in it.
+        found: String,
     },
     Malformed(HeaderError),
     Truncated {
@@ -111,24 +112,39 @@ fn reference(wire: &[u8], rx_len: usize, max_frame: usize) -> Vec<Rec> {
             out.push(Rec::Frame(rest[header_len..header_len + len].to_vec()));
             rest = &rest[header_len + len..];
         } else {
-            let room = rx_len - header_len;
-            let want = (PEEK_LEN as u64).min(body_len).min(room as u64) as usize;
-            let prefix = want.min(avail);
-            out.push(Rec::TooLarge {
-                len: body_len,
-                prefix: rest[header_len..header_len + prefix].to_vec(),
-            });
             if (avail as u64) < body_len {
                 out.push(Rec::Truncated {
-                    expected: None,
-                    received: 0,
+                    expected: Some(body_len),
+                    received: avail,
                 });
                 return out;
             }
+            let body = &rest[header_len..header_len + body_len as usize];
+            out.push(Rec::TooLarge {
+                len: body_len,
+                found: found(Glance::of(body).peek()),
+            });
             rest = &rest[header_len + body_len as usize..];
         }
     }
     out
+}
+
+/// What a glance found, as text to compare.
+pub(crate) fn found(p: Peek<'_>) -> String {
+    let text = |s: Option<copilot_sansio::json::JsonStr<'_>>| s.map(|s| s.raw().to_string());
+    format!(
+        "object {} id {:?} (seen {}, too long {}) method {:?} (seen {}) response {} session {:?} type {:?}",
+        p.is_object(),
+        p.id().map(|i| i.text().to_string()),
+        p.has_id(),
+        p.id_too_long(),
+        text(p.method()),
+        p.has_method(),
+        p.is_response(),
+        text(p.session_id()),
+        text(p.event_type()),
+    )
 }
 
 /// How many frames (read or skipped) the inbox yields for `wire` before its end.
@@ -164,6 +180,7 @@ fn inbox_items(
     loop {
         check_bounds(&inbox, rx_len);
         loop {
+            hook::advance(&mut inbox);
             let rec = match hook::next_item(&inbox) {
                 hook::Item::Frame { body, commit } => {
                     let rec = Rec::Frame(body.to_vec());
@@ -172,13 +189,12 @@ fn inbox_items(
                 }
                 hook::Item::TooLarge {
                     len,
-                    prefix,
+                    glance,
                     commit,
                 } => {
-                    assert!(prefix.len() <= PEEK_LEN);
                     let rec = Rec::TooLarge {
                         len,
-                        prefix: prefix.to_vec(),
+                        found: found(glance.peek()),
                     };
                     hook::commit(commit);
                     rec

@@ -524,15 +524,21 @@ impl<const S: usize, const P: usize> Harness<'_, S, P> {
                 let r = self.call_request(*params, Some(h));
                 match r {
                     Ok(rid) => {
-                        assert!(state != MState::Gone, "request on a released session");
+                        assert_eq!(
+                            state,
+                            MState::Live(SessionState::Active),
+                            "request on a session that is not active"
+                        );
                         self.queued(Some(rid), "session.send", Some(&id));
                         self.m.caller.push((rid, false));
                     }
                     Err(e) => {
-                        if state == MState::Gone {
-                            assert_eq!(e, Error::UnknownSession);
-                        } else {
-                            self.check_request_error(e, *params);
+                        match state {
+                            MState::Gone => assert_eq!(e, Error::UnknownSession),
+                            MState::Live(SessionState::Active) => {
+                                self.check_request_error(e, *params)
+                            }
+                            MState::Live(_) => assert_eq!(e, Error::SessionNotActive),
                         }
                         self.refused(e, &before, slots, pending, "session_request");
                     }

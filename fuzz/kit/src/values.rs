@@ -1,7 +1,7 @@
 //! The `json_scan` target: the validator, the span scanner, [`RawJson`], [`JsonStr`], message
 //! classification and the client, on arbitrary bytes.
 
-use copilot_sansio::fuzz_hook::{self as hook, BadMessage, Message, PEEK_LEN};
+use copilot_sansio::fuzz_hook::{self as hook, BadMessage, Glance, Intent, Message};
 use copilot_sansio::json::{BufferTooSmall, JsonStr, JsonType, MAX_DEPTH, RawJson, validate};
 use copilot_sansio::proto::events::{HostEvent, TypedEvent};
 use copilot_sansio::proto::results::{Messages, ModelList, SessionList, SessionMetadata};
@@ -45,15 +45,7 @@ pub fn json_scan(data: &[u8]) {
         scan_unvalidated(text);
     }
     check_classify(data);
-    for cut in (0..=data.len().min(PEEK_LEN)).chain([data.len()]) {
-        let (id, method, _) = hook::peek_prefix(&data[..cut]);
-        if let Some(id) = id {
-            assert!(validate(id.as_bytes(), 1).is_ok() && hook::valid_id(&id));
-        }
-        if let Some(m) = method {
-            check_str(m);
-        }
-    }
+    check_glance(data);
     through_client(data, 64 * 1024);
     through_client(data, 50);
 }
@@ -405,7 +397,7 @@ fn check_classify(data: &[u8]) {
         }
     }
     if let Err(BadMessage::Invalid {
-        request: Some((id, _)),
+        intent: Intent::Request { id: Some(id), .. } | Intent::Response { id },
         ..
     }) = hook::classify(data, 1)
     {
@@ -470,4 +462,91 @@ fn through_client(data: &[u8], max_frame: usize) {
     );
     assert_eq!(client.stats().frames, 2);
     crate::wire::check_output_framing(&written, &format!("{events:?}"));
+}
+
+/// The glance (what the client reads of a frame it cannot read whole) finds the same in any
+/// split, from its copies as from the body, and on valid JSON what plain lookups find.
+fn check_glance(data: &[u8]) {
+    let whole = Glance::of(data);
+    let expected = crate::framing::found(whole.peek());
+    assert_eq!(crate::framing::found(whole.peek_in(data)), expected);
+    for piece in [1, 7, 64] {
+        let mut g = Glance::NEW;
+        for chunk in data.chunks(piece) {
+            g.feed(chunk);
+        }
+        assert_eq!(
+            crate::framing::found(g.peek()),
+            expected,
+            "in pieces of {piece}"
+        );
+    }
+    let peek = whole.peek_in(data);
+    for s in [peek.method(), peek.session_id(), peek.event_type()]
+        .into_iter()
+        .flatten()
+    {
+        check_str(s);
+    }
+    if let Some(id) = peek.id() {
+        assert!(validate(id.as_bytes(), 1).is_ok() && hook::valid_id(&id));
+    }
+    // Against plain lookups, on valid JSON. Keys are matched as written (the glance does not
+    // decode escaped keys); the first occurrence counts.
+    let Ok(value) = RawJson::from_bytes(data) else {
+        return;
+    };
+    fn member<'a>(v: RawJson<'a>, key: &str) -> Option<RawJson<'a>> {
+        v.members()
+            .find(|(k, _)| k.raw_bytes() == key.as_bytes())
+            .map(|(_, v)| v)
+    }
+    assert_eq!(peek.is_object(), value.json_type() == JsonType::Object);
+    if value.json_type() != JsonType::Object {
+        return;
+    }
+    let id = member(value, "id");
+    assert_eq!(peek.has_id(), id.is_some());
+    match id {
+        Some(id) if id.as_bytes().len() <= 40 && hook::valid_id(&id) => {
+            assert_eq!(peek.id().map(|i| i.text()), Some(id.text()))
+        }
+        Some(id) if id.as_bytes().len() > 40 && hook::valid_id(&id) => {
+            assert!(peek.id_too_long() && peek.id().is_none())
+        }
+        _ => assert!(peek.id().is_none()),
+    }
+    let method = member(value, "method");
+    assert_eq!(peek.has_method(), method.is_some());
+    if let Some(m) = method.and_then(|m| m.as_string()) {
+        let got = peek
+            .method()
+            .map(|g| g.raw().to_string())
+            .unwrap_or_default();
+        assert!(m.raw().starts_with(&got), "method {got:?} of {:?}", m.raw());
+        if m.raw().len() + 2 <= 48 {
+            assert_eq!(got, m.raw());
+        }
+    }
+    let response = member(value, "result").is_some() || member(value, "error").is_some();
+    assert_eq!(peek.is_response(), response);
+    let params = member(value, "params");
+    fn short(s: Option<JsonStr<'_>>, n: usize) -> Option<JsonStr<'_>> {
+        s.filter(|s| s.raw().len() + 2 <= n)
+    }
+    let sid = short(
+        params
+            .and_then(|p| member(p, "sessionId"))
+            .and_then(|s| s.as_string()),
+        72,
+    );
+    assert_eq!(peek.session_id().map(|s| s.raw()), sid.map(|s| s.raw()));
+    let kind = params
+        .and_then(|p| member(p, "event"))
+        .and_then(|e| member(e, "type"))
+        .and_then(|t| t.as_string());
+    assert_eq!(
+        peek.event_type().map(|t| t.raw()),
+        short(kind, 48).map(|t| t.raw())
+    );
 }
