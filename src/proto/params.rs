@@ -141,7 +141,10 @@ impl core::fmt::Debug for Connect<'_> {
 ///
 /// Start from [`Config::session_options`](crate::Config::session_options) so the `request*`
 /// flags match the requests you declared you handle.
-#[derive(Debug, Clone, Copy, Default)]
+///
+/// `Debug` does not print the raw JSON options (`mcp_servers`, `provider`, `extra`): they may
+/// hold keys and tokens.
+#[derive(Clone, Copy, Default)]
 #[non_exhaustive]
 pub struct SessionOptions<'a> {
     /// The model, e.g. `claude-sonnet-4.5`.
@@ -501,6 +504,39 @@ pub struct SessionFsProvider<'a> {
     pub session_state_path: &'a str,
     /// Path conventions.
     pub conventions: PathConventions,
+}
+
+impl core::fmt::Debug for SessionOptions<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let secret = |v: bool| {
+            if v {
+                Some(crate::proto::REDACTED)
+            } else {
+                None
+            }
+        };
+        f.debug_struct("SessionOptions")
+            .field("model", &self.model)
+            .field("client_name", &self.client_name)
+            .field("streaming", &self.streaming)
+            .field("working_directory", &self.working_directory)
+            .field("system_message", &self.system_message)
+            .field("tools", &self.tools)
+            .field("available_tools", &self.available_tools)
+            .field("excluded_tools", &self.excluded_tools)
+            .field("reasoning_effort", &self.reasoning_effort)
+            .field("request_permission", &self.request_permission)
+            .field("request_user_input", &self.request_user_input)
+            .field("request_elicitation", &self.request_elicitation)
+            .field("request_exit_plan_mode", &self.request_exit_plan_mode)
+            .field("request_auto_mode_switch", &self.request_auto_mode_switch)
+            .field("hooks", &self.hooks)
+            .field("disable_resume", &self.disable_resume)
+            .field("mcp_servers", &secret(self.mcp_servers.is_some()))
+            .field("provider", &secret(self.provider.is_some()))
+            .field("extra", &secret(self.extra.0.is_some()))
+            .finish()
+    }
 }
 
 setters! {

@@ -414,9 +414,17 @@ pub struct ReaddirWithTypesAnswer<'a> {
     pub error: Option<FsError<'a>>,
 }
 
-/// Answer to `providerToken.getToken`.
-#[derive(Debug, Clone, Copy, Serialize)]
+/// Answer to `providerToken.getToken`. `Debug` does not print the token.
+#[derive(Clone, Copy, Serialize)]
 pub struct TokenAnswer<'a> {
     /// The bearer token, without `Bearer `.
     pub token: &'a str,
+}
+
+impl core::fmt::Debug for TokenAnswer<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("TokenAnswer")
+            .field("token", &crate::proto::REDACTED)
+            .finish()
+    }
 }
