@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Runs one fuzz target for a bounded time, single job, with the seed corpus and the dictionary.
 #
-#   fuzz/run.sh TARGET SECONDS        TARGET: frame_decoder | json_scan | client
+#   fuzz/run.sh TARGET SECONDS        TARGET: frame_decoder | json_scan | client | sim_faults
 #
 # The library forbids unsafe code, so the runs skip AddressSanitizer for speed; set
 # FUZZ_SANITIZER=address to use it.
 #
 # New inputs go to fuzz/local/corpus/TARGET (not committed); the committed seeds in
-# fuzz/corpus/TARGET are only read. Crashes go to fuzz/artifacts/TARGET: minimize one with
+# fuzz/seeds/TARGET are only read (cargo fuzz's default corpus folder, fuzz/corpus, is
+# ignored by git: the seeds live elsewhere so that no run can write into them). Crashes go to
+# fuzz/artifacts/TARGET: minimize one with
 # `cargo +nightly fuzz tmin TARGET FILE`, then commit it under fuzz/regressions/TARGET/ with the
 # fix (tests/fuzz_replay.rs replays that folder on every `cargo test --all-features`).
 set -euo pipefail
@@ -20,7 +22,8 @@ case "$target" in
   frame_decoder) max_len=8192 ;;
   json_scan) max_len=4096 ;;
   client) max_len=16384 ;;
-  *) echo "unknown target $target (frame_decoder, json_scan, client)" >&2; exit 2 ;;
+  sim_faults) max_len=4096 ;;
+  *) echo "unknown target $target (frame_decoder, json_scan, client, sim_faults)" >&2; exit 2 ;;
 esac
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
@@ -30,7 +33,7 @@ fi
 mkdir -p "local/corpus/$target" "artifacts/$target"
 log="local/$target.log"
 set +e
-cargo +nightly fuzz run --sanitizer "${FUZZ_SANITIZER:-none}" "$target" "local/corpus/$target" "corpus/$target" -- \
+cargo +nightly fuzz run --sanitizer "${FUZZ_SANITIZER:-none}" "$target" "local/corpus/$target" "seeds/$target" -- \
   -dict=copilot.dict \
   -max_len="$max_len" \
   -max_total_time="$seconds" \

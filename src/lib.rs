@@ -85,16 +85,39 @@
 //!   [`Event::SessionOpened`]. A destroy keeps routing until its response.
 //! - **Nothing dropped silently**: events for unknown sessions, unknown notifications and
 //!   responses with unknown ids each surface as an event.
-//! - **Every server request answered exactly once**: by the caller
-//!   ([`Event::Request`] + [`Client::respond`]) or by the client itself, with an error, for
-//!   unknown sessions, methods the caller does not answer ([`Config::caller_answers`]), a full
-//!   table, and requests left unanswered when their session closes (those go out as soon as
-//!   the transmit buffer has room).
+//! - **Every server request answered exactly once**, however large, deep or malformed: by
+//!   the caller ([`Event::Request`] + [`Client::respond`]) or by the client itself, with an
+//!   error, for unknown sessions, methods the caller does not answer
+//!   ([`Config::caller_answers`]), a full table, requests too large or nested too deep to read
+//!   (answered from the id found in their first level, wherever it is), invalid requests, and
+//!   requests left unanswered when their session or the connection closes. Every answer is
+//!   valid JSON: quoted text is cut between whole characters and escapes.
+//! - **Every pending request resolves exactly once**, whatever its response looks like
+//!   (nested too deep, too large with its `id` anywhere at the top level, malformed: no
+//!   `"jsonrpc"`, both `result` and `error`, an `error` without `message` or with a
+//!   non-integer code), when its deadline passes ([`Config::request_timeout_ms`],
+//!   [`Client::set_deadline`]), or when the connection ends. An open whose response could not
+//!   be read may have succeeded: the client destroys it on the server and keeps its slot until
+//!   then (at most a grace period).
+//! - **Owed answers flow as soon as there is room**: answers the client owes go out whenever
+//!   transmit space frees ([`Client::transmitted`]), and [`Client::wants_transmit`] and
+//!   [`Client::can_poll`] tell the truth, so a driver that waits on them never stalls.
+//! - **Lost events are named**: a `session.event` too large or too deep to read arrives as
+//!   [`InputError::LostSessionEvent`] with its session and its type.
+//! - **Handles belong to their client**: a [`SessionHandle`] or [`ReplyHandle`] from another
+//!   client is refused ([`Error::UnknownSession`], [`Error::UnknownReply`]).
 //! - **Backpressure, not loss**: an inbox that is not drained accepts fewer bytes; a request
 //!   that does not fit in the transmit buffer is refused whole ([`Error::TransmitFull`]).
-//! - **Hostile input is survivable**: oversized frames are skipped by count, JSON is validated
-//!   without recursion and with a depth limit, lone UTF-16 surrogates are accepted, and no
-//!   input can panic the library.
+//! - **Nothing grows without bound**: tables, buffers and queues are fixed at compile time or
+//!   by the caller; oversized frames are skipped by count; JSON is validated without recursion
+//!   and with a depth limit; lone UTF-16 surrogates are accepted; no input can panic the
+//!   library.
+//! - **Secrets stay out of logs**: tokens, keys and secret headers print as `<redacted>`
+//!   under `Debug`; the types that hold them have no `defmt::Format`, and the client's own
+//!   logging (`defmt` or `log`) never includes message content.
+//!
+//! These rules are checked by a model of the client under random conversations
+//! (`tests/model.rs`) and by the fuzz targets in the repository's `fuzz/` folder.
 //!
 //! # Features
 //!

@@ -1,4 +1,4 @@
-//! The fuzz targets' seed corpus (`fuzz/corpus/<target>/`), made from the recorded CLI traffic
+//! The fuzz targets' seed corpus (`fuzz/seeds/<target>/`), made from the recorded CLI traffic
 //! and from the hostile inputs of the test suite, so that it stays in step with the code.
 //!
 //! This test fails if the committed files differ from what it would write. To rewrite them
@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use copilot_sansio::json::RawJson;
-use copilot_sansio_fuzzkit::{Action, ClientInput, Sid};
+use copilot_sansio_fuzzkit::{Action, ClientInput, Sid, conversation};
 use support::{Line, frame, load, load_path};
 
 const FIXTURES: [&str; 4] = [
@@ -667,16 +667,29 @@ fn corpus() -> BTreeMap<&'static str, Corpus> {
         };
         clients.insert(format!("{name}-split37"), input.to_bytes());
     }
+    // Conversations with the simulated CLI: clean lines, and lines with a fault now and then.
+    let mut rng = copilot_sansio_fuzzkit::Rng::new(0x5EED_FA17);
+    let lines: Corpus = (0..12)
+        .map(|i| {
+            let (name, rate) = if i < 4 {
+                ("clean", u64::MAX)
+            } else {
+                ("faulty", 6)
+            };
+            (format!("{name}-{i:02}"), conversation(&mut rng, rate))
+        })
+        .collect();
     BTreeMap::from([
         ("frame_decoder", frames),
         ("json_scan", json_seeds(&fixtures, &recorded)),
         ("client", clients),
+        ("sim_faults", lines),
     ])
 }
 
 fn dir(target: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fuzz/corpus")
+        .join("fuzz/seeds")
         .join(target)
 }
 
@@ -727,12 +740,12 @@ fn seed_corpus_matches_the_fixtures() {
         assert_eq!(
             names(&on_disk),
             names(&seeds),
-            "fuzz/corpus/{target} is out of date: run REGENERATE_FUZZ_CORPUS=1 cargo test --all-features --test fuzz_corpus"
+            "fuzz/seeds/{target} is out of date: run REGENERATE_FUZZ_CORPUS=1 cargo test --all-features --test fuzz_corpus"
         );
         for (name, bytes) in &seeds {
             assert!(
                 on_disk[name] == *bytes,
-                "fuzz/corpus/{target}/{name} is out of date: run REGENERATE_FUZZ_CORPUS=1 cargo test --all-features --test fuzz_corpus"
+                "fuzz/seeds/{target}/{name} is out of date: run REGENERATE_FUZZ_CORPUS=1 cargo test --all-features --test fuzz_corpus"
             );
         }
     }

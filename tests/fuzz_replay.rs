@@ -1,16 +1,16 @@
-//! Replays the committed fuzz corpus (`fuzz/corpus/<target>/`) and every crash found so far
+//! Replays the committed fuzz corpus (`fuzz/seeds/<target>/`) and every crash found so far
 //! (`fuzz/regressions/<target>/`) through the fuzz targets' entry points, on every
 //! `cargo test --all-features`, so nothing found once can come back.
 
 use std::path::Path;
 
-use copilot_sansio_fuzzkit::{ClientInput, client, frame_decoder, json_scan};
+use copilot_sansio_fuzzkit::{ClientInput, client, frame_decoder, json_scan, sim_faults};
 
 fn replay(target: &str, run: impl Fn(&[u8])) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
     let mut count = 0;
     let mut failed = Vec::new();
-    for dir in ["corpus", "regressions"] {
+    for dir in ["seeds", "regressions"] {
         let Ok(entries) = std::fs::read_dir(root.join(dir).join(target)) else {
             continue;
         };
@@ -43,4 +43,9 @@ fn json_scan_corpus() {
 #[test]
 fn client_corpus() {
     replay("client", |data| client(&ClientInput::from_bytes(data)));
+}
+
+#[test]
+fn sim_faults_corpus() {
+    replay("sim_faults", sim_faults);
 }

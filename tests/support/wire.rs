@@ -76,6 +76,11 @@ pub fn check_output_framing(bytes: &[u8], context: &str) {
 
 fn parse_message(body: &[u8]) -> Out {
     let text = String::from_utf8_lossy(body);
+    // A second opinion from an independent parser: the crate's own validator does not judge
+    // its own output alone.
+    if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+        panic!("client wrote invalid JSON (serde_json: {e}): {text}");
+    }
     let msg = match RawJson::from_bytes(body) {
         Ok(v) => v,
         Err(e) => panic!("client wrote invalid JSON ({e}): {text}"),

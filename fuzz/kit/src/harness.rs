@@ -24,6 +24,8 @@ struct MSession {
     handle: SessionHandle,
     id: String,
     state: MState,
+    /// The id of the request its state waits for (its open, then its destroy).
+    waits_for: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,10 +122,10 @@ enum Expect {
 /// What the poll that returned `event` may have written besides owed answers.
 fn expect_of(event: &Event<'_>) -> Expect {
     match *event {
-        Event::SessionOpenFailed {
-            reason: Failure::ResponseTooLarge { .. },
-            ..
-        } => Expect::Request("session.destroy"),
+        // The open may have succeeded on the server: the client destroys it there.
+        Event::SessionOpenFailed { reason, .. } if reason.may_have_succeeded() => {
+            Expect::Request("session.destroy")
+        }
         Event::Auto(AutoAction::DestroyingOrphan) => Expect::OrphanDestroy,
         Event::Auto(AutoAction::PingFallback) => Expect::Request("ping"),
         Event::Auto(AutoAction::Answered { reason, .. }) => Expect::Answer {
@@ -164,7 +166,9 @@ fn on_event(m: &mut Model, event: &Event<'_>) {
             );
             s.state = MState::Gone;
             m.owe(session);
-            if let Failure::TimedOut | Failure::ResponseTooLarge { .. } = reason {
+            // Its slot stays reserved until the server's answer (or a grace deadline) says
+            // the session is gone.
+            if reason == Failure::TimedOut || reason.may_have_succeeded() {
                 m.orphans += 1;
             }
         }
@@ -225,6 +229,24 @@ fn on_event(m: &mut Model, event: &Event<'_>) {
             m.orphans -= 1;
         }
         Event::Error(InputError::MalformedHeader(_)) => m.maybe_closing = true,
+        Event::Error(InputError::LostSessionEvent {
+            session,
+            session_id,
+            ..
+        }) => match (session, session_id) {
+            // Named by its session: one the caller still has, and the id the frame holds.
+            (Some(h), Some(sid)) => {
+                let s = m.session(h);
+                assert!(s.state != MState::Gone, "lost event for a closed session");
+                assert!(sid.eq_str(&s.id), "lost event named the wrong session");
+            }
+            (Some(h), None) => panic!("lost event routed to {h:?} without an id"),
+            (None, Some(sid)) => assert!(
+                !m.routable(&sid.to_string()),
+                "lost event of a live session reported without its handle"
+            ),
+            (None, None) => {}
+        },
         Event::Closed => {
             assert!(!m.closed, "Closed twice");
             m.closed = true;
@@ -353,6 +375,11 @@ struct Harness<'x, const S: usize, const P: usize> {
     max_frame: usize,
     /// Bytes were pushed after the input was closed (the client may never read them).
     pushed_after_eof: bool,
+    /// Ids of the client's requests the server sent a response to, of any shape, with the
+    /// right id: once such a frame is read, its request must be resolved.
+    responded: Vec<u32>,
+    /// Raw bytes went on the wire: frames may be lost with framing.
+    garbage: bool,
     serial: u32,
     big_text: String,
 }
@@ -408,6 +435,8 @@ fn run<const S: usize, const P: usize>(input: &ClientInput) {
             n => usize::from(n),
         },
         pushed_after_eof: false,
+        responded: Vec::new(),
+        garbage: false,
         serial: 0,
         big_text: format!("{{\"blob\":\"{}\"}}", "z".repeat(tx_len)),
     };
@@ -562,7 +591,10 @@ impl<const S: usize, const P: usize> Harness<'_, S, P> {
                     Ok(()) => {
                         assert_eq!(state, MState::Live(SessionState::Active));
                         self.queued(None, "session.destroy", Some(&id));
-                        self.m.session(h).state = MState::Live(SessionState::Closing);
+                        let rid = self.o.sent.last().map_or(0, |s| s.id);
+                        let s = self.m.session(h);
+                        s.state = MState::Live(SessionState::Closing);
+                        s.waits_for = rid;
                     }
                     Err(e) => {
                         match state {
@@ -661,7 +693,10 @@ impl<const S: usize, const P: usize> Harness<'_, S, P> {
                 };
                 self.send(&body);
             }
-            Action::Garbage(bytes) => self.wire.extend_from_slice(bytes),
+            Action::Garbage(bytes) => {
+                self.garbage = true;
+                self.wire.extend_from_slice(bytes);
+            }
             Action::Frame(bytes) => {
                 self.wire.extend_from_slice(
                     format!("Content-Length: {}\r\n\r\n", bytes.len()).as_bytes(),
@@ -671,17 +706,53 @@ impl<const S: usize, const P: usize> Harness<'_, S, P> {
             Action::BigFrame { kind, to, len } => {
                 let pad = "x".repeat(usize::from(*len));
                 self.serial += 1;
-                let body = match kind % 3 {
+                let response_id = self.target(*to).map_or(u32::from(*to) + 1, |s| s.0);
+                if kind % 6 == 1 || kind % 6 == 4 {
+                    self.responded.push(response_id);
+                }
+                let body = match kind % 6 {
                     0 => format!(
                         r#"{{"jsonrpc":"2.0","id":{},"method":"sessionFs.writeFile","params":{{"sessionId":"a","content":"{pad}"}}}}"#,
                         2_000_000 + self.serial
                     ),
+                    1 => format!(
+                        r#"{{"jsonrpc":"2.0","id":{response_id},"result":{{"blob":"{pad}"}}}}"#
+                    ),
+                    2 => format!(
+                        r#"{{"jsonrpc":"2.0","method":"session.event","params":{{"sessionId":"a","event":{{"type":"t","data":{{"p":"{pad}"}}}}}}}}"#
+                    ),
+                    3 => format!(
+                        r#"{{"jsonrpc":"2.0","method":"hooks.invoke","params":{{"sessionId":"a","input":"{pad}"}},"id":{}}}"#,
+                        2_000_000 + self.serial
+                    ),
+                    4 => format!(
+                        r#"{{"jsonrpc":"2.0","result":{{"blob":"{pad}"}},"id":{response_id}}}"#
+                    ),
+                    _ => format!(
+                        r#"{{"jsonrpc":"2.0","method":"session.event","params":{{"sessionId":{},"event":{{"type":"system.message","data":{{"content":"{pad}"}}}}}}}}"#,
+                        self.server_sid(*to)
+                    ),
+                };
+                self.send(&body);
+            }
+            Action::DeepFrame { kind, to, depth } => {
+                let depth = usize::from(*depth);
+                let deep = format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
+                self.serial += 1;
+                let body = match kind % 3 {
+                    0 => format!(
+                        r#"{{"jsonrpc":"2.0","id":{},"method":"hooks.invoke","params":{{"sessionId":{},"hookType":"preToolUse","input":{{"toolArgs":{deep}}}}}}}"#,
+                        2_000_000 + self.serial,
+                        self.server_sid(*to)
+                    ),
                     1 => {
                         let id = self.target(*to).map_or(u32::from(*to) + 1, |s| s.0);
-                        format!(r#"{{"jsonrpc":"2.0","id":{id},"result":{{"blob":"{pad}"}}}}"#)
+                        self.responded.push(id);
+                        format!(r#"{{"jsonrpc":"2.0","id":{id},"result":{{"v":{deep}}}}}"#)
                     }
                     _ => format!(
-                        r#"{{"jsonrpc":"2.0","method":"session.event","params":{{"sessionId":"a","event":{{"type":"t","data":{{"p":"{pad}"}}}}}}}}"#
+                        r#"{{"jsonrpc":"2.0","method":"session.event","params":{{"sessionId":{},"event":{{"type":"tool.execution_start","data":{{"arguments":{deep}}}}}}}}}"#,
+                        self.server_sid(*to)
                     ),
                 };
                 self.send(&body);
@@ -724,6 +795,9 @@ impl<const S: usize, const P: usize> Harness<'_, S, P> {
             .target(to)
             .unwrap_or((u32::from(to) + 1, String::new(), None));
         let sid = sid.unwrap_or_else(|| "a".to_string());
+        if kind % 16 != 9 {
+            self.responded.push(id);
+        }
         let good = match method.as_str() {
             "connect" => r#"{"ok":true,"protocolVersion":3,"version":"1.0.102"}"#.to_string(),
             "ping" => r#"{"message":"pong","protocolVersion":3}"#.to_string(),
@@ -733,7 +807,7 @@ impl<const S: usize, const P: usize> Harness<'_, S, P> {
             ),
             _ => r#"{"ok":true}"#.to_string(),
         };
-        let (id_text, outcome) = match kind % 10 {
+        let (id_text, outcome) = match kind % 16 {
             0..=3 => (id.to_string(), format!(r#""result":{good}"#)),
             4 => (
                 id.to_string(),
@@ -749,7 +823,28 @@ impl<const S: usize, const P: usize> Harness<'_, S, P> {
                 r#""error":{"code":-32603,"message":"failed","data":{"x":1}}"#.to_string(),
             ),
             8 => (id.to_string(), r#""result":null"#.to_string()),
-            _ => (format!("\"{id}\""), r#""result":{}"#.to_string()),
+            9 => (format!("\"{id}\""), r#""result":{}"#.to_string()),
+            // Malformed responses to a pending id: each must still resolve its request.
+            10 => {
+                return self.send(&format!(r#"{{"id":{id},"result":{good}}}"#));
+            }
+            11 => (
+                id.to_string(),
+                r#""result":{},"error":{"code":-32603,"message":"both"}"#.to_string(),
+            ),
+            12 => (id.to_string(), r#""error":{"code":-32603}"#.to_string()),
+            13 => (
+                id.to_string(),
+                r#""error":{"code":-32603.5,"message":"x"}"#.to_string(),
+            ),
+            14 => (
+                id.to_string(),
+                r#""error":{"code":"E","message":"x"}"#.to_string(),
+            ),
+            _ => {
+                // The id last, after the outcome.
+                return self.send(&format!(r#"{{"jsonrpc":"2.0","result":{good},"id":{id}}}"#));
+            }
         };
         self.send(&format!(r#"{{"jsonrpc":"2.0","id":{id_text},{outcome}}}"#));
     }
@@ -759,8 +854,9 @@ impl<const S: usize, const P: usize> Harness<'_, S, P> {
         let n = self.serial;
         let mut method = SERVER_METHODS[usize::from(method) % SERVER_METHODS.len()].to_string();
         if session & 0x10 != 0 {
-            // Longer than automatic answers quote, with escapes to cut around.
-            method = format!("{method}.{}\\u00e9{}", "m".repeat(75), "n".repeat(50));
+            // Longer than automatic answers quote, with escapes everywhere the quote may end.
+            let pad = "m".repeat(usize::from(id >> 3) % 8);
+            method = format!("{method}.{pad}{}", "\\u00e9\\\\x".repeat(12));
         }
         let version = if session & 0x20 != 0 { "1.0" } else { "2.0" };
         let id = match id % 8 {
@@ -893,6 +989,7 @@ impl<const S: usize, const P: usize> Harness<'_, S, P> {
                     handle: h,
                     id: text.clone(),
                     state: MState::Live(SessionState::Pending(kind)),
+                    waits_for: rid.value(),
                 });
                 assert_eq!(self.client.find_session(&text), Some(h));
             }
@@ -985,7 +1082,17 @@ impl<const S: usize, const P: usize> Harness<'_, S, P> {
     fn poll(&mut self) -> bool {
         let now = self.now();
         let frames = self.client.stats().frames;
+        // With the output written, `can_poll` says exactly whether an event is ready: drivers
+        // wait for IO while it is false, so a lie either way is a stall or a busy loop.
+        let promised = self
+            .client
+            .transmit_bytes()
+            .is_empty()
+            .then(|| self.client.can_poll(&self.inbox));
         let event = self.client.poll_event(&mut self.inbox, now);
+        if let Some(promised) = promised {
+            assert_eq!(promised, event.is_some(), "can_poll said {promised}");
+        }
         let took = self.client.stats().frames - frames;
         assert!(took <= 1, "one poll consumed {took} frames");
         // The event's own frame comes first, then the answers owed so far (including those its
@@ -1023,6 +1130,10 @@ impl<const S: usize, const P: usize> Harness<'_, S, P> {
 
     fn check(&mut self) {
         assert!(self.client.transmit_bytes().len() <= self.tx_len);
+        assert_eq!(
+            self.client.wants_transmit(),
+            !self.client.transmit_bytes().is_empty()
+        );
         assert!(self.inbox.buffered() <= self.inbox.capacity());
         let m = &self.m;
         assert_eq!(
@@ -1059,6 +1170,30 @@ impl<const S: usize, const P: usize> Harness<'_, S, P> {
         assert_eq!(self.client.is_closed(), m.closed);
     }
 
+    /// Once every frame was read (none lost to broken framing), each request the server
+    /// responded to, whatever the response looked like (malformed, too deep, too large with its
+    /// id anywhere), is resolved: not left for the end of input.
+    fn check_responses_resolved(&self) {
+        let all_read = self.pushed == self.wire.len() && self.inbox.buffered() == 0;
+        if self.garbage || self.m.maybe_closing || self.client.is_closed() || !all_read {
+            return;
+        }
+        for (rid, done) in &self.m.caller {
+            let answered = self.responded.contains(&rid.value());
+            assert!(!answered || *done, "{rid} got a response but never resolved");
+        }
+        for s in &self.m.sessions {
+            let waiting = matches!(
+                s.state,
+                MState::Live(SessionState::Pending(_) | SessionState::Closing)
+            );
+            assert!(
+                !(waiting && self.responded.contains(&s.waits_for)),
+                "{s:?}: its request got a response but the session still waits"
+            );
+        }
+    }
+
     /// Delivers the rest, ends the input, and writes everything out: then every session, request
     /// and server request must be settled.
     fn finish(&mut self) {
@@ -1080,6 +1215,7 @@ impl<const S: usize, const P: usize> Harness<'_, S, P> {
             idle = if progress { 0 } else { idle + 1 };
             assert!(idle < 3, "stuck delivering the rest of the input");
         }
+        self.check_responses_resolved();
         self.inbox.close();
         self.m.maybe_closing = true;
         let mut rounds = 0;

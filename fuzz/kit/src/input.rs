@@ -114,7 +114,9 @@ pub enum Action {
         bytes: u16,
     },
     /// The server answers the `to`-th request the client wrote out. `kind` picks a success
-    /// that fits the method, a wrong session id, `{}`, errors, `null`, or a mistyped id.
+    /// that fits the method, a wrong session id, `{}`, errors, `null`, a mistyped id, or a
+    /// malformed response (no `"jsonrpc"`, both `result` and `error`, an `error` without
+    /// `message` or with a non-integer code), or one with its `id` last.
     Response {
         /// Which request.
         to: u8,
@@ -158,16 +160,28 @@ pub enum Action {
     /// A frame of `len` bytes of padding more: a request, a response to the `to`-th request
     /// written, or a notification, to overflow the receive limit.
     BigFrame {
-        /// 0 request, 1 response, 2 notification.
+        /// 0 request, 1 response, 2 notification; 3 and 4: a request and a response with their
+        /// `id` after the padding; 5 a `session.event` of the session `to` selects.
         kind: u8,
-        /// Which request, for responses.
+        /// Which request, for responses; which session id, for events.
         to: u8,
         /// Padding.
         len: u16,
     },
+    /// A frame holding a value nested `depth` levels deep: a `hooks.invoke` request (in its
+    /// tool arguments), a response to the `to`-th request written (in its result), or a
+    /// `session.event` (in its data) of the session `to` selects.
+    DeepFrame {
+        /// 0 request, 1 response, 2 session event.
+        kind: u8,
+        /// Which request or session.
+        to: u8,
+        /// How deep.
+        depth: u8,
+    },
 }
 
-const ACTIONS: u8 = 21;
+const ACTIONS: u8 = 22;
 
 /// The `client` target's input: buffer sizes, configuration and actions.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -188,12 +202,13 @@ pub struct ClientInput {
     pub actions: Vec<Action>,
 }
 
-struct Reader<'a> {
-    data: &'a [u8],
+/// Reads little-endian numbers from fuzz bytes; missing bytes read as zeros.
+pub(crate) struct Reader<'a> {
+    pub(crate) data: &'a [u8],
 }
 
 impl<'a> Reader<'a> {
-    fn u8(&mut self) -> u8 {
+    pub(crate) fn u8(&mut self) -> u8 {
         match self.data.split_first() {
             Some((&b, rest)) => {
                 self.data = rest;
@@ -203,7 +218,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn u16(&mut self) -> u16 {
+    pub(crate) fn u16(&mut self) -> u16 {
         u16::from_le_bytes([self.u8(), self.u8()])
     }
 
@@ -277,10 +292,15 @@ impl<'a> Reader<'a> {
             },
             18 => Action::Garbage(self.bytes()),
             19 => Action::Frame(self.bytes()),
-            _ => Action::BigFrame {
+            20 => Action::BigFrame {
                 kind: self.u8(),
                 to: self.u8(),
                 len: self.u16(),
+            },
+            _ => Action::DeepFrame {
+                kind: self.u8(),
+                to: self.u8(),
+                depth: self.u8(),
             },
         }
     }
@@ -419,6 +439,12 @@ impl Writer {
                 self.u8(*to);
                 self.u16(*len);
             }
+            Action::DeepFrame { kind, to, depth } => {
+                self.u8(21);
+                self.u8(*kind);
+                self.u8(*to);
+                self.u8(*depth);
+            }
         }
     }
 }
@@ -510,6 +536,11 @@ mod tests {
                     kind: 1,
                     to: 2,
                     len: 5000,
+                },
+                Action::DeepFrame {
+                    kind: 2,
+                    to: 9,
+                    depth: 200,
                 },
                 Action::Poll { max: 0 },
                 Action::Eof,

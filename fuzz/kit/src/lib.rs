@@ -14,7 +14,10 @@
 //!   on one body. Typed decoders hook in at [`typed_decoders`].
 //! - [`client`]: the state machine driven by caller actions interleaved with server bytes, split
 //!   anywhere, checked against a model after every step.
+//! - [`sim_faults`]: the client in conversation with the simulated CLI over a faulty line
+//!   (frames cut, corrupted, duplicated, reordered, dropped, made deep or huge).
 
+mod faults;
 mod framing;
 mod harness;
 mod input;
@@ -28,6 +31,8 @@ mod routing;
 #[path = "../../../tests/support/wire.rs"]
 mod wire;
 
+pub use faults::{conversation, sim_faults};
+pub use rng::Rng;
 pub use framing::frame_decoder;
 pub use harness::client;
 pub use input::{Action, ClientInput, SID_POOL, Sid};
