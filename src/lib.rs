@@ -83,6 +83,12 @@
 //!   session-scoped server request for it is routed to it from then on. An error response
 //!   releases the slot with one [`Event::SessionOpenFailed`]; a success yields one
 //!   [`Event::SessionOpened`]. A destroy keeps routing until its response.
+//! - **Live resume**: [`Client::resume_session`] of a session open on this client sends
+//!   `session.resume` with the new options and keeps the session in its slot, with its handle;
+//!   its events keep flowing to it in order. Success is one [`Event::SessionOpened`], failure
+//!   one [`Event::LiveResumeFailed`] that leaves the session open as it was. One create,
+//!   resume or destroy of an id is in flight at a time: another is refused
+//!   ([`Error::DuplicateSession`] for a create, [`Error::SessionBusy`] otherwise).
 //! - **Nothing dropped silently**: events for unknown sessions, unknown notifications and
 //!   responses with unknown ids each surface as an event.
 //! - **Every server request answered exactly once**, however large, deep or malformed: by

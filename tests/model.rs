@@ -25,7 +25,11 @@ const MAX_ACTIONS: u64 = 90;
 /// sometimes misbehaves.
 fn action(rng: &mut Rng) -> Action {
     let byte = |rng: &mut Rng| rng.below(256) as u8;
-    match rng.below(100) {
+    match rng.below(112) {
+        // The server answers in order, mostly with success.
+        100..=111 => Action::Reply {
+            kind: if rng.below(3) == 0 { byte(rng) } else { 0 },
+        },
         0..=3 => Action::Connect,
         4..=11 => Action::Open {
             resume: rng.below(3) == 0,
@@ -120,7 +124,20 @@ fn action(rng: &mut Rng) -> Action {
 fn case(rng: &mut Rng) -> ClientInput {
     let mut actions = vec![Action::Connect];
     let n = 10 + rng.below(MAX_ACTIONS);
-    actions.extend((0..n).map(|_| action(rng)));
+    for _ in 0..n {
+        let a = action(rng);
+        let open = matches!(a, Action::Open { .. });
+        actions.push(a);
+        // Most opens make the round trip that settles them.
+        if open && rng.below(3) != 0 {
+            actions.extend([
+                Action::DrainAll,
+                Action::Reply { kind: 0 },
+                Action::Deliver { bytes: 4_000 },
+                Action::Poll { max: 0 },
+            ]);
+        }
+    }
     // Small buffers half of the time: partial writes and full transmit buffers.
     let (rx_max, tx_max) = match rng.below(2) {
         0 => (1_024, 512),

@@ -3,7 +3,7 @@
 
 use crate::client::event::{AutoAction, Event, Failure};
 use crate::client::requests::{Entry, Purpose, RequestId};
-use crate::client::sessions::{SessionHandle, SlotState};
+use crate::client::sessions::{SessionHandle, SessionState, SlotState};
 use crate::client::time::Instant;
 use crate::client::{Client, Handshake, Link};
 
@@ -63,6 +63,13 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
                 session: self.release(slot),
                 result: Err(reason),
             },
+            Purpose::LiveResume { slot } => {
+                self.sessions.set_state(slot, SessionState::Active);
+                Event::LiveResumeFailed {
+                    session: self.sessions.handle(slot),
+                    reason,
+                }
+            }
             Purpose::OrphanOpen { slot } | Purpose::OrphanDestroy { slot } => {
                 let _ = self.release(slot);
                 Event::Auto(AutoAction::OrphanReleased)

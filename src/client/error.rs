@@ -27,7 +27,8 @@ pub enum Error {
     },
     /// All session slots are in use.
     SessionTableFull,
-    /// A session with this id is already in the table.
+    /// A session with this id is already in the table: to change an open session's
+    /// configuration, resume it.
     DuplicateSession,
     /// The session id is empty, too long or has control characters.
     InvalidSessionId,
@@ -35,6 +36,9 @@ pub enum Error {
     UnknownSession,
     /// The session is pending (its open is in flight) or already closing.
     SessionNotActive,
+    /// A create, resume or destroy of this session is in flight: wait for its outcome before
+    /// resuming or destroying it.
+    SessionBusy,
     /// All pending-request slots are in use: wait for responses.
     TooManyPending,
     /// The reply handle is stale: the request was answered already (maybe by the client, when
@@ -71,7 +75,9 @@ impl fmt::Display for Error {
             Error::SessionTableFull => f.write_str(
                 "session table full: destroy a session first, or give the client more slots",
             ),
-            Error::DuplicateSession => f.write_str("a session with this id is in the table"),
+            Error::DuplicateSession => f.write_str(
+                "a session with this id is in the table (resume it to change its configuration)",
+            ),
             Error::InvalidSessionId => InvalidSessionId.fmt(f),
             Error::UnknownSession => {
                 f.write_str("no such session: the handle is stale or belongs to another client")
@@ -79,6 +85,10 @@ impl fmt::Display for Error {
             Error::SessionNotActive => f.write_str(
                 "the session is not active: its open or its destroy is in flight (wait for \
                  SessionOpened, or it is closing)",
+            ),
+            Error::SessionBusy => f.write_str(
+                "a create, resume or destroy of this session is in flight: wait for its outcome \
+                 (SessionOpened, LiveResumeFailed, SessionClosed)",
             ),
             Error::TooManyPending => f.write_str(
                 "too many requests pending: wait for responses, or give the client more slots",

@@ -43,6 +43,15 @@ pub enum Event<'a> {
         /// Why.
         reason: Failure<'a>,
     },
+    /// A resume of a session that is open on this client (a live resume) failed: an error
+    /// response, a timeout, an unreadable response, or the connection ended. The session stays
+    /// open, configured as before (the CLI refused the new options).
+    LiveResumeFailed {
+        /// The session (still open).
+        session: SessionHandle,
+        /// Why.
+        reason: Failure<'a>,
+    },
     /// The session is gone and its slot released: its `session.destroy` was answered
     /// (`Ok`, or the server's error), timed out, or the connection ended.
     SessionClosed {

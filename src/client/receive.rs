@@ -290,6 +290,9 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
             (Purpose::Open { slot, method }, Ok(result)) => {
                 Ok(self.on_open(entry, slot, method, result))
             }
+            (Purpose::LiveResume { slot }, Ok(result)) => {
+                Ok(self.on_open(entry, slot, OpenMethod::Resume, result))
+            }
             (Purpose::Destroy { slot }, Ok(_)) => Ok(Event::SessionClosed {
                 session: self.release(slot),
                 result: Ok(()),

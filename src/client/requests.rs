@@ -38,6 +38,10 @@ pub(crate) enum Purpose {
     Destroy {
         slot: u16,
     },
+    /// `session.resume` of a session that is open: whatever the outcome, it stays open.
+    LiveResume {
+        slot: u16,
+    },
     /// An open the caller was told had failed; on success the client destroys the session.
     OrphanOpen {
         slot: u16,

@@ -146,8 +146,9 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
     }
 
     /// Sends a session-scoped request: `"sessionId"` is set from the table, first, followed by
-    /// the members of `params` (an object without `sessionId`). The session must be active:
-    /// while its open or its destroy is in flight, [`Error::SessionNotActive`].
+    /// the members of `params` (an object without `sessionId`). The session must be open
+    /// (active, or resuming): while its open or its destroy is in flight,
+    /// [`Error::SessionNotActive`].
     pub fn session_request<T: Serialize + ?Sized>(
         &mut self,
         now: Instant,
@@ -159,7 +160,10 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
             .session_id(session)
             .ok_or(Error::UnknownSession)?
             .clone();
-        if self.session_state(session) != Some(SessionState::Active) {
+        if !matches!(
+            self.session_state(session),
+            Some(SessionState::Active | SessionState::Resuming)
+        ) {
             return Err(Error::SessionNotActive);
         }
         self.send_request(now, Purpose::Caller, method, |w| {
@@ -182,7 +186,19 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
         self.open_session(now, OpenMethod::Create, id, options)
     }
 
-    /// Resumes the persisted session `id`, like [`create_session`](Self::create_session).
+    /// Resumes the session `id` with `options`, like [`create_session`](Self::create_session).
+    ///
+    /// If the session is open on this client, this is a **live resume**: the CLI takes the
+    /// new options (tools, model, system message, agents, ...) for the running session. The
+    /// session keeps its slot and its handle (returned again), its events keep flowing to it
+    /// in order, and requests on it can still be sent ([`SessionState::Resuming`]). Success is
+    /// an [`Event::SessionOpened`](crate::Event::SessionOpened) for it; failure an
+    /// [`Event::LiveResumeFailed`](crate::Event::LiveResumeFailed), after which the session is
+    /// open as it was before.
+    ///
+    /// One open of an id at a time: a resume while a create, resume or destroy of the same
+    /// session is in flight is refused with [`Error::SessionBusy`] (a create of an id in the
+    /// table, with [`Error::DuplicateSession`]).
     pub fn resume_session<T: Serialize + ?Sized>(
         &mut self,
         now: Instant,
@@ -202,6 +218,11 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
         self.check_open()?;
         if self.requests.is_full() {
             return Err(Error::TooManyPending);
+        }
+        if let (OpenMethod::Resume, Some(slot)) =
+            (method, self.sessions.find(id.as_str().as_bytes()))
+        {
+            return self.resume_live(now, slot, options);
         }
         // Reserve before emit.
         self.sessions.set_tag(self.tag());
@@ -226,6 +247,29 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
         }
     }
 
+    /// A resume of the session in `slot`, which is in the table: it stays there.
+    fn resume_live<T: Serialize + ?Sized>(
+        &mut self,
+        now: Instant,
+        slot: u16,
+        options: &T,
+    ) -> Result<SessionHandle, Error> {
+        let session = self.sessions.handle(slot);
+        if self.session_state(session) != Some(SessionState::Active) {
+            return Err(Error::SessionBusy);
+        }
+        let id = self
+            .session_id(session)
+            .ok_or(Error::UnknownSession)?
+            .clone();
+        let method = OpenMethod::Resume.name();
+        let _request = self.send_request(now, Purpose::LiveResume { slot }, method, |w| {
+            object_params(w, Some(id.as_str()), options)
+        })?;
+        self.sessions.set_state(slot, SessionState::Resuming);
+        Ok(session)
+    }
+
     /// Sends `session.destroy`. The session keeps receiving its events until the response,
     /// then one [`Event::SessionClosed`](crate::Event::SessionClosed) releases it.
     pub fn destroy_session(&mut self, now: Instant, session: SessionHandle) -> Result<(), Error> {
@@ -242,8 +286,10 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
             .sessions
             .resolve(session)
             .ok_or(Error::UnknownSession)?;
-        if self.session_state(session) != Some(SessionState::Active) {
-            return Err(Error::SessionNotActive);
+        match self.session_state(session) {
+            Some(SessionState::Active) => {}
+            Some(SessionState::Resuming) => return Err(Error::SessionBusy),
+            _ => return Err(Error::SessionNotActive),
         }
         let id = self.send_destroy(now, slot, Purpose::Destroy { slot })?;
         self.sessions.set_state(slot, SessionState::Closing);

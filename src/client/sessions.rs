@@ -130,6 +130,10 @@ pub enum SessionState {
     Pending(OpenMethod),
     /// Open.
     Active,
+    /// Open, and a `session.resume` of it is in flight (a live resume, to change its
+    /// configuration): its events keep flowing to it, requests on it are sent, and it stays
+    /// open whatever the resume's outcome.
+    Resuming,
     /// `session.destroy` is in flight; events are still routed to it until the response.
     Closing,
 }

@@ -56,6 +56,13 @@ impl<'b, const S: usize> Core<'b, S> {
         }
     }
 
+    /// True if the session in `slot` plays nothing (no turn, no open in progress).
+    pub(super) fn idle(&self, slot: u16) -> bool {
+        self.state
+            .get(usize::from(slot))
+            .is_some_and(|s| s.program.is_idle())
+    }
+
     pub(super) fn live(&self, slot: u16) -> bool {
         self.state
             .get(usize::from(slot))
@@ -270,8 +277,12 @@ impl<'b, const S: usize> Core<'b, S> {
             .and_then(|s| self.sessions.find_json(s));
         let slot = match (kind, existing) {
             (OpenMethod::Resume, Some(slot)) if !self.live(slot) => slot,
+            // A live resume takes new options for the running session, between turns.
+            (OpenMethod::Resume, Some(slot)) if self.idle(slot) => slot,
             (OpenMethod::Resume, Some(_)) => {
-                return self.fail(id, method, |w| w.raw("Session is already open"));
+                return self.fail(id, method, |w| {
+                    w.raw("Session is busy: a turn is running (simulated)")
+                });
             }
             (OpenMethod::Resume, None) => {
                 return self.fail(id, method, |w| {

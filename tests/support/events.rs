@@ -9,6 +9,8 @@ pub enum Ev {
     ConnectFailed(String),
     Opened(SessionHandle, OpenMethod, String),
     OpenFailed(SessionHandle, OpenMethod, String),
+    /// A live resume failed: session, reason.
+    ResumeFailed(SessionHandle, String),
     Closed(SessionHandle, String),
     /// session, type, raw event
     Session(SessionHandle, String, String),
@@ -48,6 +50,9 @@ impl Ev {
                 method,
                 reason,
             } => Ev::OpenFailed(session, method, format!("{reason:?}")),
+            Event::LiveResumeFailed { session, reason } => {
+                Ev::ResumeFailed(session, format!("{reason:?}"))
+            }
             Event::SessionClosed { session, result } => Ev::Closed(session, format!("{result:?}")),
             Event::Session { session, event } => Ev::Session(
                 session,
@@ -90,9 +95,11 @@ impl Ev {
     /// The session an event was routed to, if any.
     pub fn session(&self) -> Option<SessionHandle> {
         match self {
-            Ev::Opened(s, ..) | Ev::OpenFailed(s, ..) | Ev::Closed(s, _) | Ev::Session(s, ..) => {
-                Some(*s)
-            }
+            Ev::Opened(s, ..)
+            | Ev::OpenFailed(s, ..)
+            | Ev::ResumeFailed(s, _)
+            | Ev::Closed(s, _)
+            | Ev::Session(s, ..) => Some(*s),
             Ev::Lifecycle(s, _) | Ev::Notification(_, s, _) => *s,
             Ev::Request { session, .. } => *session,
             _ => None,

@@ -62,6 +62,13 @@ pub fn check_routing<const S: usize, const P: usize>(client: &Client<'_, S, P>, 
                 routed(session, Some(sid), "open result");
             }
         }
+        Event::LiveResumeFailed { session, .. } => {
+            assert_eq!(
+                client.session_state(session),
+                Some(SessionState::Active),
+                "a failed live resume leaves its session open"
+            );
+        }
         Event::SessionOpenFailed { session, .. } | Event::SessionClosed { session, .. } => {
             assert!(
                 client.session_id(session).is_none(),

@@ -74,7 +74,9 @@ impl Model {
             .filter(|s| {
                 matches!(
                     s.state,
-                    MState::Live(SessionState::Pending(_) | SessionState::Closing)
+                    MState::Live(
+                        SessionState::Pending(_) | SessionState::Closing | SessionState::Resuming
+                    )
                 )
             })
             .count();
@@ -146,11 +148,17 @@ fn on_event(m: &mut Model, event: &Event<'_>) {
             session, method, ..
         } => {
             let s = m.session(session);
-            assert_eq!(
-                s.state,
-                MState::Live(SessionState::Pending(method)),
-                "{s:?}"
+            let live_resume = method == OpenMethod::Resume
+                && s.state == MState::Live(SessionState::Resuming);
+            assert!(
+                live_resume || s.state == MState::Live(SessionState::Pending(method)),
+                "opened from {s:?}"
             );
+            s.state = MState::Live(SessionState::Active);
+        }
+        Event::LiveResumeFailed { session, .. } => {
+            let s = m.session(session);
+            assert_eq!(s.state, MState::Live(SessionState::Resuming), "{s:?}");
             s.state = MState::Live(SessionState::Active);
         }
         Event::SessionOpenFailed {
@@ -175,8 +183,10 @@ fn on_event(m: &mut Model, event: &Event<'_>) {
         Event::SessionClosed { session, result } => {
             let s = m.session(session);
             let closing = s.state == MState::Live(SessionState::Closing);
-            let on_close = s.state == MState::Live(SessionState::Active)
-                && result == Err(Failure::ConnectionClosed);
+            let on_close = matches!(
+                s.state,
+                MState::Live(SessionState::Active | SessionState::Resuming)
+            ) && result == Err(Failure::ConnectionClosed);
             assert!(closing || on_close, "closed from {s:?}: {result:?}");
             s.state = MState::Gone;
             m.owe(session);
@@ -553,10 +563,12 @@ impl<const S: usize, const P: usize> Harness<'_, S, P> {
                 let r = self.call_request(*params, Some(h));
                 match r {
                     Ok(rid) => {
-                        assert_eq!(
-                            state,
-                            MState::Live(SessionState::Active),
-                            "request on a session that is not active"
+                        assert!(
+                            matches!(
+                                state,
+                                MState::Live(SessionState::Active | SessionState::Resuming)
+                            ),
+                            "request on a session that is not open: {state:?}"
                         );
                         self.queued(Some(rid), "session.send", Some(&id));
                         self.m.caller.push((rid, false));
@@ -564,7 +576,7 @@ impl<const S: usize, const P: usize> Harness<'_, S, P> {
                     Err(e) => {
                         match state {
                             MState::Gone => assert_eq!(e, Error::UnknownSession),
-                            MState::Live(SessionState::Active) => {
+                            MState::Live(SessionState::Active | SessionState::Resuming) => {
                                 self.check_request_error(e, *params)
                             }
                             MState::Live(_) => assert_eq!(e, Error::SessionNotActive),
@@ -603,6 +615,9 @@ impl<const S: usize, const P: usize> Harness<'_, S, P> {
                                 e,
                                 Error::TooManyPending | Error::Closed | Error::TransmitFull { .. }
                             )),
+                            MState::Live(SessionState::Resuming) => {
+                                assert_eq!(e, Error::SessionBusy)
+                            }
                             MState::Live(_) => assert_eq!(e, Error::SessionNotActive),
                         }
                         self.refused(e, &before, slots, pending, "destroy");
@@ -649,6 +664,16 @@ impl<const S: usize, const P: usize> Harness<'_, S, P> {
                 self.pushed_after_eof |= took > 0 && self.inbox.is_closed();
             }
             Action::Response { to, kind } => self.server_response(*to, *kind),
+            Action::Reply { kind } => {
+                let written = self.o.sent.iter().filter(|s| s.end <= self.o.drained);
+                let oldest = written
+                    .enumerate()
+                    .find(|(_, s)| !self.responded.contains(&s.id))
+                    .map(|(i, _)| i);
+                if let Some(i) = oldest.and_then(|i| u8::try_from(i).ok()) {
+                    self.server_response(i, *kind);
+                }
+            }
             Action::SessionEvent { session, kind } => {
                 let sid = self.server_sid(*session);
                 let t = EVENT_TYPES[usize::from(*kind) % EVENT_TYPES.len()];
@@ -706,9 +731,10 @@ impl<const S: usize, const P: usize> Harness<'_, S, P> {
             Action::BigFrame { kind, to, len } => {
                 let pad = "x".repeat(usize::from(*len));
                 self.serial += 1;
-                let response_id = self.target(*to).map_or(u32::from(*to) + 1, |s| s.0);
-                if kind % 6 == 1 || kind % 6 == 4 {
-                    self.responded.push(response_id);
+                let target = self.target(*to).map(|s| s.0);
+                let response_id = target.unwrap_or(u32::from(*to) + 1);
+                if let (1 | 4, Some(id)) = (kind % 6, target) {
+                    self.responded.push(id);
                 }
                 let body = match kind % 6 {
                     0 => format!(
@@ -746,8 +772,9 @@ impl<const S: usize, const P: usize> Harness<'_, S, P> {
                         self.server_sid(*to)
                     ),
                     1 => {
-                        let id = self.target(*to).map_or(u32::from(*to) + 1, |s| s.0);
-                        self.responded.push(id);
+                        let target = self.target(*to).map(|s| s.0);
+                        self.responded.extend(target);
+                        let id = target.unwrap_or(u32::from(*to) + 1);
                         format!(r#"{{"jsonrpc":"2.0","id":{id},"result":{{"v":{deep}}}}}"#)
                     }
                     _ => format!(
@@ -791,13 +818,14 @@ impl<const S: usize, const P: usize> Harness<'_, S, P> {
     }
 
     fn server_response(&mut self, to: u8, kind: u8) {
-        let (id, method, sid) = self
-            .target(to)
-            .unwrap_or((u32::from(to) + 1, String::new(), None));
-        let sid = sid.unwrap_or_else(|| "a".to_string());
-        if kind % 16 != 9 {
-            self.responded.push(id);
+        let target = self.target(to);
+        // Only a request written out counts as answered: an id made up before any was
+        // written may be the id of a later request.
+        if let (true, Some((id, ..))) = (kind % 16 != 9, &target) {
+            self.responded.push(*id);
         }
+        let (id, method, sid) = target.unwrap_or((u32::from(to) + 1, String::new(), None));
+        let sid = sid.unwrap_or_else(|| "a".to_string());
         let good = match method.as_str() {
             "connect" => r#"{"ok":true,"protocolVersion":3,"version":"1.0.102"}"#.to_string(),
             "ping" => r#"{"message":"pong","protocolVersion":3}"#.to_string(),
@@ -961,16 +989,22 @@ impl<const S: usize, const P: usize> Harness<'_, S, P> {
             _ => call(&mut self.client, &big),
         };
         let text = id.as_str().to_string();
-        let duplicate = self.m.routable(&text);
+        let existing = self
+            .m
+            .sessions
+            .iter()
+            .find(|s| s.state != MState::Gone && s.id == text)
+            .map(|s| (s.handle, s.state));
+        let duplicate = existing.is_some();
+        // A resume of an open session: it stays in its slot, with its handle.
+        let live = match existing {
+            Some((h, MState::Live(SessionState::Active))) if resume => Some(h),
+            _ => None,
+        };
         let full = self.m.live() + self.m.orphans >= S;
         match result {
             Ok(h) => {
-                assert!(!duplicate && !full && options < 2, "open accepted: {h:?}");
-                assert!(h.index() < S);
-                assert!(
-                    self.m.sessions.iter().all(|s| s.handle != h),
-                    "handle reused: {h:?}"
-                );
+                assert!(options < 2, "open accepted with options {options}: {h:?}");
                 let Some(rid) = self.sent_next_id() else {
                     panic!("open queued nothing")
                 };
@@ -980,25 +1014,40 @@ impl<const S: usize, const P: usize> Harness<'_, S, P> {
                     "session.create"
                 };
                 self.queued(Some(rid), method, Some(&text));
-                let kind = if resume {
-                    OpenMethod::Resume
+                if let Some(live) = live {
+                    assert_eq!(h, live, "a live resume keeps the session's handle");
+                    let s = self.m.session(h);
+                    s.state = MState::Live(SessionState::Resuming);
+                    s.waits_for = rid.value();
                 } else {
-                    OpenMethod::Create
-                };
-                self.m.sessions.push(MSession {
-                    handle: h,
-                    id: text.clone(),
-                    state: MState::Live(SessionState::Pending(kind)),
-                    waits_for: rid.value(),
-                });
+                    assert!(!duplicate && !full, "open accepted: {h:?}");
+                    assert!(h.index() < S);
+                    assert!(
+                        self.m.sessions.iter().all(|s| s.handle != h),
+                        "handle reused: {h:?}"
+                    );
+                    let kind = if resume {
+                        OpenMethod::Resume
+                    } else {
+                        OpenMethod::Create
+                    };
+                    self.m.sessions.push(MSession {
+                        handle: h,
+                        id: text.clone(),
+                        state: MState::Live(SessionState::Pending(kind)),
+                        waits_for: rid.value(),
+                    });
+                }
                 assert_eq!(self.client.find_session(&text), Some(h));
             }
             Err(e) => {
                 let expected = if pending == P {
                     Some(Error::TooManyPending)
-                } else if duplicate {
+                } else if duplicate && !resume {
                     Some(Error::DuplicateSession)
-                } else if full {
+                } else if duplicate && live.is_none() {
+                    Some(Error::SessionBusy)
+                } else if full && live.is_none() {
                     Some(Error::SessionTableFull)
                 } else if options == 2 || options == 3 {
                     Some(Error::InvalidParams)

@@ -179,9 +179,15 @@ pub enum Action {
         /// How deep.
         depth: u8,
     },
+    /// The server answers the oldest request written out that it has not answered yet, as
+    /// [`Response`](Action::Response) does with `kind` (a server working through its queue).
+    Reply {
+        /// Which answer.
+        kind: u8,
+    },
 }
 
-const ACTIONS: u8 = 22;
+const ACTIONS: u8 = 23;
 
 /// The `client` target's input: buffer sizes, configuration and actions.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -297,11 +303,12 @@ impl<'a> Reader<'a> {
                 to: self.u8(),
                 len: self.u16(),
             },
-            _ => Action::DeepFrame {
+            21 => Action::DeepFrame {
                 kind: self.u8(),
                 to: self.u8(),
                 depth: self.u8(),
             },
+            _ => Action::Reply { kind: self.u8() },
         }
     }
 }
@@ -445,6 +452,10 @@ impl Writer {
                 self.u8(*to);
                 self.u8(*depth);
             }
+            Action::Reply { kind } => {
+                self.u8(22);
+                self.u8(*kind);
+            }
         }
     }
 }
@@ -542,6 +553,7 @@ mod tests {
                     to: 9,
                     depth: 200,
                 },
+                Action::Reply { kind: 3 },
                 Action::Poll { max: 0 },
                 Action::Eof,
             ],
