@@ -112,6 +112,14 @@
 //!   [`InputError::LostSessionEvent`] with its session and its type.
 //! - **Handles belong to their client**: a [`SessionHandle`] or [`ReplyHandle`] from another
 //!   client is refused ([`Error::UnknownSession`], [`Error::UnknownReply`]).
+//! - **Leave or stop**: [`Client::shutdown`] destroys this client's sessions and, with
+//!   [`ShutdownMode::StopCli`] only, asks the CLI to stop (`runtime.shutdown`). A client that
+//!   joined a shared CLI (TCP, several clients) leaves with [`ShutdownMode::Leave`] and the
+//!   other clients keep their sessions; a CLI this program started is stopped
+//!   (`driver::CliProcess::shutdown`).
+//! - **Waits end when the caller says**: every driver wait takes an optional deadline of the
+//!   caller's and returns `Polled::DeadlinePassed` when it passes first, with nothing pending
+//!   touched, nothing lost and the connection still usable.
 //! - **Backpressure, not loss**: an inbox that is not drained accepts fewer bytes; a request
 //!   that does not fit in the transmit buffer is refused whole ([`Error::TransmitFull`]).
 //! - **Nothing grows without bound**: tables, buffers and queues are fixed at compile time or

@@ -204,6 +204,8 @@ struct MSession {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Purpose {
     Open,
+    /// A resume of a session that is open.
+    LiveResume,
     Destroy,
     OrphanOpen,
     OrphanDestroy,
@@ -300,6 +302,17 @@ impl Model {
                 self.release(i);
                 format!("open-failed {h:?} {failure}")
             }
+            // A live resume: the session stays open, whatever the outcome.
+            (Purpose::LiveResume, reply) => {
+                self.sessions[i].state = St::Live(SessionState::Active);
+                match reply {
+                    Some(Reply::Ok | Reply::Empty) => format!("opened {h:?}"),
+                    Some(Reply::Error) => format!("resume-failed {h:?} Rpc"),
+                    Some(Reply::Null) => format!("resume-failed {h:?} InvalidResult"),
+                    Some(Reply::OtherId) => format!("resume-failed {h:?} SessionIdMismatch"),
+                    None => format!("resume-failed {h:?} {failure}"),
+                }
+            }
             (Purpose::Destroy, reply) => {
                 self.release(i);
                 let result = match reply {
@@ -340,6 +353,9 @@ fn tag(e: &Event<'_>) -> String {
         Event::SessionOpenFailed {
             session, reason, ..
         } => format!("open-failed {session:?} {}", failure(reason)),
+        Event::LiveResumeFailed { session, reason } => {
+            format!("resume-failed {session:?} {}", failure(reason))
+        }
         Event::SessionClosed { session, result } => format!(
             "closed {session:?} {}",
             match result {
@@ -390,11 +406,20 @@ fn check_model(ops: &[Op]) -> Result<(), TestCaseError> {
                     OpenMethod::Create => client.create_session(now, id, &()),
                     OpenMethod::Resume => client.resume_session(now, id, &()),
                 };
+                let existing = m.routable(POOL[i]);
+                let live = existing.filter(|&s| {
+                    kind == OpenMethod::Resume
+                        && m.sessions[s].state == St::Live(SessionState::Active)
+                });
                 let want = if m.closed {
                     Err(Error::Closed)
                 } else if m.reqs.len() == P {
                     Err(Error::TooManyPending)
-                } else if m.routable(POOL[i]).is_some() {
+                } else if live.is_some() {
+                    Ok(())
+                } else if existing.is_some() && kind == OpenMethod::Resume {
+                    Err(Error::SessionBusy)
+                } else if existing.is_some() {
                     Err(Error::DuplicateSession)
                 } else if m.free.is_empty() {
                     Err(Error::SessionTableFull)
@@ -402,6 +427,12 @@ fn check_model(ops: &[Op]) -> Result<(), TestCaseError> {
                     Ok(())
                 };
                 match (got, want) {
+                    (Ok(h), Ok(())) if live.is_some() => {
+                        let s = live.unwrap();
+                        prop_assert_eq!(h, m.sessions[s].handle, "a live resume keeps the handle");
+                        m.sessions[s].state = St::Live(SessionState::Resuming);
+                        m.send(s, Purpose::LiveResume);
+                    }
                     (Ok(h), Ok(())) => {
                         let slot = m.free.pop().unwrap();
                         prop_assert_eq!(h.index(), slot);
@@ -460,6 +491,7 @@ fn check_model(ops: &[Op]) -> Result<(), TestCaseError> {
                         Err(Error::TooManyPending)
                     }
                     St::Live(SessionState::Active) => Ok(()),
+                    St::Live(SessionState::Resuming) => Err(Error::SessionBusy),
                     St::Live(_) => Err(Error::SessionNotActive),
                 };
                 match (got, want) {

@@ -83,15 +83,12 @@ fn random_id(n: u8) -> SessionId {
 /// Why every test here is ignored by default.
 const NEEDS_CLI: &str = "needs the real CLI: set COPILOT_CLI_PATH (see scripts/install-cli.sh)";
 
-/// Starts the CLI named by `COPILOT_CLI_PATH`.
-fn start(name: &'static str, handles: CallerAnswers) -> Real {
+/// The CLI named by `COPILOT_CLI_PATH`, hermetic: its own directories under `dir`, the
+/// stand-in `api` as its Copilot API.
+fn hermetic_cli(dir: &Path, api: &StandIn) -> CliCommand {
     let Some(cli) = std::env::var_os("COPILOT_CLI_PATH").filter(|p| !p.is_empty()) else {
         panic!("{NEEDS_CLI}");
     };
-    let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    let started = StdInstant::now();
-    let dir = temp_dir(name);
-    let api = StandIn::start().expect("stand-in");
     let mut cmd = CliCommand::new(cli)
         .env_clear()
         .env("PATH", "/usr/bin:/bin")
@@ -109,10 +106,13 @@ fn start(name: &'static str, handles: CallerAnswers) -> Real {
     if let Some(cache) = std::env::var_os("COPILOT_CACHE_HOME") {
         cmd = cmd.env("COPILOT_CACHE_HOME", cache);
     }
-    let (process, driver) = cmd.spawn().expect("spawn the CLI");
-    // A hung CLI is killed, which ends the input: the test fails instead of hanging.
+    cmd
+}
+
+/// Kills the CLI `pid` if the test is not done in 180 s: the test fails instead of hanging.
+/// Send on the returned channel when done.
+fn watchdog(pid: u32) -> mpsc::Sender<()> {
     let (watchdog, stop) = mpsc::channel::<()>();
-    let pid = process.id();
     std::thread::spawn(move || {
         if stop.recv_timeout(Duration::from_secs(180)) == Err(mpsc::RecvTimeoutError::Timeout) {
             eprintln!("watchdog: killing CLI {pid}");
@@ -121,6 +121,17 @@ fn start(name: &'static str, handles: CallerAnswers) -> Real {
                 .status();
         }
     });
+    watchdog
+}
+
+/// Starts the CLI named by `COPILOT_CLI_PATH`.
+fn start(name: &'static str, handles: CallerAnswers) -> Real {
+    let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let started = StdInstant::now();
+    let dir = temp_dir(name);
+    let api = StandIn::start().expect("stand-in");
+    let (process, driver) = hermetic_cli(&dir, &api).spawn().expect("spawn the CLI");
+    let watchdog = watchdog(process.id());
     let config = Config::default()
         .caller_answers(handles)
         .request_timeout_ms(Some(60_000));
@@ -881,4 +892,196 @@ impl Real {
     fn client_config(&self) -> Config {
         Config::default().caller_answers(CallerAnswers::PERMISSIONS)
     }
+}
+
+#[test]
+#[ignore = "needs the real CLI: set COPILOT_CLI_PATH (see scripts/install-cli.sh)"]
+fn scenario_9_a_live_resume_changes_an_open_session() {
+    let mut real = start("live-resume", CallerAnswers::NONE);
+    let h = real.create(&SessionOptions::default());
+    let sid = real.client.session_id(h).unwrap().clone();
+    // Resume it while it is open, now streaming: same session, same handle, events in order.
+    let now = real.now();
+    let again = real
+        .client
+        .resume_session(now, sid, &SessionOptions::default().streaming(true))
+        .unwrap();
+    assert_eq!(again, h);
+    let events =
+        real.until(|e| matches!(e, Ev::Session(s, t, _) if *s == h && t == "session.resume"));
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Ev::Opened(s, copilot_sansio::OpenMethod::Resume, _) if *s == h)),
+        "{}",
+        summary(&events)
+    );
+    assert!(
+        events.iter().all(|e| e.session().is_none_or(|s| s == h)),
+        "{}",
+        summary(&events)
+    );
+    // The new option holds: the turn streams.
+    real.api.push_text("Streamed after the resume.");
+    let events = real.turn(h, "Go on.");
+    assert!(
+        types_of(&events, h).contains(&"assistant.message_delta".to_string()),
+        "{}",
+        summary(&events)
+    );
+    real.finish();
+}
+
+#[test]
+#[ignore = "needs the real CLI: set COPILOT_CLI_PATH (see scripts/install-cli.sh)"]
+fn scenario_10_a_cli_that_fails_to_start_says_why() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let dir = temp_dir("start-failure");
+    let api = StandIn::start().expect("stand-in");
+    let cli = hermetic_cli(&dir, &api).arg("--nonexistent-flag-for-testing");
+    let (mut rx, mut tx) = (vec![0u8; 64 * 1024], vec![0u8; 16 * 1024]);
+    let mut inbox = Inbox::new(&mut rx);
+    let mut client: Client<'_, 2, 4> = Client::new(&mut tx, Config::default()).unwrap();
+    let started = cli.start(
+        &mut client,
+        &mut inbox,
+        &Connect::default(),
+        Duration::from_secs(60),
+    );
+    let Err(e) = started else {
+        panic!("the CLI started with an unknown flag")
+    };
+    assert_eq!(e.status.and_then(|s| s.code()), Some(1), "{e}");
+    let shown = e.to_string();
+    assert!(
+        shown.contains("unexpected argument '--nonexistent-flag-for-testing'"),
+        "{shown}"
+    );
+    eprintln!("scenario 10: {shown}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A client of a CLI serving TCP.
+struct Joined {
+    driver: BlockingDriver<copilot_sansio::driver::TcpWriter>,
+    client: Client<'static, 4, 8>,
+    inbox: Inbox<'static>,
+}
+
+impl Joined {
+    fn join(addr: std::net::SocketAddr) -> Joined {
+        let driver = copilot_sansio::driver::connect_tcp(addr).expect("connect over TCP");
+        let mut j = Joined {
+            driver,
+            client: Client::new(leak(64 * 1024), Config::default()).unwrap(),
+            inbox: Inbox::new(leak(1024 * 1024)),
+        };
+        let now = j.driver.now();
+        j.client.connect(now, &Connect::default()).unwrap();
+        j.until(|e| matches!(e, Ev::Connected(..)));
+        j
+    }
+
+    fn until(&mut self, mut done: impl FnMut(&Ev) -> bool) -> Vec<Ev> {
+        let mut seen = Vec::new();
+        loop {
+            let deadline = Some(self.driver.now().add_millis(60_000));
+            match self
+                .driver
+                .next_event(&mut self.client, &mut self.inbox, deadline)
+            {
+                Ok(Polled::Event(event)) => {
+                    let e = Ev::of(&event);
+                    let stop = done(&e);
+                    seen.push(e);
+                    if stop {
+                        return seen;
+                    }
+                }
+                other => panic!("{other:?} after {}", summary(&seen)),
+            }
+        }
+    }
+
+    fn create(&mut self, n: u8) -> SessionHandle {
+        let now = self.driver.now();
+        let h = self
+            .client
+            .create_session(now, random_id(n), &SessionOptions::default())
+            .unwrap();
+        let events =
+            self.until(|e| matches!(e, Ev::Opened(s, ..) | Ev::OpenFailed(s, ..) if *s == h));
+        assert!(
+            matches!(events.last(), Some(Ev::Opened(..))),
+            "{}",
+            summary(&events)
+        );
+        h
+    }
+
+    fn shutdown(&mut self, mode: copilot_sansio::ShutdownMode) -> copilot_sansio::Shutdown<4> {
+        let deadline = self.driver.now().add_millis(15_000);
+        self.driver
+            .shutdown(&mut self.client, &mut self.inbox, mode, deadline, |_, _| {})
+            .expect("shutdown")
+    }
+}
+
+#[test]
+#[ignore = "needs the real CLI: set COPILOT_CLI_PATH (see scripts/install-cli.sh)"]
+fn scenario_11_two_clients_share_a_cli_over_tcp_and_one_leaves() {
+    use copilot_sansio::ShutdownMode;
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let started = StdInstant::now();
+    let dir = temp_dir("shared-tcp");
+    let api = StandIn::start().expect("stand-in");
+    let (mut process, addr) = hermetic_cli(&dir, &api)
+        .spawn_tcp(0, Duration::from_secs(60))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let watchdog = watchdog(process.id());
+    let mut a = Joined::join(addr);
+    let mut b = Joined::join(addr);
+    let ha = a.create(1);
+    let hb = b.create(2);
+    // A leaves: its session is destroyed, the CLI keeps running.
+    let done = a.shutdown(ShutdownMode::Leave);
+    assert_eq!(done.destroyed, 1, "{done:?}");
+    assert!(done.closed && !done.runtime_stopped, "{done:?}");
+    assert_eq!(a.client.session_state(ha), None);
+    assert_eq!(
+        process.try_status().unwrap(),
+        None,
+        "the CLI is still running"
+    );
+    // B finishes a turn in its session.
+    api.push_text("Still serving.");
+    let now = b.driver.now();
+    let _turn = b
+        .client
+        .send(now, hb, &SendMessage::prompt("Hello?"))
+        .unwrap();
+    let events = b.until(|e| matches!(e, Ev::Session(s, t, _) if *s == hb && t == "session.idle"));
+    assert!(
+        data_of(&events, hb, "assistant.message").is_some_and(|d| d.contains("Still serving.")),
+        "{}",
+        summary(&events)
+    );
+    // B stops the CLI: the process exits.
+    let done = b.shutdown(ShutdownMode::StopCli);
+    assert!(done.runtime_stopped, "{done:?}");
+    let mut status = None;
+    for _ in 0..500 {
+        status = process.try_status().unwrap();
+        if status.is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        status.is_some(),
+        "the CLI did not exit after runtime.shutdown"
+    );
+    let _ = watchdog.send(());
+    let _ = std::fs::remove_dir_all(&dir);
+    eprintln!("real CLI shared-tcp: {} ms", started.elapsed().as_millis());
 }

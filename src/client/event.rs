@@ -149,6 +149,38 @@ pub enum Failure<'a> {
     InvalidResponse(MessageError),
 }
 
+impl core::fmt::Display for Failure<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Failure::Rpc(e) => write!(f, "the server answered with an error: {e}"),
+            Failure::TimedOut => f.write_str("no response before the deadline"),
+            Failure::ConnectionClosed => f.write_str("the connection ended before the response"),
+            Failure::ResponseTooLarge { len } => write!(
+                f,
+                "the response ({len} bytes) is larger than the receive buffer or frame limit"
+            ),
+            Failure::UnsupportedVersion { server: Some(v) } => write!(
+                f,
+                "the server speaks protocol version {v}; this client speaks version 3"
+            ),
+            Failure::UnsupportedVersion { server: None } => f.write_str(
+                "the server did not say which protocol version it speaks; this client speaks 3",
+            ),
+            Failure::SessionIdMismatch { returned: Some(id) } => {
+                write!(f, "the server returned another session id ({id})")
+            }
+            Failure::SessionIdMismatch { returned: None } => {
+                f.write_str("the server returned no session id")
+            }
+            Failure::InvalidResult => f.write_str("the result does not have the expected shape"),
+            Failure::UnreadableResponse(e) => write!(f, "the response could not be read: {e}"),
+            Failure::InvalidResponse(e) => {
+                write!(f, "the response is not a valid JSON-RPC response: {e}")
+            }
+        }
+    }
+}
+
 impl Failure<'_> {
     /// True if the server may have done what was asked: its response could not be read, so
     /// it may have been a success.

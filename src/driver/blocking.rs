@@ -22,11 +22,11 @@ const CHUNK: usize = 16 * 1024;
 ///
 /// ```no_run
 /// # fn main() -> std::io::Result<()> {
-/// use copilot_sansio::driver::{BlockingDriver, Polled};
+/// use copilot_sansio::driver::{Polled, connect_tcp};
 /// use copilot_sansio::{Client, Config, Connect, Event, Inbox};
 ///
-/// let stream = std::net::TcpStream::connect("127.0.0.1:4321")?;
-/// let mut driver = BlockingDriver::new(stream.try_clone()?, stream);
+/// // A CLI serving TCP: `copilot --headless --port 4321`.
+/// let mut driver = connect_tcp("127.0.0.1:4321")?;
 /// let (mut rx, mut tx) = (vec![0u8; 64 * 1024], vec![0u8; 16 * 1024]);
 /// let mut inbox = Inbox::new(&mut rx);
 /// let mut client: Client<'_> = Client::new(&mut tx, Config::default()).unwrap();

@@ -33,8 +33,8 @@ pub use blocking::BlockingDriver;
 pub use embedded::{AsyncDriver, Clock, DriverError};
 #[cfg(feature = "std")]
 pub use process::{
-    AUTH_TOKEN_ENV, CLI_PATH_ENV, CliCommand, CliExit, CliProcess, connect_tcp,
-    parse_port_announcement,
+    AUTH_TOKEN_ENV, CLI_PATH_ENV, CliCommand, CliExit, CliProcess, StartError, StartFailure,
+    TcpWriter, connect_tcp, parse_port_announcement,
 };
 
 use crate::{Client, Event, Inbox, Instant};

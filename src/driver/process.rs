@@ -3,18 +3,20 @@
 use std::collections::VecDeque;
 use std::ffi::{OsStr, OsString};
 use std::fmt;
+use std::format;
 use std::io::{self, BufRead, BufReader, Read};
-use std::net::{TcpStream, ToSocketAddrs};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::string::String;
+use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 use std::vec::Vec;
 
-use crate::driver::BlockingDriver;
-use crate::{Client, Event, Inbox, Instant, Shutdown, ShutdownMode};
+use crate::driver::{BlockingDriver, Polled};
+use crate::{Client, Connect, Event, Failure, Inbox, Instant, Shutdown, ShutdownMode};
 
 /// The environment variable that names the CLI binary.
 pub const CLI_PATH_ENV: &str = "COPILOT_CLI_PATH";
@@ -158,8 +160,14 @@ impl CliCommand {
     /// The command this builder describes, with stdin, stdout and stderr piped: spawn it with
     /// any runtime.
     pub fn command(&self) -> Command {
+        self.command_with(&["--stdio"])
+    }
+
+    /// The command with `transport` (`--stdio`, or `--port N`).
+    fn command_with(&self, transport: &[&str]) -> Command {
         let mut cmd = Command::new(&self.program);
-        cmd.args(["--headless", "--no-auto-update", "--stdio"])
+        cmd.args(["--headless", "--no-auto-update"])
+            .args(transport)
             .args(&self.args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -172,6 +180,110 @@ impl CliCommand {
             cmd.current_dir(dir);
         }
         cmd
+    }
+
+    /// Starts the CLI and connects `client` to it: [`spawn`](Self::spawn), `connect`, and
+    /// waits up to `timeout` for [`Event::Connected`]. If the CLI does not get that far (it
+    /// cannot be spawned, it exits, it refuses the handshake, it says nothing in time), the
+    /// error says why, with its exit status and its last stderr lines, and the process is
+    /// stopped.
+    ///
+    /// Events other than the handshake's that arrive first are handled by the client as
+    /// usual and not handed out (there are none from a CLI that was just started).
+    pub fn start<const S: usize, const P: usize>(
+        &self,
+        client: &mut Client<'_, S, P>,
+        inbox: &mut Inbox<'_>,
+        connect: &Connect<'_>,
+        timeout: Duration,
+    ) -> Result<(CliProcess, BlockingDriver<ChildStdin>), StartError> {
+        let (mut process, mut driver) = self.spawn().map_err(|e| StartError {
+            reason: StartFailure::Spawn(e),
+            status: None,
+            stderr: Vec::new(),
+        })?;
+        let deadline = driver.now().add_millis(timeout.as_millis() as u64);
+        let reason = match handshake(&mut driver, client, inbox, connect, deadline) {
+            Ok(()) => return Ok((process, driver)),
+            Err(reason) => reason,
+        };
+        // A CLI that failed usually exits at once: give it a moment, so that its status and
+        // its last words are in the error.
+        let mut status = None;
+        for _ in 0..50 {
+            if let Ok(Some(s)) = process.try_status() {
+                status = Some(s);
+                break;
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+        if status.is_none() {
+            let _ = process.child.kill();
+            let _ = process.child.wait();
+        }
+        // Let the stderr thread take the last lines.
+        thread::sleep(Duration::from_millis(20));
+        Err(StartError {
+            reason,
+            status,
+            stderr: process.stderr_tail(),
+        })
+    }
+
+    /// Starts the CLI serving TCP on loopback (`--port`; 0: a free port it picks) for any
+    /// number of clients ([`connect_tcp`]); returns the process and the address it listens
+    /// on, read from its announcement on stdout (waited for up to `timeout`).
+    pub fn spawn_tcp(
+        &self,
+        port: u16,
+        timeout: Duration,
+    ) -> Result<(CliProcess, SocketAddr), StartError> {
+        let port_arg = format!("{port}");
+        let mut cmd = self.command_with(&["--port", &port_arg]);
+        cmd.stdin(Stdio::null());
+        let failed = |reason, status, stderr| StartError {
+            reason,
+            status,
+            stderr,
+        };
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| failed(StartFailure::Spawn(e), None, Vec::new()))?;
+        let stderr = StderrTail::default();
+        if let Some(pipe) = child.stderr.take() {
+            stderr.follow(pipe);
+        }
+        let (found, announced) = mpsc::channel();
+        if let Some(stdout) = child.stdout.take() {
+            thread::spawn(move || {
+                let mut lines = BufReader::new(stdout).lines();
+                for line in lines.by_ref() {
+                    let Ok(line) = line else { return };
+                    if let Some(port) = parse_port_announcement(&line) {
+                        let _ = found.send(port);
+                        break;
+                    }
+                }
+                // Keep reading, so the CLI never blocks on a full stdout.
+                for _ in lines {}
+            });
+        }
+        let mut process = CliProcess { child, stderr };
+        match announced.recv_timeout(timeout) {
+            Ok(port) => Ok((process, SocketAddr::from(([127, 0, 0, 1], port)))),
+            Err(_) => {
+                let status = process.try_status().ok().flatten();
+                if status.is_none() {
+                    let _ = process.child.kill();
+                    let _ = process.child.wait();
+                }
+                let reason = match status {
+                    Some(_) => StartFailure::Exited,
+                    None => StartFailure::TimedOut,
+                };
+                Err(failed(reason, status, process.stderr_tail()))
+            }
+        }
     }
 
     /// Starts the CLI; returns the process and a driver over its stdio.
@@ -193,6 +305,105 @@ impl CliCommand {
             CliProcess { child, stderr },
             BlockingDriver::new(stdout, stdin),
         ))
+    }
+}
+
+/// `connect` and the wait for its outcome, for [`CliCommand::start`].
+fn handshake<const S: usize, const P: usize>(
+    driver: &mut BlockingDriver<ChildStdin>,
+    client: &mut Client<'_, S, P>,
+    inbox: &mut Inbox<'_>,
+    connect: &Connect<'_>,
+    deadline: Instant,
+) -> Result<(), StartFailure> {
+    client
+        .connect(driver.now(), connect)
+        .map_err(StartFailure::Refused)?;
+    loop {
+        match driver.next_event(client, inbox, Some(deadline)) {
+            Ok(Polled::Event(Event::Connected { .. })) => return Ok(()),
+            Ok(Polled::Event(Event::ConnectFailed(Failure::ConnectionClosed)))
+            | Ok(Polled::Closed) => return Err(StartFailure::Exited),
+            Ok(Polled::Event(Event::ConnectFailed(f))) => {
+                return Err(StartFailure::Handshake(format!("{f}")));
+            }
+            Ok(Polled::Event(_)) => {}
+            Ok(Polled::DeadlinePassed) => return Err(StartFailure::TimedOut),
+            Err(e) => return Err(StartFailure::Io(e)),
+        }
+    }
+}
+
+/// Why the CLI did not start (see [`StartError`]).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum StartFailure {
+    /// The process could not be started (no such file, not executable, ...).
+    Spawn(io::Error),
+    /// The process ended (or closed its output) before the handshake was done.
+    Exited,
+    /// The CLI answered the handshake with an error (a protocol version it does not speak, a
+    /// wrong connection token, ...).
+    Handshake(String),
+    /// The client could not send `connect`.
+    Refused(crate::Error),
+    /// Nothing came back in time.
+    TimedOut,
+    /// Writing to the CLI failed.
+    Io(io::Error),
+}
+
+impl fmt::Display for StartFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StartFailure::Spawn(e) => write!(f, "could not start it: {e}"),
+            StartFailure::Exited => f.write_str("it exited before the handshake"),
+            StartFailure::Handshake(why) => write!(f, "the handshake failed: {why}"),
+            StartFailure::Refused(e) => write!(f, "the client could not send connect: {e}"),
+            StartFailure::TimedOut => f.write_str("it did not answer in time"),
+            StartFailure::Io(e) => write!(f, "talking to it failed: {e}"),
+        }
+    }
+}
+
+/// The CLI did not start: why, how it exited (if it did) and the last lines it wrote to
+/// stderr, which usually say what to fix (an unknown flag, a missing login, ...).
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct StartError {
+    /// What went wrong.
+    pub reason: StartFailure,
+    /// The exit status, if the process exited.
+    pub status: Option<ExitStatus>,
+    /// Its last stderr lines (up to 40), oldest first.
+    pub stderr: Vec<String>,
+}
+
+impl fmt::Display for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the Copilot CLI did not start: {}", self.reason)?;
+        if let Some(status) = self.status {
+            write!(f, " ({status})")?;
+        }
+        match self.stderr.as_slice() {
+            [] => f.write_str("; it wrote nothing to stderr"),
+            lines => {
+                f.write_str("; its last stderr lines:")?;
+                for line in lines {
+                    write!(f, "\n  {line}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for StartError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.reason {
+            StartFailure::Spawn(e) | StartFailure::Io(e) => Some(e),
+            _ => None,
+        }
     }
 }
 
@@ -305,12 +516,36 @@ impl CliProcess {
     }
 }
 
-/// Connects to a CLI serving TCP (`copilot --headless --port N`); send its connection token
-/// in [`Connect::token`](crate::Connect::token).
-pub fn connect_tcp(addr: impl ToSocketAddrs) -> io::Result<BlockingDriver<TcpStream>> {
+/// Connects to a CLI serving TCP (`copilot --headless --port N`, or
+/// [`CliCommand::spawn_tcp`]); send its connection token in
+/// [`Connect::token`](crate::Connect::token). Several clients may join one CLI: end this one
+/// with [`ShutdownMode::Leave`] so the others keep theirs.
+pub fn connect_tcp(addr: impl ToSocketAddrs) -> io::Result<BlockingDriver<TcpWriter>> {
     let stream = TcpStream::connect(addr)?;
     stream.set_nodelay(true)?;
-    Ok(BlockingDriver::new(stream.try_clone()?, stream))
+    Ok(BlockingDriver::new(stream.try_clone()?, TcpWriter(stream)))
+}
+
+/// The writing half of a TCP connection to the CLI: dropping it (the driver's
+/// `close_write`) shuts the socket's sending side, which tells the CLI this client is done
+/// (a plain clone of the stream would keep it open).
+#[derive(Debug)]
+pub struct TcpWriter(TcpStream);
+
+impl std::io::Write for TcpWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+impl Drop for TcpWriter {
+    fn drop(&mut self) {
+        let _ = self.0.shutdown(std::net::Shutdown::Write);
+    }
 }
 
 /// Reads the port a CLI started with `--port 0` announces on stdout

@@ -132,7 +132,10 @@ impl<'b, const S: usize> Core<'b, S> {
                     });
                 }
             }
-            "runtime.shutdown" => self.ok(id, "null"),
+            "runtime.shutdown" => {
+                self.ok(id, "null");
+                self.stop_requested = true;
+            }
             "sessionFs.setProvider" => {
                 self.fs_provider = true;
                 self.ok(id, r#"{"success":true}"#);

@@ -57,7 +57,7 @@ mod player;
 mod script;
 
 #[cfg(feature = "std")]
-pub use pipe::{PipeReader, PipeWriter, pipe, spawn};
+pub use pipe::{PipeReader, PipeWriter, SharedSim, pipe, spawn, spawn_shared};
 
 use crate::client::SessionTable;
 use crate::json::RawJson;
@@ -233,6 +233,8 @@ struct Core<'b, const S: usize> {
     turn: usize,
     last_session: Option<u16>,
     stats: SimStats,
+    /// `runtime.shutdown` was answered: the CLI exits once its running programs are done.
+    stop_requested: bool,
 }
 
 /// The raw JSON text of a request id.
@@ -262,6 +264,7 @@ impl<'b, const S: usize> Sim<'b, S> {
                 turn: 0,
                 last_session: None,
                 stats: SimStats::default(),
+                stop_requested: false,
             },
         }
     }
@@ -299,6 +302,16 @@ impl<'b, const S: usize> Sim<'b, S> {
     /// Sessions held (open or persisted).
     pub fn sessions(&self) -> usize {
         self.core.sessions.len()
+    }
+
+    /// True once the simulated CLI has stopped, as the real one exits after answering
+    /// `runtime.shutdown`: the answer and what was running are written (programs waiting for
+    /// the client are abandoned). A host ends the connection then (the thread of `spawn`
+    /// does).
+    pub fn stopped(&self) -> bool {
+        self.core.stop_requested
+            && self.core.runnable.is_empty()
+            && self.core.out.pending().is_empty()
     }
 
     /// Handles what the client sent and plays what can be played; returns true if anything
