@@ -98,6 +98,10 @@
 //!   (answered from the id found in their first level, wherever it is), invalid requests, and
 //!   requests left unanswered when their session or the connection closes. Every answer is
 //!   valid JSON: quoted text is cut between whole characters and escapes.
+//! - **Cancels end things once**: a request the server cancels (`$/cancelRequest`) is
+//!   answered -32800 by the client, once, and the caller's handle goes stale
+//!   ([`Event::ServerRequestCancelled`]); [`Client::cancel`] tells the server and resolves the
+//!   caller's request once, with [`Failure::Cancelled`].
 //! - **Every pending request resolves exactly once**, whatever its response looks like
 //!   (nested too deep, too large with its `id` anywhere at the top level, malformed: no
 //!   `"jsonrpc"`, both `result` and `error`, an `error` without `message` or with a

@@ -25,11 +25,12 @@ const MAX_ACTIONS: u64 = 90;
 /// sometimes misbehaves.
 fn action(rng: &mut Rng) -> Action {
     let byte = |rng: &mut Rng| rng.below(256) as u8;
-    match rng.below(112) {
+    match rng.below(116) {
         // The server answers in order, mostly with success.
         100..=111 => Action::Reply {
             kind: if rng.below(3) == 0 { byte(rng) } else { 0 },
         },
+        112..=115 => Action::Cancel { request: byte(rng) },
         0..=3 => Action::Connect,
         4..=11 => Action::Open {
             resume: rng.below(3) == 0,

@@ -70,12 +70,15 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
 
     /// Writes the error answers owed for requests whose session closed, as room allows.
     pub(super) fn flush_owed(&mut self) {
-        while let Some((index, id)) = self.server.first_owed() {
+        while let Some((index, id, cancelled)) = self.server.first_owed() {
             let id = id.clone();
             let written = write_answer(&mut self.out, &id, |w| {
-                error_body(w, code::INTERNAL_ERROR, |w| {
-                    w.raw("session closed before the request was answered")
-                });
+                match cancelled {
+                    true => error_body(w, code::REQUEST_CANCELLED, |w| w.raw("Request cancelled")),
+                    false => error_body(w, code::INTERNAL_ERROR, |w| {
+                        w.raw("session closed before the request was answered")
+                    }),
+                }
                 Ok(())
             });
             if written.is_err() {

@@ -1,6 +1,7 @@
 //! How pending requests and sessions end when no response does it: a deadline passes, or the
 //! connection ends. Each ends exactly once, through [`Client::fail`].
 
+use crate::client::error::Error;
 use crate::client::event::{AutoAction, Event, Failure};
 use crate::client::requests::{Entry, Purpose, RequestId};
 use crate::client::sessions::{SessionHandle, SessionState, SlotState};
@@ -81,9 +82,42 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
         }
     }
 
-    /// Delivers one request whose deadline passed.
+    /// Cancels a request of the caller's (one whose id a call returned): the client sends
+    /// `$/cancelRequest` and resolves it itself, once, at the next poll with
+    /// [`Failure::Cancelled`]. The server may still act on it; its late response is reported
+    /// as [`InputError::UnknownResponse`](crate::InputError::UnknownResponse).
+    ///
+    /// A request whose deadline has passed but whose failure was not delivered yet ends as
+    /// cancelled. [`Error::UnknownRequest`] if it is not pending (its event was delivered, it
+    /// was cancelled already, or it is not a request of the caller's: opens and destroys
+    /// cannot be cancelled).
+    pub fn cancel(&mut self, id: RequestId) -> Result<(), Error> {
+        self.check_open()?;
+        match self.requests.get_mut(id.0) {
+            Some(e) if e.purpose == Purpose::Caller && !e.cancelled => {}
+            _ => return Err(Error::UnknownRequest),
+        }
+        self.send_notification("$/cancelRequest", |w| {
+            w.raw("{\"id\":");
+            w.u64(u64::from(id.0));
+            w.raw("}");
+            Ok(())
+        })?;
+        if let Some(e) = self.requests.get_mut(id.0) {
+            e.expired = true;
+            e.cancelled = true;
+            e.deadline = None;
+        }
+        self.expired = true;
+        Ok(())
+    }
+
+    /// Delivers one request whose deadline passed (or that the caller cancelled).
     pub(super) fn expire_one<'i>(&mut self, now: Instant) -> Option<Event<'i>> {
         let entry = self.requests.take_expired()?;
+        if entry.cancelled {
+            return Some(self.fail(entry, Failure::Cancelled));
+        }
         if let Purpose::Open { slot, method } = entry.purpose {
             // The server may still create it: keep the slot out of routing, and destroy the
             // session if the response turns up; if none does within as long again, give the
@@ -96,6 +130,7 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
                 purpose: Purpose::OrphanOpen { slot },
                 deadline: Some(now.add_millis(grace)),
                 expired: false,
+                cancelled: false,
                 ..entry
             });
             return Some(Event::SessionOpenFailed {

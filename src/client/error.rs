@@ -41,6 +41,9 @@ pub enum Error {
     SessionBusy,
     /// All pending-request slots are in use: wait for responses.
     TooManyPending,
+    /// No such request in flight: it was answered (or timed out) already, or it is not a
+    /// request of the caller's (opens and destroys cannot be cancelled).
+    UnknownRequest,
     /// The reply handle is stale: the request was answered already (maybe by the client, when
     /// its session closed), or the handle belongs to another client.
     UnknownReply,
@@ -92,6 +95,10 @@ impl fmt::Display for Error {
             ),
             Error::TooManyPending => f.write_str(
                 "too many requests pending: wait for responses, or give the client more slots",
+            ),
+            Error::UnknownRequest => f.write_str(
+                "no such request in flight: it was answered or timed out already (opens and \
+                 destroys cannot be cancelled)",
             ),
             Error::UnknownReply => f.write_str(
                 "no such request to answer: it was answered already (or by the client, when its \

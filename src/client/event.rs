@@ -100,6 +100,16 @@ pub enum Event<'a> {
         /// The params (`{}` if absent).
         params: RawJson<'a>,
     },
+    /// The server cancelled a request it had sent to the caller (`$/cancelRequest`): the
+    /// client has answered it -32800 (`Request cancelled`), and `reply` is stale (answering it
+    /// returns [`Error::UnknownReply`](crate::Error::UnknownReply)). Stop working on it. A
+    /// cancel for a request already answered arrives as an [`Event::Notification`].
+    ServerRequestCancelled {
+        /// The request's handle, now stale.
+        reply: ReplyHandle,
+        /// The session it was routed to.
+        session: Option<SessionHandle>,
+    },
     /// Something the client did by itself.
     Auto(AutoAction<'a>),
     /// Input that could not be used. It was reported and skipped; the connection goes on
@@ -144,6 +154,10 @@ pub enum Failure<'a> {
     /// The response is not JSON the client can read: invalid, or nested deeper than
     /// [`Config::max_json_depth`](crate::Config::max_json_depth).
     UnreadableResponse(JsonError),
+    /// The caller cancelled the request ([`Client::cancel`](crate::Client::cancel)): the
+    /// server was told with `$/cancelRequest`; a late response is reported as
+    /// [`InputError::UnknownResponse`].
+    Cancelled,
     /// The response is JSON but not a valid JSON-RPC response (no `"jsonrpc": "2.0"`, both
     /// `result` and `error`, an `error` without an integer `code` or a `message`, ...).
     InvalidResponse(MessageError),
@@ -154,6 +168,7 @@ impl core::fmt::Display for Failure<'_> {
         match self {
             Failure::Rpc(e) => write!(f, "the server answered with an error: {e}"),
             Failure::TimedOut => f.write_str("no response before the deadline"),
+            Failure::Cancelled => f.write_str("cancelled by the caller"),
             Failure::ConnectionClosed => f.write_str("the connection ended before the response"),
             Failure::ResponseTooLarge { len } => write!(
                 f,

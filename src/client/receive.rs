@@ -473,6 +473,15 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
                 lifecycle: Lifecycle::new(params),
             };
         }
+        if method == "$/cancelRequest"
+            && let Some(id) = params.get("id")
+            && let Some((reply, slot)) = self.server.cancel(id.as_bytes())
+        {
+            return Event::ServerRequestCancelled {
+                reply,
+                session: slot.map(|slot| self.sessions.handle(slot)),
+            };
+        }
         let sid = params
             .get_str("sessionId")
             .or_else(|| params.get("scope").and_then(|s| s.get_str("sessionId")));

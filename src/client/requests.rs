@@ -59,7 +59,10 @@ pub(crate) struct Entry {
     pub(crate) id: u32,
     pub(crate) purpose: Purpose,
     pub(crate) deadline: Option<Instant>,
+    /// Its deadline passed, or the caller cancelled it: it ends at the next poll.
     pub(crate) expired: bool,
+    /// The caller cancelled it.
+    pub(crate) cancelled: bool,
 }
 
 /// Requests awaiting a response, oldest first.
@@ -151,6 +154,7 @@ mod tests {
                 purpose: Purpose::Caller,
                 deadline: d.map(Instant::from_millis),
                 expired: false,
+                cancelled: false,
             }));
         }
         assert_eq!(r.earliest_deadline(), Some(Instant::from_millis(10)));

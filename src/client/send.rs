@@ -106,8 +106,28 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
             purpose,
             deadline,
             expired: false,
+            cancelled: false,
         });
         Ok(RequestId(id))
+    }
+
+    /// Queues a notification (a message without id): `{"jsonrpc":"2.0","method":..,"params":..}`.
+    pub(super) fn send_notification(
+        &mut self,
+        method: &str,
+        params: impl FnOnce(&mut Writer<'_>) -> Result<(), FrameError>,
+    ) -> Result<(), Error> {
+        self.check_open()?;
+        self.out
+            .frame(|w| {
+                w.raw("{\"jsonrpc\":\"2.0\",\"method\":");
+                w.string(method);
+                w.raw(",\"params\":");
+                params(w)?;
+                w.byte(b'}');
+                Ok(())
+            })
+            .map_err(frame_error)
     }
 
     /// Sends `connect` (the handshake). The server's answer arrives as one

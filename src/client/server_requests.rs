@@ -60,8 +60,11 @@ pub(crate) enum Waiting {
     Caller {
         session: Option<u16>,
     },
-    /// The client owes the server an error answer (its session closed first).
-    Owed,
+    /// The client owes the server an error answer: its session closed first, or the server
+    /// cancelled it (`cancelled`: then the answer is -32800).
+    Owed {
+        cancelled: bool,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -147,7 +150,7 @@ impl<const P: usize> ServerRequests<P> {
         if let Some(e) = self.entries.get_mut(index)
             && e.state != Waiting::Free
         {
-            if e.state == Waiting::Owed {
+            if let Waiting::Owed { .. } = e.state {
                 self.owed -= 1;
             }
             e.state = Waiting::Free;
@@ -171,11 +174,35 @@ impl<const P: usize> ServerRequests<P> {
                     session: Some(slot),
                 })
             {
-                e.state = Waiting::Owed;
+                e.state = Waiting::Owed { cancelled: false };
                 e.generation = e.generation.wrapping_add(1);
                 self.owed += 1;
             }
         }
+    }
+
+    /// The server cancelled the request whose id is `id` (its JSON text): if the caller still
+    /// has it, its handle goes stale and the client owes a -32800 answer. Returns the stale
+    /// handle and the session slot the request was routed to.
+    pub(crate) fn cancel(&mut self, id: &[u8]) -> Option<(ReplyHandle, Option<u16>)> {
+        let tag = self.tag;
+        let (index, e) = self
+            .entries
+            .iter_mut()
+            .enumerate()
+            .find(|(_, e)| matches!(e.state, Waiting::Caller { .. }) && e.id == id)?;
+        let Waiting::Caller { session } = e.state else {
+            return None;
+        };
+        let handle = ReplyHandle {
+            index: index as u16,
+            tag,
+            generation: e.generation,
+        };
+        e.state = Waiting::Owed { cancelled: true };
+        e.generation = e.generation.wrapping_add(1);
+        self.owed += 1;
+        Some((handle, session))
     }
 
     /// Every request still waiting for the caller becomes an owed error answer (the
@@ -183,23 +210,25 @@ impl<const P: usize> ServerRequests<P> {
     pub(crate) fn owe_all(&mut self) {
         for e in self.entries.iter_mut() {
             if let Waiting::Caller { .. } = e.state {
-                e.state = Waiting::Owed;
+                e.state = Waiting::Owed { cancelled: false };
                 e.generation = e.generation.wrapping_add(1);
                 self.owed += 1;
             }
         }
     }
 
-    /// The first owed answer: its index and id.
-    pub(crate) fn first_owed(&self) -> Option<(usize, &ServerId)> {
+    /// The first owed answer: its index, its id, and whether it was cancelled.
+    pub(crate) fn first_owed(&self) -> Option<(usize, &ServerId, bool)> {
         if self.owed == 0 {
             return None;
         }
         self.entries
             .iter()
             .enumerate()
-            .find(|(_, e)| e.state == Waiting::Owed)
-            .map(|(i, e)| (i, &e.id))
+            .find_map(|(i, e)| match e.state {
+                Waiting::Owed { cancelled } => Some((i, &e.id, cancelled)),
+                _ => None,
+            })
     }
 
     /// Forgets every request.
@@ -229,7 +258,11 @@ mod tests {
         assert_ne!(a, c);
         t.owe_session(1);
         assert!(t.resolve(c).is_none());
-        assert_eq!(t.first_owed().map(|(_, id)| &id[..]), Some(&b"4"[..]));
+        assert_eq!(
+            t.first_owed()
+                .map(|(_, id, cancelled)| (&id[..], cancelled)),
+            Some((&b"4"[..], false))
+        );
         assert_eq!(t.len(), 2);
         t.clear();
         assert_eq!(t.len(), 0);

@@ -32,6 +32,8 @@ pub mod code {
     pub const INVALID_REQUEST: i64 = -32600;
     /// The method is not handled.
     pub const METHOD_NOT_FOUND: i64 = -32601;
+    /// The request was cancelled (`$/cancelRequest`), as LSP defines it.
+    pub const REQUEST_CANCELLED: i64 = -32800;
     /// Invalid parameters (e.g. an unknown session).
     pub const INVALID_PARAMS: i64 = -32602;
     /// Internal error.

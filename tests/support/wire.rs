@@ -30,6 +30,8 @@ pub enum Out {
     },
     /// An answer to a server request: the id's JSON text.
     Answer { id: String },
+    /// A notification (`$/cancelRequest`): method, params' `id` as JSON text.
+    Notification { method: String, id: String },
 }
 
 /// Parses frames a client wrote, which must be exactly `Content-Length: N\r\n\r\n` and a
@@ -87,7 +89,21 @@ fn parse_message(body: &[u8]) -> Out {
     };
     assert!(msg.get_str("jsonrpc").is_some_and(|v| v == "2.0"), "{text}");
     let Some(id) = msg.get("id") else {
-        panic!("client wrote a message without id: {text}")
+        let Some(method) = msg.get_str("method") else {
+            panic!("client wrote a message without id or method: {text}")
+        };
+        let params = msg.get("params");
+        assert!(
+            params.is_some_and(|p| p.json_type() == JsonType::Object),
+            "params must be an object: {text}"
+        );
+        return Out::Notification {
+            method: method.to_string(),
+            id: params
+                .and_then(|p| p.get("id"))
+                .map(|i| i.text().to_string())
+                .unwrap_or_default(),
+        };
     };
     match msg.get_str("method") {
         Some(method) => {

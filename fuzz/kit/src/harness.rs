@@ -51,6 +51,8 @@ struct Model {
     orphans: usize,
     /// The caller's requests: id, answered.
     caller: Vec<(RequestId, bool)>,
+    /// The caller's requests it cancelled: each ends with `Failure::Cancelled`.
+    cancelled: Vec<RequestId>,
     /// `connect`/`ping` in flight.
     connects: usize,
     server: Vec<MServer>,
@@ -226,10 +228,41 @@ fn on_event(m: &mut Model, event: &Event<'_>) {
                 state: SState::Live,
             });
         }
-        Event::Response { id, .. } => match m.caller.iter_mut().find(|(i, _)| *i == id) {
-            Some((_, done)) if !*done => *done = true,
-            _ => panic!("response event for {id} which is not pending"),
-        },
+        Event::Response { id, outcome } => {
+            match m.caller.iter_mut().find(|(i, _)| *i == id) {
+                Some((_, done)) if !*done => *done = true,
+                _ => panic!("response event for {id} which is not pending"),
+            }
+            // A cancelled request ends as cancelled, at the first poll after the cancel.
+            let cancelled = m.cancelled.contains(&id);
+            assert_eq!(
+                cancelled,
+                outcome == Err(Failure::Cancelled),
+                "{id}: {outcome:?}"
+            );
+        }
+        Event::Notification {
+            method, params, ..
+        } if method == "$/cancelRequest" => {
+            // Reported as a plain notification only when nothing the caller holds matches.
+            let id = params.get("id").map(|i| i.text().to_string());
+            assert!(
+                !m.server
+                    .iter()
+                    .any(|e| e.state == SState::Live && Some(&e.id) == id.as_ref()),
+                "a cancel of a request the caller holds was not applied: {id:?}"
+            );
+        }
+        Event::ServerRequestCancelled { reply, session } => {
+            let e = m.server.iter_mut().find(|e| e.reply == reply);
+            match e {
+                Some(e) if e.state == SState::Live => {
+                    assert_eq!(e.session, session);
+                    e.state = SState::Owed;
+                }
+                other => panic!("cancel of a request the caller does not hold: {other:?}"),
+            }
+        }
         Event::Auto(AutoAction::PingFallback) => assert!(m.connects > 0),
         Event::Auto(AutoAction::DestroyingOrphan) => {
             assert!(m.orphans > 0, "destroying an orphan that does not exist");
@@ -664,6 +697,36 @@ impl<const S: usize, const P: usize> Harness<'_, S, P> {
                 self.pushed_after_eof |= took > 0 && self.inbox.is_closed();
             }
             Action::Response { to, kind } => self.server_response(*to, *kind),
+            Action::Cancel { request } => {
+                let n = self.m.caller.len();
+                if n == 0 {
+                    return;
+                }
+                let (id, done) = self.m.caller[usize::from(*request) % n];
+                let cancelling = self.m.cancelled.contains(&id);
+                match self.client.cancel(id) {
+                    Ok(()) => {
+                        assert!(!done && !cancelling, "cancelled {id} twice, or after its end");
+                        let out = self.new_output();
+                        let expected = Out::Notification {
+                            method: "$/cancelRequest".into(),
+                            id: id.value().to_string(),
+                        };
+                        assert_eq!(out, [expected]);
+                        self.m.cancelled.push(id);
+                    }
+                    Err(Error::UnknownRequest) => assert!(done || cancelling),
+                    Err(e) => {
+                        let ok = match e {
+                            Error::TransmitFull { .. } => self.free() < 64,
+                            Error::Closed => self.m.maybe_closing,
+                            _ => false,
+                        };
+                        assert!(ok, "cancel refused with {e:?}");
+                        assert!(self.new_output().is_empty());
+                    }
+                }
+            }
             Action::Reply { kind } => {
                 let written = self.o.sent.iter().filter(|s| s.end <= self.o.drained);
                 let oldest = written
@@ -710,8 +773,17 @@ impl<const S: usize, const P: usize> Harness<'_, S, P> {
                     1 => format!(
                         r#"{{"jsonrpc":"2.0","method":"gitHubTelemetry.event","params":{{"sessionId":{sid},"restricted":false,"event":{{}}}}}}"#
                     ),
-                    2 => r#"{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":3}}"#
-                        .to_string(),
+                    // A cancel of a request delivered so far (maybe answered already).
+                    2 => {
+                        let n = self.m.server.len();
+                        let id = match n {
+                            0 => "3".to_string(),
+                            n => self.m.server[usize::from(*session) % n].id.clone(),
+                        };
+                        format!(
+                            r#"{{"jsonrpc":"2.0","method":"$/cancelRequest","params":{{"id":{id}}}}}"#
+                        )
+                    }
                     _ => format!(
                         r#"{{"jsonrpc":"2.0","method":"session.event","params":{{"sessionId":{sid}}}}}"#
                     ),
@@ -1343,7 +1415,7 @@ fn on_output(m: &mut Model, mut out: Vec<Out>, expect: Expect) {
             };
             match out.remove(i) {
                 Out::Request { method: m, .. } => assert_eq!(m, method),
-                Out::Answer { .. } => unreachable!(),
+                _ => unreachable!(),
             }
         }
     }

@@ -185,9 +185,14 @@ pub enum Action {
         /// Which answer.
         kind: u8,
     },
+    /// `cancel` on the `request`-th caller request sent so far.
+    Cancel {
+        /// Which request.
+        request: u8,
+    },
 }
 
-const ACTIONS: u8 = 23;
+const ACTIONS: u8 = 24;
 
 /// The `client` target's input: buffer sizes, configuration and actions.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -308,7 +313,8 @@ impl<'a> Reader<'a> {
                 to: self.u8(),
                 depth: self.u8(),
             },
-            _ => Action::Reply { kind: self.u8() },
+            22 => Action::Reply { kind: self.u8() },
+            _ => Action::Cancel { request: self.u8() },
         }
     }
 }
@@ -456,6 +462,10 @@ impl Writer {
                 self.u8(22);
                 self.u8(*kind);
             }
+            Action::Cancel { request } => {
+                self.u8(23);
+                self.u8(*request);
+            }
         }
     }
 }
@@ -554,6 +564,7 @@ mod tests {
                     depth: 200,
                 },
                 Action::Reply { kind: 3 },
+                Action::Cancel { request: 1 },
                 Action::Poll { max: 0 },
                 Action::Eof,
             ],
