@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::string::String;
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::Duration;
 use std::vec::Vec;
@@ -221,8 +221,12 @@ impl CliCommand {
             let _ = process.child.kill();
             let _ = process.child.wait();
         }
-        // Let the stderr thread take the last lines.
-        thread::sleep(Duration::from_millis(20));
+        // Writing to a process that has exited fails: that it exited is what matters.
+        let reason = match (reason, status) {
+            (StartFailure::Io(_), Some(_)) => StartFailure::Exited,
+            (reason, _) => reason,
+        };
+        process.stderr.wait_for_end(Duration::from_millis(500));
         Err(StartError {
             reason,
             status,
@@ -281,6 +285,7 @@ impl CliCommand {
                     Some(_) => StartFailure::Exited,
                     None => StartFailure::TimedOut,
                 };
+                process.stderr.wait_for_end(Duration::from_millis(500));
                 Err(failed(reason, status, process.stderr_tail()))
             }
         }
@@ -409,34 +414,55 @@ impl std::error::Error for StartError {
 
 /// The last lines a process wrote to stderr, kept by a thread while it runs.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct StderrTail(Arc<Mutex<VecDeque<String>>>);
+pub(crate) struct StderrTail(Arc<(Mutex<Tail>, Condvar)>);
+
+#[derive(Debug, Default)]
+struct Tail {
+    lines: VecDeque<String>,
+    /// The pipe reached its end.
+    ended: bool,
+}
 
 impl StderrTail {
     /// Keeps the last lines of `pipe` from now on.
     pub(crate) fn follow(&self, pipe: impl Read + Send + 'static) {
-        let lines = Arc::clone(&self.0);
+        let shared = Arc::clone(&self.0);
         thread::spawn(move || {
+            let (tail, ended) = &*shared;
             let mut reader = BufReader::new(pipe);
             let mut line = Vec::new();
             while matches!(reader.read_until(b'\n', &mut line), Ok(n) if n > 0) {
                 line.truncate(STDERR_LINE_LEN);
                 let text = String::from_utf8_lossy(&line).trim_end().into();
                 line.clear();
-                let Ok(mut lines) = lines.lock() else { return };
-                if lines.len() == STDERR_LINES {
-                    lines.pop_front();
+                let Ok(mut tail) = tail.lock() else { return };
+                if tail.lines.len() == STDERR_LINES {
+                    tail.lines.pop_front();
                 }
-                lines.push_back(text);
+                tail.lines.push_back(text);
             }
+            if let Ok(mut tail) = tail.lock() {
+                tail.ended = true;
+            }
+            ended.notify_all();
         });
     }
 
     /// The lines kept so far, oldest first.
     pub(crate) fn lines(&self) -> Vec<String> {
         self.0
+            .0
             .lock()
-            .map(|l| l.iter().cloned().collect())
+            .map(|t| t.lines.iter().cloned().collect())
             .unwrap_or_default()
+    }
+
+    /// Waits (up to `limit`) until the pipe has ended, so that the process's last words are
+    /// in; a process that left a child holding the pipe open does not hold this up longer.
+    pub(crate) fn wait_for_end(&self, limit: Duration) {
+        let (tail, ended) = &*self.0;
+        let Ok(guard) = tail.lock() else { return };
+        let _ = ended.wait_timeout_while(guard, limit, |t| !t.ended);
     }
 }
 
