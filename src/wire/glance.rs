@@ -119,6 +119,7 @@ impl<const N: usize> Kept<N> {
             text,
             seen: self.seen,
             whole: self.whole(),
+            #[cfg(any(test, feature = "fuzzing"))]
             overflow: self.overflow,
         }
     }
@@ -130,6 +131,8 @@ struct Found<'b> {
     text: &'b [u8],
     seen: bool,
     whole: bool,
+    /// For the fuzz kit's oracle.
+    #[cfg(any(test, feature = "fuzzing"))]
     overflow: bool,
 }
 
@@ -374,6 +377,7 @@ impl Glance {
     /// What was found, from the glance's own copies (for a body that streamed by).
     pub fn peek(&self) -> Peek<'_> {
         Peek {
+            #[cfg(any(test, feature = "fuzzing"))]
             object: self.top_is_object,
             response: self.response,
             id: self.id.found(self.id.text()),
@@ -386,6 +390,7 @@ impl Glance {
     /// What was found, borrowed from `body`, the whole body this glance was fed.
     pub fn peek_in<'b>(&self, body: &'b [u8]) -> Peek<'b> {
         Peek {
+            #[cfg(any(test, feature = "fuzzing"))]
             object: self.top_is_object,
             response: self.response,
             id: self.id.found(self.id.text_in(body)),
@@ -399,6 +404,8 @@ impl Glance {
 /// What a [`Glance`] found in a frame.
 #[derive(Debug, Clone, Copy)]
 pub struct Peek<'b> {
+    /// For the fuzz kit's oracle.
+    #[cfg(any(test, feature = "fuzzing"))]
     object: bool,
     response: bool,
     id: Found<'b>,
@@ -408,7 +415,8 @@ pub struct Peek<'b> {
 }
 
 impl<'b> Peek<'b> {
-    /// The body's top level is an object.
+    /// The body's top level is an object (for the fuzz kit's oracle).
+    #[cfg(any(test, feature = "fuzzing"))]
     pub fn is_object(&self) -> bool {
         self.object
     }
@@ -432,7 +440,9 @@ impl<'b> Peek<'b> {
         crate::wire::message::valid_id(&id).then_some(id)
     }
 
-    /// True if the top-level `id` is longer than the client keeps.
+    /// True if the top-level `id` is longer than the client keeps (for the fuzz kit's
+    /// oracle).
+    #[cfg(any(test, feature = "fuzzing"))]
     pub fn id_too_long(&self) -> bool {
         self.id.seen && self.id.overflow
     }
