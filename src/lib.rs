@@ -63,6 +63,8 @@
 //!     [`proto::answers`] to broadcasts.
 //!   - [`json`]: the JSON underneath: a non-recursive validator, [`json::RawJson`] and
 //!     [`json::JsonStr`] (text still escaped, decoded on demand).
+//! - **On top of the client** ([`handler`]), still sans-IO and in fixed memory:
+//!   [`handler::Turns`] follows sends until the CLI says each is done, with its answer.
 //! - **The drivers** ([`driver`]): [`driver::BlockingDriver`] over `std::io` (feature `std`),
 //!   [`driver::AsyncDriver`] over `embedded-io-async` (feature `async`), and
 //!   [`driver::CliCommand`] to start the real CLI.
@@ -73,8 +75,8 @@
 //!   (no heap, with its sizes), `replay` (recorded CLI traffic through the client).
 //!
 //! The folders of the source follow the layers: `json/` < `wire/` (framing, JSON-RPC
-//! classification) < `proto/` < `client/` < `driver/` and `sim/`; a layer never imports one
-//! above it.
+//! classification) < `proto/` < `client/` < `handler/` < `driver/` and `sim/`; a layer never
+//! imports one above it.
 //!
 //! # The contract
 //!
@@ -166,6 +168,7 @@ pub mod driver;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzz_hook;
+pub mod handler;
 pub mod json;
 pub mod proto;
 #[cfg(feature = "sim")]

@@ -186,7 +186,12 @@ impl<'b, const S: usize> Core<'b, S> {
             }
             "session.send" => {
                 if let Some(slot) = self.session_of(id, method, params) {
-                    self.send(id, slot, params);
+                    self.send(id, slot, params, false);
+                }
+            }
+            "session.sendAndWait" if self.config.send_and_wait => {
+                if let Some(slot) = self.session_of(id, method, params) {
+                    self.send(id, slot, params, true);
                 }
             }
             "session.abort" => {
@@ -362,7 +367,8 @@ impl<'b, const S: usize> Core<'b, S> {
         self.start(slot, program);
     }
 
-    pub(super) fn send(&mut self, id: &[u8], slot: u16, params: RawJson<'_>) {
+    /// `session.send`, or with `waits` `session.sendAndWait` (answered at the turn's end).
+    pub(super) fn send(&mut self, id: &[u8], slot: u16, params: RawJson<'_>, waits: bool) {
         let prompt = params.get_str("prompt");
         // The prompt as text, for the keyed replies and the echo (its first 128 bytes).
         let mut said = heapless::String::<128>::new();
@@ -380,11 +386,13 @@ impl<'b, const S: usize> Core<'b, S> {
             .is_some_and(|s| !s.program.is_idle());
         let message_id = self.next_counter();
         self.event(slot, "pending_messages.modified", |w, _| w.raw("{}"));
-        let _ = emit::result(&mut self.out, id, |w| {
-            w.raw(r#"{"messageId":"#);
-            emit::uuid(w, message_id);
-            w.byte(b'}');
-        });
+        if !waits || busy {
+            let _ = emit::result(&mut self.out, id, |w| {
+                w.raw(r#"{"messageId":"#);
+                emit::uuid(w, message_id);
+                w.byte(b'}');
+            });
+        }
         if busy {
             // One turn at a time; a message sent meanwhile is taken after (not simulated).
             return;
@@ -398,9 +406,14 @@ impl<'b, const S: usize> Core<'b, S> {
             PermissionMode::Deny => ToolOutcome::Unanswerable,
             _ => ToolOutcome::Pending,
         };
+        s.message = message_id;
+        s.waits = waits.then(|| IdBytes::from_slice(id).unwrap_or_default());
         let first = s.turns == 0;
         let played = reply.and_then(|r| self.config.reply(r));
-        let program = Program::turn(reply, played, s.streaming, s.permission, first);
+        let mut program = Program::turn(reply, played, s.streaming, s.permission, first);
+        if waits {
+            program = program.then_answer_wait(false);
+        }
         self.start(slot, program);
     }
 
@@ -412,7 +425,15 @@ impl<'b, const S: usize> Core<'b, S> {
         if running {
             // The events first; the response comes between `assistant.idle` and
             // `session.idle`.
-            self.start(slot, Program::aborted(id));
+            let waits = self
+                .state
+                .get(usize::from(slot))
+                .is_some_and(|s| s.waits.is_some());
+            let mut program = Program::aborted(id);
+            if waits {
+                program = program.then_answer_wait(true);
+            }
+            self.start(slot, program);
         } else {
             self.ok(id, r#"{"success":true}"#);
         }

@@ -124,6 +124,9 @@ pub struct SimConfig<'a> {
     pub failing: &'a [(&'a str, i64, &'a str)],
     /// The next this-many `session.create` requests fail.
     pub failing_creates: u32,
+    /// Answer `session.sendAndWait` (newer CLIs do; 1.0.102, the default, answers -32601):
+    /// the response comes once the turn is over, naming its last event.
+    pub send_and_wait: bool,
 }
 
 impl Default for SimConfig<'_> {
@@ -139,6 +142,7 @@ impl Default for SimConfig<'_> {
             fs_requests_on_create: 2,
             failing: &[],
             failing_creates: 0,
+            send_and_wait: false,
         }
     }
 }
@@ -155,6 +159,7 @@ crate::proto::setters::setters! {
         fs_requests_on_create = u8,
         failing = &'a [(&'a str, i64, &'a str)],
         failing_creates = u32,
+        send_and_wait = bool,
     }
 }
 

@@ -137,6 +137,7 @@ impl<'b, const S: usize> Core<'b, S> {
         let (outcome, fs_failed, request) = (s.tool, s.program.fs_failed, s.program.request);
         let ran = !matches!(outcome, ToolOutcome::Rejected | ToolOutcome::Unanswerable);
         let reply_to = s.program.reply_to.clone();
+        let (sent, waits, last_event) = (s.message, s.waits.clone(), s.last_event);
         let prompt = s.prompt.clone();
         let noted = s.note.clone();
         let fs_op = s.program.fs_sent;
@@ -271,8 +272,36 @@ impl<'b, const S: usize> Core<'b, S> {
                 w.bytes(&prompt);
                 w.raw(r#"","delivery":"idle","turnId":""#);
                 w.u64(turn);
-                w.raw("\"}");
+                w.raw(r#"","messageId":"#);
+                emit::uuid(w, sent);
+                w.byte(b'}');
             })),
+            Step::WaitResponse { aborted } => {
+                let Some(waits) = waits.as_ref() else {
+                    return Played::Next;
+                };
+                let r = emit::result(&mut self.out, waits, |w| {
+                    w.raw(r#"{"messageId":"#);
+                    emit::uuid(w, sent);
+                    w.raw(if aborted {
+                        r#","aborted":true"#
+                    } else {
+                        r#","aborted":false"#
+                    });
+                    if let Some(last) = last_event {
+                        w.raw(r#","completionEventId":"#);
+                        emit::uuid(w, last);
+                    }
+                    w.byte(b'}');
+                });
+                if r.is_err() {
+                    return Played::Full;
+                }
+                if let Some(s) = self.state.get_mut(usize::from(slot)) {
+                    s.waits = None;
+                }
+                Played::Next
+            }
             Step::TurnStart | Step::TurnEnd => {
                 let kind = match step {
                     Step::TurnStart => "assistant.turn_start",
@@ -284,6 +313,7 @@ impl<'b, const S: usize> Core<'b, S> {
                     w.raw("\"}");
                 }))
             }
+            // As 1.0.102: no `user.message` before it, no `originatingMessageId` in it.
             Step::NoModel => done(self.event(slot, "session.error", |w, _| {
                 w.raw(r#"{"errorType":"query","message":"Execution failed: InvalidArg, No GitHub OAuth token or Copilot HMAC key provided"}"#)
             })),
@@ -332,6 +362,8 @@ impl<'b, const S: usize> Core<'b, S> {
             Step::Message { then } => done(self.event(slot, "assistant.message", |w, _| {
                 w.raw(r#"{"messageId":"#);
                 message_id(w);
+                w.raw(r#","originatingMessageId":"#);
+                emit::uuid(w, sent);
                 w.raw(r#","content":"#);
                 w.string(text(then));
                 w.raw(r#","toolRequests":[]}"#);
@@ -339,6 +371,8 @@ impl<'b, const S: usize> Core<'b, S> {
             Step::ToolMessage => done(self.event(slot, "assistant.message", |w, _| {
                 w.raw(r#"{"messageId":"#);
                 message_id(w);
+                w.raw(r#","originatingMessageId":"#);
+                emit::uuid(w, sent);
                 w.raw(r#","content":"","toolRequests":[{"toolCallId":"#);
                 call_id(w);
                 w.raw(r#","name":"#);

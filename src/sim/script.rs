@@ -56,6 +56,10 @@ pub(crate) enum Step {
     AssistantIdle {
         aborted: bool,
     },
+    /// The deferred response of `session.sendAndWait`, after the turn's last event.
+    WaitResponse {
+        aborted: bool,
+    },
     SessionIdle {
         aborted: bool,
     },
@@ -159,6 +163,12 @@ impl Program {
 
     fn answering(mut self, reply_to: &[u8]) -> Self {
         self.reply_to = IdBytes::from_slice(reply_to).unwrap_or_default();
+        self
+    }
+
+    /// Ends with the response of the `session.sendAndWait` that started the turn.
+    pub(crate) fn then_answer_wait(mut self, aborted: bool) -> Self {
+        self.push(Step::WaitResponse { aborted });
         self
     }
 
@@ -354,6 +364,10 @@ pub(crate) struct SimSession {
     pub(crate) tool: ToolOutcome,
     /// The tool result, error or permission feedback.
     pub(crate) note: Note,
+    /// The number of the message the turn plays (its `messageId`).
+    pub(crate) message: u64,
+    /// The id of the `session.sendAndWait` the turn answers at its end.
+    pub(crate) waits: Option<IdBytes>,
 }
 
 impl SimSession {
@@ -368,6 +382,8 @@ impl SimSession {
         said: heapless::String::new(),
         tool: ToolOutcome::Pending,
         note: heapless::Vec::new(),
+        message: 0,
+        waits: None,
     };
 }
 
