@@ -161,6 +161,10 @@ pub struct Glance {
     /// The value being kept.
     target: Target,
     response: bool,
+    /// A top-level `params` member was seen (later ones are not followed).
+    params_seen: bool,
+    /// A `params.event` member was seen.
+    event_seen: bool,
     id: Kept<ID_LEN>,
     method: Kept<METHOD_LEN>,
     session_id: Kept<SESSION_LEN>,
@@ -189,6 +193,8 @@ impl Glance {
         key: Kept::EMPTY,
         target: Target::None,
         response: false,
+        params_seen: false,
+        event_seen: false,
         id: Kept::EMPTY,
         method: Kept::EMPTY,
         session_id: Kept::EMPTY,
@@ -264,13 +270,20 @@ impl Glance {
         let (role, target) = match (d, self.key.text()) {
             (1, b"id") => (Key::Other, Target::Id),
             (1, b"method") => (Key::Other, Target::Method),
-            (1, b"params") => (Key::Params, Target::None),
+            // The first `params` counts (as `RawJson::get` has it), whatever its value.
+            (1, b"params") if !self.params_seen => {
+                self.params_seen = true;
+                (Key::Params, Target::None)
+            }
             (1, b"result" | b"error") => {
                 self.response = true;
                 (Key::Other, Target::None)
             }
             (2, b"sessionId") if parent == Key::Params => (Key::Other, Target::SessionId),
-            (2, b"event") if parent == Key::Params => (Key::Event, Target::None),
+            (2, b"event") if parent == Key::Params && !self.event_seen => {
+                self.event_seen = true;
+                (Key::Event, Target::None)
+            }
             (3, b"type") if parent == Key::Event && grandparent == Key::Params => {
                 (Key::Other, Target::Type)
             }
@@ -544,6 +557,17 @@ mod tests {
             assert!(g.event_type().is_some_and(|t| t == "assistant.message"));
             assert!(!g.is_response());
         }
+    }
+
+    #[test]
+    fn the_first_params_and_event_count() {
+        let body = br#"{"method":"session.event","params":"x","params":{"sessionId":"s","event":{"type":"t"}}}"#;
+        let g = Glance::of(body);
+        assert!(g.peek().session_id().is_none() && g.peek().event_type().is_none());
+        let body = br#"{"params":{"event":1,"event":{"type":"t"},"sessionId":"s"}}"#;
+        let g = Glance::of(body);
+        assert!(g.peek().event_type().is_none());
+        assert!(g.peek().session_id().is_some_and(|s| s == "s"));
     }
 
     #[test]
