@@ -40,8 +40,16 @@ pub fn conversation(rng: &mut Rng, fault_rate: u64) -> Vec<u8> {
     let u16 = |b: &mut Vec<u8>, n: u64| b.extend_from_slice(&(n as u16).to_le_bytes());
     u16(&mut b, rng.below(8_192)); // transmit buffer
     u16(&mut b, rng.below(16_384)); // receive buffer
-    u16(&mut b, if rng.below(3) == 0 { 64 + rng.below(4_000) } else { 0 }); // frame limit
-    b.push(if rng.below(3) == 0 { 1 + rng.below(255) as u8 } else { 0 }); // timeout / 20 ms
+    let frame_limit = match rng.below(3) {
+        0 => 64 + rng.below(4_000),
+        _ => 0,
+    };
+    u16(&mut b, frame_limit);
+    let timeout = match rng.below(3) {
+        0 => 1 + rng.below(255) as u8,
+        _ => 0,
+    };
+    b.push(timeout); // in units of 20 ms
     b.extend((0..4).map(|_| rng.below(256) as u8)); // replies, delta length, early start, fs
     b.push(0); // connect
     if rng.below(2) == 0 {
@@ -54,7 +62,9 @@ pub fn conversation(rng: &mut Rng, fault_rate: u64) -> Vec<u8> {
             0..=7 => {
                 b.extend([1, byte]);
                 if rng.below(4) != 0 {
-                    b.extend([8, 0xFF, 0xFF, 9, 7, 0, 0, 0, 0, 0, 0, 0, 0, 12, 0xFF, 0xFF, 10]);
+                    b.extend([
+                        8, 0xFF, 0xFF, 9, 7, 0, 0, 0, 0, 0, 0, 0, 0, 12, 0xFF, 0xFF, 10,
+                    ]);
                 }
             }
             8..=19 => b.extend([2, byte, rng.below(2) as u8]),
@@ -99,19 +109,32 @@ pub fn conversation(rng: &mut Rng, fault_rate: u64) -> Vec<u8> {
 enum Fault {
     Deliver,
     /// Cut after `at` bytes, header included: the framing is lost.
-    Cut { at: u16 },
+    Cut {
+        at: u16,
+    },
     /// The body cut after `at` bytes, with a `Content-Length` that matches.
-    CutBody { at: u16 },
+    CutBody {
+        at: u16,
+    },
     /// The byte at `at` xor `mask`.
-    Flip { at: u16, mask: u8 },
+    Flip {
+        at: u16,
+        mask: u8,
+    },
     Duplicate,
     /// Sent after the next frame.
     HoldBack,
     Drop,
     /// A member `"zz": [[[...]]]` nested `depth` deep, first in the `nth` object.
-    Deep { nth: u8, depth: u8 },
+    Deep {
+        nth: u8,
+        depth: u8,
+    },
     /// A member `"zz": "xxx..."` of `len` bytes, first in the `nth` object.
-    Huge { nth: u8, len: u16 },
+    Huge {
+        nth: u8,
+        len: u16,
+    },
 }
 
 /// Fault bytes below this deliver the frame intact.
@@ -331,7 +354,9 @@ impl Run<'_> {
                 self.session_seed = self.session_seed.wrapping_add(1);
                 let id = SessionId::new_v4([self.session_seed; 16]);
                 let options = match r.u8() % 3 {
-                    0 => r#"{"streaming":true,"tools":[{"name":"lookup","description":"d","parameters":{}}]}"#,
+                    0 => {
+                        r#"{"streaming":true,"tools":[{"name":"lookup","description":"d","parameters":{}}]}"#
+                    }
                     1 => r#"{"streaming":false}"#,
                     _ => "{}",
                 };
@@ -361,9 +386,9 @@ impl Run<'_> {
                 let Some(h) = self.pick_session(r.u8()) else {
                     return;
                 };
-                if let Ok(id) = self
-                    .client
-                    .session_request(now, h, "session.abort", &RawJson::EMPTY_OBJECT)
+                if let Ok(id) =
+                    self.client
+                        .session_request(now, h, "session.abort", &RawJson::EMPTY_OBJECT)
                 {
                     self.caller.pending.push(id);
                 }
@@ -409,8 +434,12 @@ impl Run<'_> {
             }
             12 => self.deliver(usize::from(r.u16())),
             _ => {
-                let provider = r#"{"initialCwd":"/w","sessionStatePath":"/s","conventions":"posix"}"#;
-                if let Ok(id) = self.client.request_raw(now, "sessionFs.setProvider", provider) {
+                let provider =
+                    r#"{"initialCwd":"/w","sessionStatePath":"/s","conventions":"posix"}"#;
+                if let Ok(id) = self
+                    .client
+                    .request_raw(now, "sessionFs.setProvider", provider)
+                {
                     self.caller.pending.push(id);
                 }
             }
@@ -565,8 +594,8 @@ impl Run<'_> {
         self.parsed += used;
         for f in frames {
             if let Out::Answer { id } = f {
-                let id = serde_json::from_str::<serde_json::Value>(&id)
-                    .map_or(id, |v| v.to_string());
+                let id =
+                    serde_json::from_str::<serde_json::Value>(&id).map_or(id, |v| v.to_string());
                 *self.answers.entry(id).or_default() += 1;
             }
         }
@@ -640,7 +669,11 @@ impl Run<'_> {
         }
         assert_eq!(self.client.session_slots_in_use(), 0, "slots leaked");
         assert_eq!(self.client.pending_requests(), 0, "requests leaked");
-        assert_eq!(self.client.pending_server_requests(), 0, "server requests leaked");
+        assert_eq!(
+            self.client.pending_server_requests(),
+            0,
+            "server requests leaked"
+        );
         // Every server request read got exactly one answer, when nothing blurs the count.
         if !self.framing_lost && !self.corrupted && !self.closed_early {
             let mut expected: BTreeMap<String, usize> = BTreeMap::new();

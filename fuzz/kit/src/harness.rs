@@ -150,8 +150,8 @@ fn on_event(m: &mut Model, event: &Event<'_>) {
             session, method, ..
         } => {
             let s = m.session(session);
-            let live_resume = method == OpenMethod::Resume
-                && s.state == MState::Live(SessionState::Resuming);
+            let live_resume =
+                method == OpenMethod::Resume && s.state == MState::Live(SessionState::Resuming);
             assert!(
                 live_resume || s.state == MState::Live(SessionState::Pending(method)),
                 "opened from {s:?}"
@@ -241,9 +241,7 @@ fn on_event(m: &mut Model, event: &Event<'_>) {
                 "{id}: {outcome:?}"
             );
         }
-        Event::Notification {
-            method, params, ..
-        } if method == "$/cancelRequest" => {
+        Event::Notification { method, params, .. } if method == "$/cancelRequest" => {
             // Reported as a plain notification only when nothing the caller holds matches.
             let id = params.get("id").map(|i| i.text().to_string());
             assert!(
@@ -706,7 +704,10 @@ impl<const S: usize, const P: usize> Harness<'_, S, P> {
                 let cancelling = self.m.cancelled.contains(&id);
                 match self.client.cancel(id) {
                     Ok(()) => {
-                        assert!(!done && !cancelling, "cancelled {id} twice, or after its end");
+                        assert!(
+                            !done && !cancelling,
+                            "cancelled {id} twice, or after its end"
+                        );
                         let out = self.new_output();
                         let expected = Out::Notification {
                             method: "$/cancelRequest".into(),
@@ -1301,7 +1302,10 @@ impl<const S: usize, const P: usize> Harness<'_, S, P> {
         }
         for (rid, done) in &self.m.caller {
             let answered = self.responded.contains(&rid.value());
-            assert!(!answered || *done, "{rid} got a response but never resolved");
+            assert!(
+                !answered || *done,
+                "{rid} got a response but never resolved"
+            );
         }
         for s in &self.m.sessions {
             let waiting = matches!(

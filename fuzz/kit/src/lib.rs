@@ -32,8 +32,8 @@ mod routing;
 mod wire;
 
 pub use faults::{conversation, sim_faults};
-pub use rng::Rng;
 pub use framing::frame_decoder;
 pub use harness::client;
 pub use input::{Action, ClientInput, SID_POOL, Sid};
+pub use rng::Rng;
 pub use values::{json_scan, typed_decoders, typed_request};
