@@ -1,55 +1,255 @@
 //! The span scanner: walks JSON that has already been validated, skipping values without
 //! checking them, to find members and elements. Every access is bounds-checked, so even bytes that
 //! were never validated can only make it return `None`, never panic or loop.
+//!
+//! It also holds the byte classifiers that the scanner, the validator and the unescaper share:
+//! a window of string content classified in one step into flags of the bytes a scan must stop
+//! at (quotes, backslashes, control characters, non-ASCII bytes), without `unsafe`.
 
+/// The bytes a scan of string content stops at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stop {
+    /// `"` and `\\`: the end of a validated string, or an escape.
+    QuoteOrBackslash,
+    /// `"`, `\\`, control characters (below U+0020) and non-ASCII bytes (whose UTF-8 needs a
+    /// check): what a validator must look at.
+    Special,
+    /// `\\` only: the next escape in a string's content.
+    Backslash,
+}
+
+/// Classifies a window of bytes in one step into flags of the bytes a scan stops at.
+///
+/// Two implementations: [`Lanes`] (32 bytes, written lane by lane so that the compiler turns it
+/// into vector instructions: SSE2 on x86_64) and [`Swar`] (8 bytes in a `u64`, for targets
+/// without vectors such as thumbv7em). [`Native`] is the one this target uses; both are
+/// tested everywhere.
+pub(crate) trait Classify {
+    /// Bytes per window.
+    const WINDOW: usize;
+    /// True if every flagged byte is a true match (no false alarms).
+    #[cfg(test)]
+    const EXACT: bool;
+    /// Which bytes of a window are flagged.
+    type Flags: Flags;
+    /// The flags of the `WINDOW` bytes at `at`, if there are that many. The lowest flagged
+    /// byte is always a true match; with [`Swar`], a higher one may be a false alarm (a caller
+    /// looks at the byte).
+    fn flags(b: &[u8], at: usize, stop: Stop) -> Option<Self::Flags>;
+}
+
+/// Which bytes of a window are flagged (see [`Classify`]).
+pub(crate) trait Flags: Copy + Default {
+    /// The offset of the first flagged byte.
+    fn first(self) -> Option<usize>;
+    /// The flags without the first `n` bytes (the others move down).
+    fn after(self, n: usize) -> Self;
+}
+
+/// Eight bits per byte (byte `k` in bits `8k..8k + 8`, nonzero if flagged), for [`Swar`].
+impl Flags for u64 {
+    #[inline(always)]
+    fn first(self) -> Option<usize> {
+        (self != 0).then(|| self.trailing_zeros() as usize / 8)
+    }
+
+    #[inline(always)]
+    fn after(self, n: usize) -> Self {
+        if n < 8 { self >> (n * 8) } else { 0 }
+    }
+}
+
+/// One bit per byte (bit `k` for byte `k`), for [`Lanes`].
+#[derive(Debug, Clone, Copy, Default)]
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+pub(crate) struct Bits(u32);
+
+impl Flags for Bits {
+    #[inline(always)]
+    fn first(self) -> Option<usize> {
+        (self.0 != 0).then(|| self.0.trailing_zeros() as usize)
+    }
+
+    #[inline(always)]
+    fn after(self, n: usize) -> Self {
+        if n < 32 { Bits(self.0 >> n) } else { Bits(0) }
+    }
+}
+
+/// 32 bytes per window, one lane per byte, for the compiler's vectorizer.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+pub(crate) struct Lanes;
+
+/// 8 bytes per window in a `u64` (SIMD within a register).
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+pub(crate) struct Swar;
+
+/// The classifier of this target.
+#[cfg(target_arch = "x86_64")]
+pub(crate) type Native = Lanes;
+/// The classifier of this target.
+#[cfg(not(target_arch = "x86_64"))]
+pub(crate) type Native = Swar;
+
+/// Zero if the scan stops at `x`, nonzero otherwise. Only minimums, xors and saturating
+/// subtractions, which vectorize without branches.
+#[inline(always)]
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+fn zero_if_stop(x: u8, stop: Stop) -> u8 {
+    let backslash = x ^ b'\\';
+    match stop {
+        Stop::Backslash => backslash,
+        Stop::QuoteOrBackslash => backslash.min(x ^ b'"'),
+        // 0x20..=0x7f maps to 0x00..=0x5f, which leaves 0x60 minus it nonzero.
+        Stop::Special => backslash
+            .min(x ^ b'"')
+            .min(0x60u8.saturating_sub(x.wrapping_sub(0x20))),
+    }
+}
+
+/// A byte's weight in its half of a 16-byte mask (the halves are summed separately).
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+const WEIGHTS: [u8; 16] = [1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128];
+
+/// The mask of the 16 bytes of `chunk` a scan stops at, bit `k` for byte `k`.
+///
+/// Each byte becomes its weight where the scan stops, else 0 (SSE2: `pxor`, `pminub`,
+/// `psubusb`, `pcmpeqb`, `pand`), and the weights of each half add up to its 8 bits of the mask
+/// (`psadbw`). There is no portable way to ask for `pmovmskb`; this is the shortest sequence
+/// the vectorizer produces reliably. The weights are read through `black_box`: knowing them,
+/// the optimizer rewrites the sums as ors of single bits and then splits the vectors apart.
+#[inline(always)]
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+fn lanes(chunk: &[u8; 16], weights: &[u8; 16], stop: Stop) -> u32 {
+    let mut flagged = [0u8; 16];
+    for ((f, &x), &weight) in flagged.iter_mut().zip(chunk).zip(weights) {
+        *f = weight & zero_if_stop(x, stop).min(1).wrapping_sub(1);
+    }
+    let (low, high) = flagged.split_at(8);
+    let sum = |half: &[u8]| half.iter().map(|&w| u32::from(w)).sum::<u32>();
+    sum(low) | sum(high) << 8
+}
+
+impl Classify for Lanes {
+    const WINDOW: usize = 32;
+    #[cfg(test)]
+    const EXACT: bool = true;
+    type Flags = Bits;
+
+    #[inline(always)]
+    fn flags(b: &[u8], at: usize, stop: Stop) -> Option<Bits> {
+        let window = b.get(at..at.checked_add(32)?)?;
+        let (low, high) = window.split_at(16);
+        let weights: &[u8; 16] = core::hint::black_box(&WEIGHTS);
+        let low = lanes(low.try_into().ok()?, weights, stop);
+        let high = lanes(high.try_into().ok()?, weights, stop);
+        Some(Bits(low | high << 16))
+    }
+}
+
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
 const ONES: u64 = 0x0101_0101_0101_0101;
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
 const HIGHS: u64 = 0x8080_8080_8080_8080;
 
-/// Reads 8 bytes at `i` as a little-endian word.
-#[inline(always)]
-pub(crate) fn read_word(b: &[u8], i: usize) -> Option<u64> {
-    let chunk = b.get(i..i.checked_add(8)?)?;
-    let arr: [u8; 8] = chunk.try_into().ok()?;
-    Some(u64::from_le_bytes(arr))
+impl Classify for Swar {
+    const WINDOW: usize = 8;
+    #[cfg(test)]
+    const EXACT: bool = false;
+    type Flags = u64;
+
+    /// Flags the high bit of each byte. Borrows of the subtractions only carry towards higher
+    /// bytes, so the lowest flagged byte is always a true match (higher ones may be false
+    /// alarms).
+    #[inline(always)]
+    fn flags(b: &[u8], at: usize, stop: Stop) -> Option<u64> {
+        let chunk: [u8; 8] = b.get(at..at.checked_add(8)?)?.try_into().ok()?;
+        let w = u64::from_le_bytes(chunk);
+        let backslash = (w ^ (ONES * u64::from(b'\\'))).wrapping_sub(ONES);
+        let quote = (w ^ (ONES * u64::from(b'"'))).wrapping_sub(ONES);
+        Some(match stop {
+            Stop::Backslash => backslash & !w & HIGHS,
+            Stop::QuoteOrBackslash => (quote | backslash) & !w & HIGHS,
+            Stop::Special => {
+                let control = w.wrapping_sub(ONES * 0x20);
+                ((quote | backslash | control) & !w | w) & HIGHS
+            }
+        })
+    }
 }
 
-/// The offset of the first byte of `w` that is a `"` or a `\` or, when `validating`, a control
-/// character or a non-ASCII byte (whose UTF-8 needs a check), if any. Borrows of the subtraction
-/// only carry towards higher bytes, so the lowest flagged byte is always a true match (higher
-/// ones may be false alarms).
-#[inline(always)]
-fn first_special(w: u64, validating: bool) -> Option<usize> {
-    let quote = (w ^ (ONES * u64::from(b'"'))).wrapping_sub(ONES);
-    let backslash = (w ^ (ONES * u64::from(b'\\'))).wrapping_sub(ONES);
-    let mask = if validating {
-        let control = w.wrapping_sub(ONES * 0x20);
-        ((quote | backslash | control) & !w | w) & HIGHS
-    } else {
-        (quote | backslash) & !w & HIGHS
-    };
-    (mask != 0).then(|| mask.trailing_zeros() as usize / 8)
+/// The bytes a scan stops at, found a window at a time: a scan that goes on from a stop in the
+/// same window (the next string of an object is often a few bytes on) shifts the window's
+/// flags instead of classifying bytes again.
+pub(crate) struct Stops<C: Classify> {
+    stop: Stop,
+    /// The window classified last: `flags` of the `len` bytes from `at` (`len` is 0 before
+    /// the first).
+    at: usize,
+    len: usize,
+    flags: C::Flags,
 }
 
-/// The offset of the first backslash in the little-endian word `w`, if any (see
-/// [`first_special`]).
-#[inline(always)]
-pub(crate) fn first_backslash(w: u64) -> Option<usize> {
-    let x = w ^ (ONES * u64::from(b'\\'));
-    let mask = x.wrapping_sub(ONES) & !x & HIGHS;
-    (mask != 0).then(|| mask.trailing_zeros() as usize / 8)
-}
-
-/// Skips string bytes that need no look from `i`, eight at a time (see [`first_special`]);
-/// returns the index of the first byte that does (or of the last few bytes).
-#[inline(always)]
-pub(crate) fn skip_plain(b: &[u8], mut i: usize, validating: bool) -> usize {
-    while let Some(w) = read_word(b, i) {
-        match first_special(w, validating) {
-            Some(at) => return i + at,
-            None => i += 8,
+impl<C: Classify> Stops<C> {
+    /// Nothing classified yet.
+    #[inline(always)]
+    pub(crate) fn new(stop: Stop) -> Self {
+        Stops {
+            stop,
+            at: 0,
+            len: 0,
+            flags: C::Flags::default(),
         }
     }
-    i
+
+    /// The index of the first byte at or after `i` that the scan stops at, or `b.len()` if
+    /// there is none. With [`Swar`] it may also stop at a false alarm; with an input shorter
+    /// than a window, at `i` itself: a caller looks at the byte and goes on one byte at a time
+    /// if it is an ordinary one. Calls go forward (`i` at least the previous answer).
+    #[inline(always)]
+    pub(crate) fn next(&mut self, b: &[u8], mut i: usize) -> usize {
+        let skip = i.wrapping_sub(self.at);
+        if skip < self.len {
+            match self.flags.after(skip).first() {
+                Some(k) => return i + k,
+                None => i = self.at + self.len,
+            }
+        }
+        while let Some(flags) = C::flags(b, i, self.stop) {
+            (self.at, self.len, self.flags) = (i, C::WINDOW, flags);
+            match flags.first() {
+                Some(k) => return i + k,
+                None => i += C::WINDOW,
+            }
+        }
+        // Fewer than a window's bytes are left: classify the last window of the input.
+        let Some(last) = b.len().checked_sub(C::WINDOW) else {
+            return i;
+        };
+        let Some(flags) = C::flags(b, last, self.stop) else {
+            return i;
+        };
+        (self.at, self.len, self.flags) = (last, C::WINDOW, flags);
+        match flags.after(i.saturating_sub(last)).first() {
+            Some(k) => i + k,
+            None => b.len().max(i),
+        }
+    }
+}
+
+/// [`Stops::next`] for one scan from `i`. Most strings are short (keys, names): a word looks at
+/// their first eight bytes before a vector window does.
+#[inline(always)]
+pub(crate) fn skip_to<C: Classify>(b: &[u8], mut i: usize, stop: Stop) -> usize {
+    if C::WINDOW > Swar::WINDOW
+        && let Some(flags) = Swar::flags(b, i, stop)
+    {
+        match flags.first() {
+            Some(k) => return i + k,
+            None => i += Swar::WINDOW,
+        }
+    }
+    Stops::<C>::new(stop).next(b, i)
 }
 
 /// Skips JSON whitespace.
@@ -71,7 +271,7 @@ pub(crate) fn skip_string(b: &[u8], mut i: usize) -> Option<(usize, bool)> {
     i += 1;
     let mut escaped = false;
     loop {
-        i = skip_plain(b, i, false);
+        i = skip_to::<Swar>(b, i, Stop::QuoteOrBackslash);
         match b.get(i)? {
             b'"' => return Some((i + 1, escaped)),
             b'\\' => {
@@ -185,28 +385,108 @@ impl<'a> Cursor<'a> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn swar_finds_the_first_special_byte() {
-        for pos in 0..8 {
-            for c in [b'"', b'\\', 0x00, 0x1f, b'\n'] {
-                let mut arr = [b'a'; 8];
-                arr[pos] = c;
-                let w = u64::from_le_bytes(arr);
-                assert_eq!(first_special(w, true), Some(pos), "{c} at {pos}");
-                let quote_or_backslash = c == b'"' || c == b'\\';
-                assert_eq!(first_special(w, false), quote_or_backslash.then_some(pos));
-                assert_eq!(first_backslash(w), (c == b'\\').then_some(pos));
-                // A special byte followed by others: the first one is reported.
-                arr[7] = b'"';
-                assert_eq!(first_special(u64::from_le_bytes(arr), true), Some(pos));
+    /// Whether a scan must stop at `c`, by the definition.
+    fn stops_at(c: u8, stop: Stop) -> bool {
+        match stop {
+            Stop::Backslash => c == b'\\',
+            Stop::QuoteOrBackslash => c == b'"' || c == b'\\',
+            Stop::Special => c == b'"' || c == b'\\' || !(0x20..0x80).contains(&c),
+        }
+    }
+
+    const STOPS: [Stop; 3] = [Stop::Backslash, Stop::QuoteOrBackslash, Stop::Special];
+
+    /// Every byte value at every position of a step, after a run of plain bytes and before
+    /// other special bytes: the first one flagged is the first true stop.
+    fn classifier_finds_the_first_stop<C: Classify>() {
+        let plain = b'a';
+        for stop in STOPS {
+            for pos in 0..C::WINDOW {
+                for c in 0..=255u8 {
+                    for after in [plain, b'"', b'\\', 0x00, 0x7f, 0x80, 0xff] {
+                        let mut b = [plain; 32];
+                        b[pos] = c;
+                        if let Some(next) = b.get_mut(pos + 1) {
+                            *next = after;
+                        }
+                        let first = C::flags(&b, 0, stop).unwrap().first();
+                        let expected = b[..C::WINDOW].iter().position(|&x| stops_at(x, stop));
+                        assert_eq!(first, expected, "{stop:?} {c:#x} at {pos}, then {after:#x}");
+                    }
+                }
             }
         }
-        let accented = u64::from_le_bytes(*b"ab \x7f\xc3\xa9yz");
-        assert_eq!(first_special(accented, false), None);
-        // When validating, non-ASCII needs a look (its UTF-8 is checked).
-        assert_eq!(first_special(accented, true), Some(4));
-        assert_eq!(skip_plain(b"0123456789abcdef\"x", 0, true), 16);
-        assert_eq!(skip_plain(b"short\"", 0, true), 0);
+        assert!(C::flags(&[0u8; 32], 32 - C::WINDOW + 1, Stop::Special).is_none());
+    }
+
+    #[test]
+    fn lanes_find_the_first_stop() {
+        classifier_finds_the_first_stop::<Lanes>();
+    }
+
+    #[test]
+    fn swar_finds_the_first_stop() {
+        classifier_finds_the_first_stop::<Swar>();
+    }
+
+    /// `skip_to` lands on the first stop at or after `i`, or on a byte before it (a false
+    /// alarm, or one byte at a time in an input shorter than a step); never past it.
+    fn skip_to_lands_on_or_before_the_first_stop<C: Classify>() {
+        let mut b = [b'x'; 40];
+        for len in 0..=b.len() {
+            for at in [0, 1, 5, 7, 8, 15, 16, 17, 31, 39] {
+                for c in [b'"', b'\\', 0x01, 0xc3, b'y'] {
+                    b.fill(b'x');
+                    if let Some(x) = b.get_mut(at) {
+                        *x = c;
+                    }
+                    let b = &b[..len];
+                    for stop in STOPS {
+                        // One cursor asked at every offset in turn: its windows are reused.
+                        let mut stops = Stops::<C>::new(stop);
+                        for i in 0..=len {
+                            let first = b[i..]
+                                .iter()
+                                .position(|&x| stops_at(x, stop))
+                                .map_or(len, |k| i + k);
+                            let got = stops.next(b, i);
+                            assert!(
+                                got >= i && got <= first,
+                                "cursor {stop:?} len {len} at {at} from {i}: {got} vs {first}"
+                            );
+                            if len >= C::WINDOW && C::EXACT {
+                                assert_eq!(got, first);
+                            }
+                        }
+                        for i in 0..=len {
+                            let first = b[i..]
+                                .iter()
+                                .position(|&x| stops_at(x, stop))
+                                .map_or(len, |k| i + k);
+                            let got = skip_to::<C>(b, i, stop);
+                            assert!(
+                                got >= i && got <= first,
+                                "{stop:?} len {len} at {at} from {i}: {got} vs {first}"
+                            );
+                            // Only a short input makes it give up before a stop.
+                            if len >= C::WINDOW && C::EXACT {
+                                assert_eq!(got, first);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn lanes_skip_to_the_first_stop() {
+        skip_to_lands_on_or_before_the_first_stop::<Lanes>();
+    }
+
+    #[test]
+    fn swar_skips_to_the_first_stop() {
+        skip_to_lands_on_or_before_the_first_stop::<Swar>();
     }
 
     #[test]

@@ -2,6 +2,11 @@
 
 use core::fmt;
 
+use super::scan::{Classify, Flags, Stop, Swar, skip_to};
+
+/// Bytes copied per step while unescaping.
+const STEP: usize = <Swar as Classify>::WINDOW;
+
 /// A JSON string borrowed from a frame, still escaped as it was sent.
 ///
 /// Nothing is copied or decoded until asked: [`as_plain`](Self::as_plain) is free when the string has no
@@ -130,20 +135,20 @@ impl<'a> JsonStr<'a> {
         let raw = self.raw;
         let (mut i, mut at) = (0, 0);
         loop {
-            // Eight bytes at a time while both sides have room: copied, then looked at (bytes
+            // A step at a time while both sides have room: copied, then looked at (bytes
             // copied past a backslash are overwritten next).
-            while let (Some(src), Some(dst)) = (raw.get(i..i + 8), buf.get_mut(at..at + 8)) {
+            while let (Some(src), Some(dst)) = (raw.get(i..i + STEP), buf.get_mut(at..at + STEP)) {
                 dst.copy_from_slice(src);
-                let word = u64::from_le_bytes(src.try_into().unwrap_or([0; 8]));
-                match super::scan::first_backslash(word) {
-                    Some(k) => {
+                match Swar::flags(raw, i, Stop::Backslash).map(Flags::first) {
+                    Some(None) => {
+                        i += STEP;
+                        at += STEP;
+                    }
+                    found => {
+                        let k = found.flatten().unwrap_or(0);
                         i += k;
                         at += k;
                         break;
-                    }
-                    None => {
-                        i += 8;
-                        at += 8;
                     }
                 }
             }
@@ -169,10 +174,9 @@ impl<'a> JsonStr<'a> {
     }
 }
 
-/// The index of the first backslash, eight bytes at a time.
+/// The index of the first backslash, a step at a time.
 fn backslash(s: &[u8]) -> Option<usize> {
-    // String contents hold no bare quote, so the first special byte is the backslash.
-    let from = super::scan::skip_plain(s, 0, false);
+    let from = skip_to::<Swar>(s, 0, Stop::Backslash);
     let tail = s.get(from..)?;
     tail.iter().position(|&c| c == b'\\').map(|k| from + k)
 }

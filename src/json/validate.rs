@@ -7,7 +7,7 @@
 //! While it validates, it records the members of a top-level object (key and value spans), so
 //! classifying a JSON-RPC message needs no second pass.
 
-use super::scan::skip_plain;
+use super::scan::{Classify, Native, Stop, Stops};
 
 /// The deepest nesting the validator accepts, whatever the configuration says.
 pub const MAX_DEPTH: usize = 128;
@@ -119,13 +119,23 @@ fn err(kind: JsonErrorKind, offset: usize) -> JsonError {
     JsonError { kind, offset }
 }
 
+#[inline(always)]
 fn byte(b: &[u8], i: usize) -> Result<u8, JsonError> {
     b.get(i)
         .copied()
         .ok_or(err(JsonErrorKind::UnexpectedEnd, i))
 }
 
-fn ws(b: &[u8], mut i: usize) -> usize {
+/// Skips whitespace from `i`. Compact JSON has none: one compare says so.
+#[inline(always)]
+fn ws(b: &[u8], i: usize) -> usize {
+    match b.get(i) {
+        Some(&c) if c > b' ' => i,
+        _ => more_ws(b, i),
+    }
+}
+
+fn more_ws(b: &[u8], mut i: usize) -> usize {
     while let Some(b' ' | b'\t' | b'\n' | b'\r') = b.get(i) {
         i += 1;
     }
@@ -145,7 +155,16 @@ pub(crate) fn validate_recording(
     max_depth: usize,
     top: &mut TopMembers,
 ) -> Result<(), JsonError> {
-    values(b, max_depth, top).map_err(|e| match e.kind {
+    validate_with::<Native>(b, max_depth, top)
+}
+
+/// [`validate_recording`] with the classifier `C` (the tests run both).
+fn validate_with<C: Classify>(
+    b: &[u8],
+    max_depth: usize,
+    top: &mut TopMembers,
+) -> Result<(), JsonError> {
+    values::<C>(b, max_depth, top).map_err(|e| match e.kind {
         // A byte out of place that is not even UTF-8 is reported as such.
         JsonErrorKind::UnexpectedByte | JsonErrorKind::TrailingData
             if b.get(e.offset).is_some_and(|&c| c >= 0x80) && utf8_char(b, e.offset).is_none() =>
@@ -156,42 +175,54 @@ pub(crate) fn validate_recording(
     })
 }
 
-fn values(b: &[u8], max_depth: usize, top: &mut TopMembers) -> Result<(), JsonError> {
+fn values<C: Classify>(b: &[u8], max_depth: usize, top: &mut TopMembers) -> Result<(), JsonError> {
     let max_depth = max_depth.min(MAX_DEPTH);
-    // Bit `d` is set when the container at depth `d + 1` is an object.
+    // The open containers as a stack of bits, the innermost in bit 0: set for an object. An
+    // opening shifts in a bit, a closing shifts it out; `MAX_DEPTH` bits fit.
     let mut objects: u128 = 0;
     let mut depth = 0usize;
+    let mut stops = Stops::<C>::new(Stop::Special);
     let mut i = ws(b, 0);
     if i >= b.len() {
         return Err(err(JsonErrorKind::Empty, i));
     }
     'value: loop {
+        // A value starts at `i`.
         match byte(b, i)? {
-            c @ (b'{' | b'[') => {
+            b'"' => i = string(b, i, &mut stops)?,
+            b'{' => {
                 if depth >= max_depth {
                     return Err(err(JsonErrorKind::TooDeep, i));
                 }
-                let is_object = c == b'{';
-                let bit = 1u128 << depth;
-                if is_object {
-                    objects |= bit;
-                } else {
-                    objects &= !bit;
-                }
+                objects = objects << 1 | 1;
                 depth += 1;
                 i = ws(b, i + 1);
-                let close = if is_object { b'}' } else { b']' };
-                if byte(b, i)? == close {
-                    i += 1;
-                    depth -= 1;
-                } else if is_object {
-                    i = member_key(b, i, depth, top)?;
-                    continue 'value;
-                } else {
+                match byte(b, i)? {
+                    b'"' => {
+                        i = member_key(b, i, depth, top, &mut stops)?;
+                        continue 'value;
+                    }
+                    b'}' => {}
+                    _ => return Err(err(JsonErrorKind::UnexpectedByte, i)),
+                }
+                i += 1;
+                objects >>= 1;
+                depth -= 1;
+            }
+            b'[' => {
+                if depth >= max_depth {
+                    return Err(err(JsonErrorKind::TooDeep, i));
+                }
+                objects <<= 1;
+                depth += 1;
+                i = ws(b, i + 1);
+                if byte(b, i)? != b']' {
                     continue 'value;
                 }
+                i += 1;
+                objects >>= 1;
+                depth -= 1;
             }
-            b'"' => i = string(b, i)?,
             b't' => i = literal(b, i, b"true")?,
             b'f' => i = literal(b, i, b"false")?,
             b'n' => i = literal(b, i, b"null")?,
@@ -200,48 +231,51 @@ fn values(b: &[u8], max_depth: usize, top: &mut TopMembers) -> Result<(), JsonEr
         }
         // A value just ended at `i`.
         loop {
-            if depth == 1 {
+            if depth <= 1 {
+                if depth == 0 {
+                    i = ws(b, i);
+                    return if i == b.len() {
+                        Ok(())
+                    } else {
+                        Err(err(JsonErrorKind::TrailingData, i))
+                    };
+                }
                 top.close_member(i);
             }
-            if depth == 0 {
-                i = ws(b, i);
-                return if i == b.len() {
-                    Ok(())
-                } else {
-                    Err(err(JsonErrorKind::TrailingData, i))
-                };
-            }
             i = ws(b, i);
-            let in_object = objects & (1u128 << (depth - 1)) != 0;
+            let in_object = objects & 1 != 0;
             match byte(b, i)? {
                 b',' => {
                     i = ws(b, i + 1);
                     if in_object {
-                        i = member_key(b, i, depth, top)?;
+                        if byte(b, i)? != b'"' {
+                            return Err(err(JsonErrorKind::UnexpectedByte, i));
+                        }
+                        i = member_key(b, i, depth, top, &mut stops)?;
                     }
                     continue 'value;
                 }
-                b'}' if in_object => {
-                    i += 1;
-                    depth -= 1;
-                }
-                b']' if !in_object => {
-                    i += 1;
-                    depth -= 1;
-                }
+                b'}' if in_object => {}
+                b']' if !in_object => {}
                 _ => return Err(err(JsonErrorKind::UnexpectedByte, i)),
             }
+            i += 1;
+            objects >>= 1;
+            depth -= 1;
         }
     }
 }
 
-/// Parses `"key" :` at `i` and returns the index of the member's value.
+/// Parses `"key" :` whose quote is at `i` and returns the index of the member's value.
 #[inline(always)]
-fn member_key(b: &[u8], i: usize, depth: usize, top: &mut TopMembers) -> Result<usize, JsonError> {
-    if byte(b, i)? != b'"' {
-        return Err(err(JsonErrorKind::UnexpectedByte, i));
-    }
-    let end = string(b, i)?;
+fn member_key<C: Classify>(
+    b: &[u8],
+    i: usize,
+    depth: usize,
+    top: &mut TopMembers,
+    stops: &mut Stops<C>,
+) -> Result<usize, JsonError> {
+    let end = string(b, i, stops)?;
     let colon = ws(b, end);
     if byte(b, colon)? != b':' {
         return Err(err(JsonErrorKind::UnexpectedByte, colon));
@@ -254,31 +288,52 @@ fn member_key(b: &[u8], i: usize, depth: usize, top: &mut TopMembers) -> Result<
 }
 
 /// Validates the string starting at the quote at `i`; returns the index after its closing quote.
+/// Plain bytes are skipped a step at a time; each run of non-ASCII characters has its UTF-8
+/// checked where it is.
 #[inline(always)]
-fn string(b: &[u8], mut i: usize) -> Result<usize, JsonError> {
+fn string<C: Classify>(b: &[u8], mut i: usize, stops: &mut Stops<C>) -> Result<usize, JsonError> {
     i += 1;
     loop {
-        i = skip_plain(b, i, true);
+        i = stops.next(b, i);
         match byte(b, i)? {
             b'"' => return Ok(i + 1),
-            b'\\' => match byte(b, i + 1)? {
-                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => i += 2,
-                b'u' => {
-                    for k in 2..6 {
-                        if !byte(b, i + k)?.is_ascii_hexdigit() {
-                            return Err(err(JsonErrorKind::InvalidEscape, i));
-                        }
-                    }
-                    i += 6;
-                }
-                _ => return Err(err(JsonErrorKind::InvalidEscape, i)),
-            },
+            b'\\' => i = escape(b, i)?,
             0..=0x1f => return Err(err(JsonErrorKind::ControlCharacter, i)),
-            0x80.. => match utf8_char(b, i) {
-                Some(len) => i += len,
-                None => return Err(err(JsonErrorKind::InvalidUtf8, i)),
-            },
+            0x80.. => i = utf8_run(b, i)?,
             _ => i += 1,
+        }
+    }
+}
+
+/// Checks the escape whose backslash is at `i`; returns the index after it.
+#[inline(always)]
+fn escape(b: &[u8], i: usize) -> Result<usize, JsonError> {
+    match byte(b, i + 1)? {
+        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => Ok(i + 2),
+        b'u' => {
+            for k in 2..6 {
+                if !byte(b, i + k)?.is_ascii_hexdigit() {
+                    return Err(err(JsonErrorKind::InvalidEscape, i));
+                }
+            }
+            Ok(i + 6)
+        }
+        _ => Err(err(JsonErrorKind::InvalidEscape, i)),
+    }
+}
+
+/// Checks the UTF-8 of the non-ASCII characters from `i` on, up to the next ASCII byte;
+/// returns its index.
+#[inline(always)]
+fn utf8_run(b: &[u8], mut i: usize) -> Result<usize, JsonError> {
+    loop {
+        match utf8_char(b, i) {
+            Some(len) => i += len,
+            None => return Err(err(JsonErrorKind::InvalidUtf8, i)),
+        }
+        match b.get(i) {
+            Some(&c) if c >= 0x80 => {}
+            _ => return Ok(i),
         }
     }
 }
@@ -357,6 +412,12 @@ fn number(b: &[u8], start: usize) -> Result<usize, JsonError> {
     }
     Ok(i)
 }
+
+#[cfg(test)]
+mod reference;
+
+#[cfg(test)]
+mod differential;
 
 #[cfg(test)]
 mod tests {
