@@ -1,0 +1,335 @@
+//! W1 and W3 side by side with what a std user would write instead: serde_json into borrowed
+//! structs. Both do the same work per frame, framing included: take 64 KiB reads into a
+//! receive buffer, find each frame by its `Content-Length` header, parse its body, check that
+//! it is a `session.event` of one of our sessions, read its event type and unescape
+//! `deltaContent`. The two run interleaved in one process, each on fresh state, and the medians
+//! of the runs are compared.
+//!
+//! `cargo bench --bench vs_serde` (`BENCH_RUNS` runs of each, 7 unless set)
+
+mod common;
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::time::Instant as Clock;
+
+use common::*;
+use copilot_sansio::proto::events::TypedEvent;
+use copilot_sansio::{Client, Config, Event, Inbox, Instant, SessionHandle, SessionId};
+use serde::Deserialize;
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+const READ: usize = 64 * 1024;
+const RX: usize = 256 * 1024;
+
+// ---- serde_json into borrowed structs -------------------------------------------------------
+
+#[derive(Deserialize)]
+struct Frame<'a> {
+    jsonrpc: &'a str,
+    method: &'a str,
+    #[serde(borrow)]
+    params: Params<'a>,
+}
+
+#[derive(Deserialize)]
+struct Params<'a> {
+    #[serde(rename = "sessionId")]
+    session_id: &'a str,
+    #[serde(borrow)]
+    event: SessionEvent<'a>,
+}
+
+#[derive(Deserialize)]
+struct SessionEvent<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    #[serde(borrow)]
+    data: Data<'a>,
+}
+
+#[derive(Deserialize)]
+struct Data<'a> {
+    #[serde(rename = "deltaContent", borrow, default)]
+    delta_content: Option<Cow<'a, str>>,
+}
+
+/// A receive buffer with `Content-Length` framing, as a std program would write it.
+struct Framer {
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+}
+
+impl Framer {
+    fn new() -> Self {
+        Framer {
+            buf: vec![0; RX],
+            start: 0,
+            end: 0,
+        }
+    }
+
+    /// Room for the next read (moving what is left to the front first).
+    fn room(&mut self) -> &mut [u8] {
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        &mut self.buf[self.end..]
+    }
+
+    /// The next complete frame body, if any.
+    fn next(&mut self) -> Option<&[u8]> {
+        let data = &self.buf[self.start..self.end];
+        let header_end = data.windows(4).position(|w| w == b"\r\n\r\n")?;
+        let mut len = None;
+        for line in data[..header_end].split(|&c| c == b'\n') {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            let Some(colon) = line.iter().position(|&c| c == b':') else {
+                continue;
+            };
+            if line[..colon].eq_ignore_ascii_case(b"content-length") {
+                len = std::str::from_utf8(&line[colon + 1..])
+                    .ok()
+                    .and_then(|v| v.trim().parse::<usize>().ok());
+            }
+        }
+        let len = len.expect("Content-Length");
+        let body_start = header_end + 4;
+        if data.len() < body_start + len {
+            return None;
+        }
+        let body = self.start + body_start..self.start + body_start + len;
+        self.start = body.end;
+        Some(&self.buf[body])
+    }
+}
+
+/// Counts of what a serde run saw.
+#[derive(Default, Debug, PartialEq)]
+struct Seen {
+    deltas: usize,
+    idles: usize,
+    unescaped: usize,
+    other: usize,
+}
+
+/// The measured work with serde_json: `route` maps a session id to its index.
+#[inline(never)]
+fn serde_consume(
+    stream: &[u8],
+    framer: &mut Framer,
+    route: &HashMap<&str, usize>,
+    per_session: &mut [usize],
+    text: &mut Vec<u8>,
+) -> Seen {
+    let mut seen = Seen::default();
+    let mut at = 0;
+    while at < stream.len() {
+        let room = framer.room();
+        let n = room.len().min(READ).min(stream.len() - at);
+        room[..n].copy_from_slice(&stream[at..at + n]);
+        framer.end += n;
+        at += n;
+        while let Some(body) = framer.next() {
+            let frame: Frame<'_> = serde_json::from_slice(body).expect("valid frame");
+            if frame.jsonrpc != "2.0" || frame.method != "session.event" {
+                seen.other += 1;
+                continue;
+            }
+            let Some(&session) = route.get(frame.params.session_id) else {
+                seen.other += 1;
+                continue;
+            };
+            per_session[session] += 1;
+            match frame.params.event.kind {
+                "assistant.message_delta" => {
+                    let delta = frame.params.event.data.delta_content.expect("deltaContent");
+                    // The unescaped text, into the caller's buffer (as the client side does).
+                    text.clear();
+                    text.extend_from_slice(delta.as_bytes());
+                    seen.unescaped += text.len();
+                    seen.deltas += 1;
+                }
+                "session.idle" => seen.idles += 1,
+                _ => seen.other += 1,
+            }
+        }
+    }
+    seen
+}
+
+fn serde_run(name: &str, ids: &[String], stream: &[u8]) -> (f64, Seen, u64) {
+    let route: HashMap<&str, usize> = ids
+        .iter()
+        .enumerate()
+        .map(|(k, id)| (id.as_str(), k))
+        .collect();
+    let mut framer = Framer::new();
+    let mut per_session = vec![0usize; ids.len()];
+    let mut text = Vec::with_capacity(4096);
+    let allocs_before = allocations();
+    let started = Clock::now();
+    let seen = serde_consume(stream, &mut framer, &route, &mut per_session, &mut text);
+    let secs = started.elapsed().as_secs_f64();
+    let allocs = allocations() - allocs_before;
+    assert_eq!(seen.other, 0, "{name} serde");
+    (((seen.deltas + seen.idles) as f64) / secs, seen, allocs)
+}
+
+// ---- copilot-sansio ------------------------------------------------------------------------
+
+/// The measured work with the client (the loop of `w1_stream` and `w3_sessions`).
+#[inline(never)]
+fn sansio_consume<const S: usize, const P: usize>(
+    stream: &[u8],
+    inbox: &mut Inbox<'_>,
+    client: &mut Client<'_, S, P>,
+    per_session: &mut [usize],
+    text: &mut [u8],
+) -> Seen {
+    let now = Instant::from_millis(0);
+    let mut seen = Seen::default();
+    let mut at = 0;
+    while at < stream.len() {
+        let room = inbox.receive_buffer();
+        let n = room.len().min(READ).min(stream.len() - at);
+        room[..n].copy_from_slice(&stream[at..at + n]);
+        inbox.received(n);
+        at += n;
+        while let Some(event) = client.poll_event(inbox, now) {
+            let Event::Session { session, event } = event else {
+                seen.other += 1;
+                continue;
+            };
+            per_session[session.index()] += 1;
+            match event.typed() {
+                TypedEvent::MessageDelta(d) => {
+                    let t = d.delta_content().expect("deltaContent");
+                    seen.unescaped += t.unescape_bytes_into(text).expect("room").len();
+                    seen.deltas += 1;
+                }
+                TypedEvent::SessionIdle(_) => seen.idles += 1,
+                _ => seen.other += 1,
+            }
+        }
+    }
+    seen
+}
+
+fn sansio_run<const S: usize, const P: usize>(
+    name: &str,
+    ids: &[String],
+    stream: &[u8],
+) -> (f64, Seen, u64) {
+    let mut tx = vec![0u8; 512 * 1024];
+    let mut rx = vec![0u8; RX];
+    let mut client: Box<Client<'_, S, P>> =
+        Box::new(Client::new(&mut tx, Config::default()).expect("client"));
+    let mut inbox = Inbox::new(&mut rx);
+    let now = Instant::from_millis(0);
+    // Open the sessions, 50 at a time (fewer requests than that can be pending).
+    let mut handles: Vec<SessionHandle> = Vec::new();
+    for (batch, chunk) in ids.chunks(50).enumerate() {
+        let mut results = Vec::new();
+        for (k, id) in chunk.iter().enumerate() {
+            common::create_result((batch * 50 + k) as u32 + 1, id, &mut results);
+            let id = SessionId::new(id).expect("session id");
+            handles.push(client.create_session(now, id, &()).expect("create"));
+        }
+        let n = client.transmit_bytes().len();
+        client.transmitted(n);
+        inbox.push(&results);
+        while client.poll_event(&mut inbox, now).is_some() {}
+    }
+    let mut per_session = vec![0usize; S];
+    let mut text = vec![0u8; 4096];
+    let allocs_before = allocations();
+    let started = Clock::now();
+    let seen = sansio_consume(stream, &mut inbox, &mut client, &mut per_session, &mut text);
+    let secs = started.elapsed().as_secs_f64();
+    let allocs = allocations() - allocs_before;
+    assert_eq!(seen.other, 0, "{name} copilot-sansio");
+    let expected = per_session[handles[0].index()];
+    assert!(handles.iter().all(|h| per_session[h.index()] == expected));
+    (((seen.deltas + seen.idles) as f64) / secs, seen, allocs)
+}
+
+// ---- side by side --------------------------------------------------------------------------
+
+fn median(mut rates: Vec<f64>) -> f64 {
+    rates.sort_by(f64::total_cmp);
+    rates[rates.len() / 2]
+}
+
+/// Runs both sides `runs` times, interleaved, and prints the medians and their ratio.
+fn compare(
+    name: &str,
+    runs: usize,
+    mut sansio: impl FnMut() -> (f64, Seen, u64),
+    mut serde: impl FnMut() -> (f64, Seen, u64),
+) {
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    let (mut our_allocs, mut their_allocs) = (0, 0);
+    for _ in 0..runs {
+        let (rate, seen_ours, allocs) = sansio();
+        ours.push(rate);
+        our_allocs = allocs;
+        let (rate, seen_theirs, allocs) = serde();
+        theirs.push(rate);
+        their_allocs = allocs;
+        assert_eq!(
+            seen_ours, seen_theirs,
+            "{name}: both sides see the same events"
+        );
+    }
+    let (a, b) = (median(ours.clone()), median(theirs.clone()));
+    let spread = |v: &[f64]| {
+        let (lo, hi) = v
+            .iter()
+            .fold((f64::MAX, 0f64), |(l, h), &x| (l.min(x), h.max(x)));
+        format!("{:.2}-{:.2}", lo / 1e6, hi / 1e6)
+    };
+    println!(
+        "{name} runs={runs} copilot_sansio_median_events_per_s={a:.0} ({} M) allocs={our_allocs} \
+         serde_json_borrowed_median_events_per_s={b:.0} ({} M) allocs={their_allocs} ratio={:.2}",
+        spread(&ours),
+        spread(&theirs),
+        a / b
+    );
+}
+
+fn main() {
+    let runs: usize = std::env::var("BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(7);
+    println!("machine=\"{}\"", machine());
+
+    // W1: one session, 200,000 deltas (the stream of `w1_stream`).
+    let mut rng = Rng::new(1);
+    let w1_ids = vec![uuid(&mut rng)];
+    let (w1, _) = delta_stream(&w1_ids, 200_000, 2);
+    compare(
+        "W1",
+        runs,
+        || sansio_run::<8, 16>("W1", &w1_ids, &w1),
+        || serde_run("W1", &w1_ids, &w1),
+    );
+
+    // W3: 1,000 sessions, 100,000 deltas round-robin (the stream of `w3_sessions`).
+    let mut rng = Rng::new(5);
+    let w3_ids: Vec<String> = (0..1_000).map(|_| uuid(&mut rng)).collect();
+    let (w3, _) = delta_stream(&w3_ids, 100_000, 6);
+    compare(
+        "W3",
+        runs,
+        || sansio_run::<1024, 64>("W3", &w3_ids, &w3),
+        || serde_run("W3", &w3_ids, &w3),
+    );
+}
