@@ -32,10 +32,19 @@ pub(crate) trait Classify {
     const EXACT: bool;
     /// Which bytes of a window are flagged.
     type Flags: Flags;
+    /// What a classification needs that is worth getting once per scan.
+    type Context: Copy;
+    /// The context for a scan.
+    fn context() -> Self::Context;
     /// The flags of the `WINDOW` bytes at `at`, if there are that many. The lowest flagged
     /// byte is always a true match; with [`Swar`], a higher one may be a false alarm (a caller
     /// looks at the byte).
-    fn flags(b: &[u8], at: usize, stop: Stop) -> Option<Self::Flags>;
+    fn flags_in(b: &[u8], at: usize, stop: Stop, cx: Self::Context) -> Option<Self::Flags>;
+    /// [`flags_in`](Self::flags_in) for one classification.
+    #[inline(always)]
+    fn flags(b: &[u8], at: usize, stop: Stop) -> Option<Self::Flags> {
+        Self::flags_in(b, at, stop, Self::context())
+    }
 }
 
 /// Which bytes of a window are flagged (see [`Classify`]).
@@ -116,8 +125,9 @@ const WEIGHTS: [u8; 16] = [1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 
 /// Each byte becomes its weight where the scan stops, else 0 (SSE2: `pxor`, `pminub`,
 /// `psubusb`, `pcmpeqb`, `pand`), and the weights of each half add up to its 8 bits of the mask
 /// (`psadbw`). There is no portable way to ask for `pmovmskb`; this is the shortest sequence
-/// the vectorizer produces reliably. The weights are read through `black_box`: knowing them,
-/// the optimizer rewrites the sums as ors of single bits and then splits the vectors apart.
+/// the vectorizer produces reliably. The weights are read through `black_box` (once per scan):
+/// knowing them, the optimizer rewrites the sums as ors of single bits and then splits the
+/// vectors apart.
 #[inline(always)]
 #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 fn lanes(chunk: &[u8; 16], weights: &[u8; 16], stop: Stop) -> u32 {
@@ -135,12 +145,18 @@ impl Classify for Lanes {
     #[cfg(test)]
     const EXACT: bool = true;
     type Flags = Bits;
+    type Context = &'static [u8; 16];
+
+    /// The weights (see [`lanes`]).
+    #[inline(always)]
+    fn context() -> &'static [u8; 16] {
+        core::hint::black_box(&WEIGHTS)
+    }
 
     #[inline(always)]
-    fn flags(b: &[u8], at: usize, stop: Stop) -> Option<Bits> {
+    fn flags_in(b: &[u8], at: usize, stop: Stop, weights: &[u8; 16]) -> Option<Bits> {
         let window = b.get(at..at.checked_add(32)?)?;
         let (low, high) = window.split_at(16);
-        let weights: &[u8; 16] = core::hint::black_box(&WEIGHTS);
         let low = lanes(low.try_into().ok()?, weights, stop);
         let high = lanes(high.try_into().ok()?, weights, stop);
         Some(Bits(low | high << 16))
@@ -157,12 +173,16 @@ impl Classify for Swar {
     #[cfg(test)]
     const EXACT: bool = false;
     type Flags = u64;
+    type Context = ();
+
+    #[inline(always)]
+    fn context() {}
 
     /// Flags the high bit of each byte. Borrows of the subtractions only carry towards higher
     /// bytes, so the lowest flagged byte is always a true match (higher ones may be false
     /// alarms).
     #[inline(always)]
-    fn flags(b: &[u8], at: usize, stop: Stop) -> Option<u64> {
+    fn flags_in(b: &[u8], at: usize, stop: Stop, _: ()) -> Option<u64> {
         let chunk: [u8; 8] = b.get(at..at.checked_add(8)?)?.try_into().ok()?;
         let w = u64::from_le_bytes(chunk);
         let backslash = (w ^ (ONES * u64::from(b'\\'))).wrapping_sub(ONES);
@@ -183,6 +203,7 @@ impl Classify for Swar {
 /// flags instead of classifying bytes again.
 pub(crate) struct Stops<C: Classify> {
     stop: Stop,
+    cx: C::Context,
     /// The window classified last: `flags` of the `len` bytes from `at` (`len` is 0 before
     /// the first).
     at: usize,
@@ -196,6 +217,7 @@ impl<C: Classify> Stops<C> {
     pub(crate) fn new(stop: Stop) -> Self {
         Stops {
             stop,
+            cx: C::context(),
             at: 0,
             len: 0,
             flags: C::Flags::default(),
@@ -215,7 +237,7 @@ impl<C: Classify> Stops<C> {
                 None => i = self.at + self.len,
             }
         }
-        while let Some(flags) = C::flags(b, i, self.stop) {
+        while let Some(flags) = C::flags_in(b, i, self.stop, self.cx) {
             (self.at, self.len, self.flags) = (i, C::WINDOW, flags);
             match flags.first() {
                 Some(k) => return i + k,
@@ -226,7 +248,7 @@ impl<C: Classify> Stops<C> {
         let Some(last) = b.len().checked_sub(C::WINDOW) else {
             return i;
         };
-        let Some(flags) = C::flags(b, last, self.stop) else {
+        let Some(flags) = C::flags_in(b, last, self.stop, self.cx) else {
             return i;
         };
         (self.at, self.len, self.flags) = (last, C::WINDOW, flags);

@@ -327,7 +327,12 @@ fn escape(b: &[u8], i: usize) -> Result<usize, JsonError> {
 #[inline(always)]
 fn utf8_run(b: &[u8], mut i: usize) -> Result<usize, JsonError> {
     loop {
-        match utf8_char(b, i) {
+        // Four bytes at once where there are four (no bounds check per byte).
+        let len = match b.get(i..i + 4) {
+            Some(&[lead, b1, b2, b3]) => utf8_len(lead, b1, b2, b3),
+            _ => utf8_char(b, i),
+        };
+        match len {
             Some(len) => i += len,
             None => return Err(err(JsonErrorKind::InvalidUtf8, i)),
         }
@@ -335,6 +340,32 @@ fn utf8_run(b: &[u8], mut i: usize) -> Result<usize, JsonError> {
             Some(&c) if c >= 0x80 => {}
             _ => return Ok(i),
         }
+    }
+}
+
+/// [`utf8_char`] on the four bytes from a non-ASCII `lead`.
+#[inline(always)]
+fn utf8_len(lead: u8, b1: u8, b2: u8, b3: u8) -> Option<usize> {
+    // A continuation byte is 0x80..=0xbf: as `i8`, below -64.
+    let cont = |c: u8| (c as i8) < -64;
+    // The second byte's range where the first one narrows it (table 3-7).
+    let (low, high) = match lead {
+        0xc2..=0xdf => return cont(b1).then_some(2),
+        0xe0 => (0xa0, 0xbf),
+        0xed => (0x80, 0x9f),
+        0xe1..=0xef => (0x80, 0xbf),
+        0xf0 => (0x90, 0xbf),
+        0xf4 => (0x80, 0x8f),
+        0xf1..=0xf3 => (0x80, 0xbf),
+        _ => return None,
+    };
+    if !((low..=high).contains(&b1) && cont(b2)) {
+        return None;
+    }
+    if lead < 0xf0 {
+        Some(3)
+    } else {
+        cont(b3).then_some(4)
     }
 }
 
