@@ -90,7 +90,6 @@ impl Flags for Bits {
 pub(crate) struct Lanes;
 
 /// 8 bytes per window in a `u64` (SIMD within a register).
-#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
 pub(crate) struct Swar;
 
 /// The classifier of this target.
@@ -163,9 +162,7 @@ impl Classify for Lanes {
     }
 }
 
-#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
 const ONES: u64 = 0x0101_0101_0101_0101;
-#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
 const HIGHS: u64 = 0x8080_8080_8080_8080;
 
 impl Classify for Swar {
@@ -184,17 +181,22 @@ impl Classify for Swar {
     #[inline(always)]
     fn flags_in(b: &[u8], at: usize, stop: Stop, _: ()) -> Option<u64> {
         let chunk: [u8; 8] = b.get(at..at.checked_add(8)?)?.try_into().ok()?;
-        let w = u64::from_le_bytes(chunk);
-        let backslash = (w ^ (ONES * u64::from(b'\\'))).wrapping_sub(ONES);
-        let quote = (w ^ (ONES * u64::from(b'"'))).wrapping_sub(ONES);
-        Some(match stop {
-            Stop::Backslash => backslash & !w & HIGHS,
-            Stop::QuoteOrBackslash => (quote | backslash) & !w & HIGHS,
-            Stop::Special => {
-                let control = w.wrapping_sub(ONES * 0x20);
-                ((quote | backslash | control) & !w | w) & HIGHS
-            }
-        })
+        Some(word_flags(u64::from_le_bytes(chunk), stop))
+    }
+}
+
+/// The [`Swar`] flags of the little-endian word `w`.
+#[inline(always)]
+pub(crate) fn word_flags(w: u64, stop: Stop) -> u64 {
+    let backslash = (w ^ (ONES * u64::from(b'\\'))).wrapping_sub(ONES);
+    let quote = (w ^ (ONES * u64::from(b'"'))).wrapping_sub(ONES);
+    match stop {
+        Stop::Backslash => backslash & !w & HIGHS,
+        Stop::QuoteOrBackslash => (quote | backslash) & !w & HIGHS,
+        Stop::Special => {
+            let control = w.wrapping_sub(ONES * 0x20);
+            ((quote | backslash | control) & !w | w) & HIGHS
+        }
     }
 }
 
@@ -274,9 +276,16 @@ pub(crate) fn skip_to<C: Classify>(b: &[u8], mut i: usize, stop: Stop) -> usize 
     Stops::<C>::new(stop).next(b, i)
 }
 
-/// Skips JSON whitespace.
+/// Skips JSON whitespace. Compact JSON has none: one compare says so.
 #[inline]
-pub(crate) fn ws(b: &[u8], mut i: usize) -> usize {
+pub(crate) fn ws(b: &[u8], i: usize) -> usize {
+    match b.get(i) {
+        Some(&c) if c > b' ' => i,
+        _ => more_ws(b, i),
+    }
+}
+
+fn more_ws(b: &[u8], mut i: usize) -> usize {
     while let Some(b' ' | b'\t' | b'\n' | b'\r') = b.get(i) {
         i += 1;
     }

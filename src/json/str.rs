@@ -2,10 +2,7 @@
 
 use core::fmt;
 
-use super::scan::{Classify, Flags, Stop, Swar, skip_to};
-
-/// Bytes copied per step while unescaping.
-const STEP: usize = <Swar as Classify>::WINDOW;
+use super::scan::{Flags, Stop, Swar, skip_to, word_flags};
 
 /// A JSON string borrowed from a frame, still escaped as it was sent.
 ///
@@ -135,28 +132,57 @@ impl<'a> JsonStr<'a> {
         let raw = self.raw;
         let (mut i, mut at) = (0, 0);
         loop {
-            // A step at a time while both sides have room: copied, then looked at (bytes
+            // Eight bytes at a time while both sides have room: copied, then looked at (bytes
             // copied past a backslash are overwritten next).
-            while let (Some(src), Some(dst)) = (raw.get(i..i + STEP), buf.get_mut(at..at + STEP)) {
-                dst.copy_from_slice(src);
-                match Swar::flags(raw, i, Stop::Backslash).map(Flags::first) {
-                    Some(None) => {
-                        i += STEP;
-                        at += STEP;
-                    }
-                    found => {
-                        let k = found.flatten().unwrap_or(0);
-                        i += k;
-                        at += k;
+            let src = raw.get(i..).unwrap_or(&[]);
+            let dst = buf.get_mut(at..).unwrap_or(&mut []);
+            let mut plain = 0;
+            let mut found = false;
+            for (s, d) in src.chunks_exact(8).zip(dst.chunks_exact_mut(8)) {
+                d.copy_from_slice(s);
+                let word = u64::from_le_bytes(s.try_into().unwrap_or([0; 8]));
+                match word_flags(word, Stop::Backslash).first() {
+                    Some(k) => {
+                        plain += k;
+                        found = true;
                         break;
                     }
+                    None => plain += 8,
                 }
             }
-            // One byte or one escape at a time: near either end, or at a backslash.
+            if !found {
+                // Near either end: the plain run up to the next backslash in one copy.
+                let rest = src.get(plain..).unwrap_or(&[]);
+                let run = rest.iter().position(|&c| c == b'\\').unwrap_or(rest.len());
+                let to = at + plain;
+                buf.get_mut(to..to + run)
+                    .ok_or_else(too_small)?
+                    .copy_from_slice(rest.get(..run).unwrap_or(&[]));
+                plain += run;
+            }
+            i += plain;
+            at += plain;
+            // One escape at a time.
             match raw.get(i) {
                 None => break,
                 Some(b'\\') => {
                     let after = raw.get(i + 1..).unwrap_or(&[]);
+                    // The one-byte escapes without the general decoder.
+                    let short = match after.first() {
+                        Some(&c @ (b'"' | b'\\' | b'/')) => Some(c),
+                        Some(b'n') => Some(b'\n'),
+                        Some(b't') => Some(b'\t'),
+                        Some(b'r') => Some(b'\r'),
+                        Some(b'b') => Some(0x08),
+                        Some(b'f') => Some(0x0c),
+                        _ => None,
+                    };
+                    if let Some(c) = short {
+                        *buf.get_mut(at).ok_or_else(too_small)? = c;
+                        at += 1;
+                        i += 2;
+                        continue;
+                    }
                     let (c, used) = escape(after);
                     let dst = buf.get_mut(at..at + c.len_utf8()).ok_or_else(too_small)?;
                     c.encode_utf8(dst);
@@ -400,6 +426,43 @@ mod tests {
         extern crate std;
         assert_eq!(std::format!("{s}"), "ab\u{FFFD}");
         assert_eq!(s.chars().collect::<std::string::String>(), "ab\u{FFFD}");
+    }
+
+    extern crate std;
+
+    proptest::proptest! {
+        /// The word-at-a-time decoder agrees with the character decoder, whatever the text
+        /// (escapes at every offset, broken ones, non-ASCII) and the room in the buffer.
+        #[test]
+        fn unescaping_agrees_with_chars(
+            pieces in proptest::collection::vec(
+                proptest::prop_oneof![
+                    "[a-z ]{0,17}",
+                    proptest::strategy::Just(std::string::String::from(r#"\""#)),
+                    proptest::strategy::Just(std::string::String::from(r"\n\t\\\/\b\f\r")),
+                    "\\\\u[0-9a-fA-F]{4}",
+                    "\\\\u[dD][89abAB][0-9a-f]{2}",
+                    "[é日🚀]{1,3}",
+                    "\\\\[a-z0-9é]?",
+                ],
+                0..12,
+            )
+        ) {
+            use std::string::String;
+            let raw: String = pieces.concat();
+            let s = JsonStr::from_raw(raw.as_bytes(), raw.contains('\\'));
+            let expected: String = s.chars().collect();
+            proptest::prop_assert_eq!(s.unescaped_len(), expected.len());
+            for room in 0..expected.len() + 9 {
+                let mut buf = std::vec![0u8; room];
+                let got = s.unescape_bytes_into(&mut buf);
+                if room >= expected.len() {
+                    proptest::prop_assert_eq!(got, Ok(expected.as_bytes()));
+                } else {
+                    proptest::prop_assert_eq!(got, Err(BufferTooSmall { needed: expected.len() }));
+                }
+            }
+        }
     }
 
     #[test]
