@@ -433,7 +433,11 @@ mod tests {
         let plain = b'a';
         for stop in STOPS {
             for pos in 0..C::WINDOW {
-                for c in 0..=255u8 {
+                // Under Miri (slow), the values where the classes change.
+                let edges = [0x00, 0x1f, 0x20, b'"', b'\\', 0x7f, 0x80, 0xff];
+                let every: [u8; 256] = core::array::from_fn(|c| c as u8);
+                let bytes: &[u8] = if cfg!(miri) { &edges } else { &every };
+                for &c in bytes {
                     for after in [plain, b'"', b'\\', 0x00, 0x7f, 0x80, 0xff] {
                         let mut b = [plain; 32];
                         b[pos] = c;
@@ -464,7 +468,8 @@ mod tests {
     /// alarm, or one byte at a time in an input shorter than a step); never past it.
     fn skip_to_lands_on_or_before_the_first_stop<C: Classify>() {
         let mut b = [b'x'; 40];
-        for len in 0..=b.len() {
+        let lens = if cfg!(miri) { 28..=40 } else { 0..=40 };
+        for len in lens {
             for at in [0, 1, 5, 7, 8, 15, 16, 17, 31, 39] {
                 for c in [b'"', b'\\', 0x01, 0xc3, b'y'] {
                     b.fill(b'x');

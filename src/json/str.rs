@@ -434,6 +434,7 @@ mod tests {
         /// The word-at-a-time decoder agrees with the character decoder, whatever the text
         /// (escapes at every offset, broken ones, non-ASCII) and the room in the buffer.
         #[test]
+        #[cfg_attr(miri, ignore)]
         fn unescaping_agrees_with_chars(
             pieces in proptest::collection::vec(
                 proptest::prop_oneof![
