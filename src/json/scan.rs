@@ -206,12 +206,15 @@ pub(crate) fn word_flags(w: u64, stop: Stop) -> u64 {
 pub(crate) struct Stops<C: Classify> {
     stop: Stop,
     cx: C::Context,
-    /// The window classified last: `flags` of the `len` bytes from `at` (`len` is 0 before
-    /// the first).
+    /// The window classified last: `flags` of the `C::WINDOW` bytes from `at`. Before the
+    /// first, `at` is [`NOWHERE`], which no index of a slice is within a window of.
     at: usize,
-    len: usize,
     flags: C::Flags,
 }
+
+/// An `at` that no index is within a window of: slices hold at most `isize::MAX` bytes, so
+/// `i.wrapping_sub(NOWHERE)` is at least `2^63` (or `2^31`) for every index `i`.
+const NOWHERE: usize = 1 << (usize::BITS - 1);
 
 impl<C: Classify> Stops<C> {
     /// Nothing classified yet.
@@ -220,8 +223,7 @@ impl<C: Classify> Stops<C> {
         Stops {
             stop,
             cx: C::context(),
-            at: 0,
-            len: 0,
+            at: NOWHERE,
             flags: C::Flags::default(),
         }
     }
@@ -233,14 +235,14 @@ impl<C: Classify> Stops<C> {
     #[inline(always)]
     pub(crate) fn next(&mut self, b: &[u8], mut i: usize) -> usize {
         let skip = i.wrapping_sub(self.at);
-        if skip < self.len {
+        if skip < C::WINDOW {
             match self.flags.after(skip).first() {
                 Some(k) => return i + k,
-                None => i = self.at + self.len,
+                None => i = self.at + C::WINDOW,
             }
         }
         while let Some(flags) = C::flags_in(b, i, self.stop, self.cx) {
-            (self.at, self.len, self.flags) = (i, C::WINDOW, flags);
+            (self.at, self.flags) = (i, flags);
             match flags.first() {
                 Some(k) => return i + k,
                 None => i += C::WINDOW,
@@ -253,7 +255,7 @@ impl<C: Classify> Stops<C> {
         let Some(flags) = C::flags_in(b, last, self.stop, self.cx) else {
             return i;
         };
-        (self.at, self.len, self.flags) = (last, C::WINDOW, flags);
+        (self.at, self.flags) = (last, flags);
         match flags.after(i.saturating_sub(last)).first() {
             Some(k) => i + k,
             None => b.len().max(i),
@@ -302,7 +304,17 @@ pub(crate) fn skip_string(b: &[u8], mut i: usize) -> Option<(usize, bool)> {
     i += 1;
     let mut escaped = false;
     loop {
-        i = skip_to::<Swar>(b, i, Stop::QuoteOrBackslash);
+        // A word at a time; the last few bytes one at a time (most strings are short, and a
+        // scan of validated text needs nothing more).
+        while let Some(flags) = Swar::flags(b, i, Stop::QuoteOrBackslash) {
+            match flags.first() {
+                Some(k) => {
+                    i += k;
+                    break;
+                }
+                None => i += Swar::WINDOW,
+            }
+        }
         match b.get(i)? {
             b'"' => return Some((i + 1, escaped)),
             b'\\' => {
