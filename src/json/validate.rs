@@ -187,47 +187,51 @@ fn values<C: Classify>(b: &[u8], max_depth: usize, top: &mut TopMembers) -> Resu
         return Err(err(JsonErrorKind::Empty, i));
     }
     'value: loop {
-        // A value starts at `i`.
-        match byte(b, i)? {
-            b'"' => i = string(b, i, &mut stops)?,
-            b'{' => {
-                if depth >= max_depth {
-                    return Err(err(JsonErrorKind::TooDeep, i));
+        // A value starts at `i`. Strings first: most values are.
+        let c = byte(b, i)?;
+        if c == b'"' {
+            i = string(b, i, &mut stops)?;
+        } else {
+            match c {
+                b'{' => {
+                    if depth >= max_depth {
+                        return Err(err(JsonErrorKind::TooDeep, i));
+                    }
+                    objects = objects << 1 | 1;
+                    depth += 1;
+                    i = ws(b, i + 1);
+                    match byte(b, i)? {
+                        b'"' => {
+                            i = member_key(b, i, depth, top, &mut stops)?;
+                            continue 'value;
+                        }
+                        b'}' => {}
+                        _ => return Err(err(JsonErrorKind::UnexpectedByte, i)),
+                    }
+                    i += 1;
+                    objects >>= 1;
+                    depth -= 1;
                 }
-                objects = objects << 1 | 1;
-                depth += 1;
-                i = ws(b, i + 1);
-                match byte(b, i)? {
-                    b'"' => {
-                        i = member_key(b, i, depth, top, &mut stops)?;
+                b'[' => {
+                    if depth >= max_depth {
+                        return Err(err(JsonErrorKind::TooDeep, i));
+                    }
+                    objects <<= 1;
+                    depth += 1;
+                    i = ws(b, i + 1);
+                    if byte(b, i)? != b']' {
                         continue 'value;
                     }
-                    b'}' => {}
-                    _ => return Err(err(JsonErrorKind::UnexpectedByte, i)),
+                    i += 1;
+                    objects >>= 1;
+                    depth -= 1;
                 }
-                i += 1;
-                objects >>= 1;
-                depth -= 1;
+                b't' => i = literal(b, i, b"true")?,
+                b'f' => i = literal(b, i, b"false")?,
+                b'n' => i = literal(b, i, b"null")?,
+                b'-' | b'0'..=b'9' => i = number(b, i)?,
+                _ => return Err(err(JsonErrorKind::UnexpectedByte, i)),
             }
-            b'[' => {
-                if depth >= max_depth {
-                    return Err(err(JsonErrorKind::TooDeep, i));
-                }
-                objects <<= 1;
-                depth += 1;
-                i = ws(b, i + 1);
-                if byte(b, i)? != b']' {
-                    continue 'value;
-                }
-                i += 1;
-                objects >>= 1;
-                depth -= 1;
-            }
-            b't' => i = literal(b, i, b"true")?,
-            b'f' => i = literal(b, i, b"false")?,
-            b'n' => i = literal(b, i, b"null")?,
-            b'-' | b'0'..=b'9' => i = number(b, i)?,
-            _ => return Err(err(JsonErrorKind::UnexpectedByte, i)),
         }
         // A value just ended at `i`.
         loop {
@@ -242,22 +246,32 @@ fn values<C: Classify>(b: &[u8], max_depth: usize, top: &mut TopMembers) -> Resu
                 }
                 top.close_member(i);
             }
-            i = ws(b, i);
+            // Compact JSON has the comma, and after it the next key's quote, right here.
+            let c = match b.get(i) {
+                Some(&c) if c > b' ' => c,
+                _ => {
+                    i = more_ws(b, i);
+                    byte(b, i)?
+                }
+            };
             let in_object = objects & 1 != 0;
-            match byte(b, i)? {
-                b',' => {
-                    i = ws(b, i + 1);
-                    if in_object {
+            if c == b',' {
+                i += 1;
+                if in_object {
+                    if b.get(i) != Some(&b'"') {
+                        i = more_ws(b, i);
                         if byte(b, i)? != b'"' {
                             return Err(err(JsonErrorKind::UnexpectedByte, i));
                         }
-                        i = member_key(b, i, depth, top, &mut stops)?;
                     }
-                    continue 'value;
+                    i = member_key(b, i, depth, top, &mut stops)?;
+                } else {
+                    i = ws(b, i);
                 }
-                b'}' if in_object => {}
-                b']' if !in_object => {}
-                _ => return Err(err(JsonErrorKind::UnexpectedByte, i)),
+                continue 'value;
+            }
+            if c != if in_object { b'}' } else { b']' } {
+                return Err(err(JsonErrorKind::UnexpectedByte, i));
             }
             i += 1;
             objects >>= 1;
@@ -276,10 +290,17 @@ fn member_key<C: Classify>(
     stops: &mut Stops<C>,
 ) -> Result<usize, JsonError> {
     let end = string(b, i, stops)?;
-    let colon = ws(b, end);
-    if byte(b, colon)? != b':' {
-        return Err(err(JsonErrorKind::UnexpectedByte, colon));
-    }
+    // Compact JSON has the colon right after the quote.
+    let colon = match b.get(end) {
+        Some(b':') => end,
+        _ => {
+            let colon = more_ws(b, end);
+            if byte(b, colon)? != b':' {
+                return Err(err(JsonErrorKind::UnexpectedByte, colon));
+            }
+            colon
+        }
+    };
     let value = ws(b, colon + 1);
     if depth == 1 {
         top.open_member(i + 1, end - 1, value);
