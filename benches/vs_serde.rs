@@ -5,7 +5,9 @@
 //! `deltaContent`. The two run interleaved in one process, each on fresh state, and the medians
 //! of the runs are compared.
 //!
-//! `cargo bench --bench vs_serde` (`BENCH_RUNS` runs of each, 7 unless set)
+//! `cargo bench --bench vs_serde` (`BENCH_RUNS` runs of each, 7 unless set; `VS_SERDE_ONLY=W1`
+//! or `W3` for one workload, e.g. to count instructions per event under callgrind with
+//! `--toggle-collect='*serde_consume*'` or `'*sansio_consume*'`)
 
 mod common;
 
@@ -310,26 +312,32 @@ fn main() {
         .filter(|&n| n > 0)
         .unwrap_or(7);
     println!("machine=\"{}\"", machine());
+    let only = std::env::var("VS_SERDE_ONLY").ok();
+    let wanted = |name: &str| only.as_deref().is_none_or(|o| o == name);
 
     // W1: one session, 200,000 deltas (the stream of `w1_stream`).
-    let mut rng = Rng::new(1);
-    let w1_ids = vec![uuid(&mut rng)];
-    let (w1, _) = delta_stream(&w1_ids, 200_000, 2);
-    compare(
-        "W1",
-        runs,
-        || sansio_run::<8, 16>("W1", &w1_ids, &w1),
-        || serde_run("W1", &w1_ids, &w1),
-    );
+    if wanted("W1") {
+        let mut rng = Rng::new(1);
+        let w1_ids = vec![uuid(&mut rng)];
+        let (w1, _) = delta_stream(&w1_ids, 200_000, 2);
+        compare(
+            "W1",
+            runs,
+            || sansio_run::<8, 16>("W1", &w1_ids, &w1),
+            || serde_run("W1", &w1_ids, &w1),
+        );
+    }
 
     // W3: 1,000 sessions, 100,000 deltas round-robin (the stream of `w3_sessions`).
-    let mut rng = Rng::new(5);
-    let w3_ids: Vec<String> = (0..1_000).map(|_| uuid(&mut rng)).collect();
-    let (w3, _) = delta_stream(&w3_ids, 100_000, 6);
-    compare(
-        "W3",
-        runs,
-        || sansio_run::<1024, 64>("W3", &w3_ids, &w3),
-        || serde_run("W3", &w3_ids, &w3),
-    );
+    if wanted("W3") {
+        let mut rng = Rng::new(5);
+        let w3_ids: Vec<String> = (0..1_000).map(|_| uuid(&mut rng)).collect();
+        let (w3, _) = delta_stream(&w3_ids, 100_000, 6);
+        compare(
+            "W3",
+            runs,
+            || sansio_run::<1024, 64>("W3", &w3_ids, &w3),
+            || serde_run("W3", &w3_ids, &w3),
+        );
+    }
 }
