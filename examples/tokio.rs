@@ -1,4 +1,5 @@
-//! The `chat` conversation over tokio: the async driver, fed through `embedded-io-adapters`.
+//! The `chat` conversation over tokio: the async driver on tokio's own IO, clock and child
+//! processes (feature `tokio`).
 //!
 //! `cargo run --example tokio [PROMPT]` spawns the real Copilot CLI as a tokio child process
 //! when `COPILOT_CLI_PATH` names it, and otherwise runs the simulated CLI in a tokio task
@@ -10,28 +11,12 @@ mod chat;
 use std::error::Error;
 use std::time::Duration;
 
-use copilot_sansio::driver::{
-    AUTH_TOKEN_ENV, AsyncDriver, CLI_PATH_ENV, CliCommand, Clock, Polled,
-};
+use copilot_sansio::driver::{AUTH_TOKEN_ENV, CLI_PATH_ENV, CliCommand, Polled, TokioDriver};
 use copilot_sansio::sim::Sim;
-use copilot_sansio::{Client, Connect, Inbox, Instant, ShutdownMode};
-use embedded_io_adapters::tokio_1::FromTokio;
+use copilot_sansio::{Client, Connect, Inbox, ShutdownMode};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, DuplexStream};
 
 use chat::Chat;
-
-/// Milliseconds since the program started, and tokio's timer to sleep.
-struct TokioClock(tokio::time::Instant);
-
-impl Clock for TokioClock {
-    fn now(&self) -> Instant {
-        Instant::from_millis(self.0.elapsed().as_millis() as u64)
-    }
-
-    async fn sleep_until(&mut self, at: Instant) {
-        tokio::time::sleep_until(self.0 + Duration::from_millis(at.as_millis())).await
-    }
-}
 
 /// The simulated CLI, pumped over one end of a duplex stream.
 async fn simulated_cli(mut stream: DuplexStream) -> std::io::Result<()> {
@@ -59,7 +44,6 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let (mut rx, mut tx) = (vec![0u8; 256 * 1024], vec![0u8; 16 * 1024]);
     let mut inbox = Inbox::new(&mut rx);
     let mut client: Client<'_, 4, 16> = Client::new(&mut tx, chat::config())?;
-    let clock = TokioClock(tokio::time::Instant::now());
 
     match CliCommand::from_env() {
         Some(mut cli) => {
@@ -70,26 +54,12 @@ async fn main() -> Result<(), Box<dyn Error>> {
             if let Some(token) = std::env::var_os(AUTH_TOKEN_ENV) {
                 cli = cli.auth_token(token).no_auto_login();
             }
-            let mut child = tokio::process::Command::from(cli.command())
-                .kill_on_drop(true)
-                .spawn()?;
-            let stdout = child.stdout.take().ok_or("no stdout")?;
-            let stdin = child.stdin.take().ok_or("no stdin")?;
-            let mode = ShutdownMode::StopCli;
-            converse(
-                stdout,
-                stdin,
-                &mut client,
-                &mut inbox,
-                clock,
-                &mut chat,
-                mode,
-            )
-            .await?;
+            let (mut process, mut driver) = cli.spawn_tokio()?;
+            converse(&mut driver, &mut client, &mut inbox, &mut chat).await?;
             // Stdin is closed: the CLI exits by itself.
-            match tokio::time::timeout(Duration::from_secs(10), child.wait()).await {
+            match tokio::time::timeout(Duration::from_secs(10), process.child.wait()).await {
                 Ok(status) => println!("CLI exited: {}", status?),
-                Err(_) => child.kill().await?,
+                Err(_) => process.child.kill().await?,
             }
         }
         None => {
@@ -97,17 +67,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
             let (ours, theirs) = tokio::io::duplex(64 * 1024);
             let cli = tokio::spawn(simulated_cli(theirs));
             let (reader, writer) = tokio::io::split(ours);
-            let mode = ShutdownMode::StopCli;
-            converse(
-                reader,
-                writer,
-                &mut client,
-                &mut inbox,
-                clock,
-                &mut chat,
-                mode,
-            )
-            .await?;
+            let mut driver = TokioDriver::tokio(reader, writer);
+            converse(&mut driver, &mut client, &mut inbox, &mut chat).await?;
             cli.await??;
         }
     }
@@ -118,17 +79,13 @@ async fn main() -> Result<(), Box<dyn Error>> {
     }
 }
 
-/// Runs the conversation, then shuts down (which closes the writer).
+/// Runs the conversation, then stops the CLI (which closes the writer).
 async fn converse(
-    reader: impl AsyncRead + Unpin,
-    writer: impl AsyncWrite + Unpin,
+    driver: &mut TokioDriver<impl AsyncRead + Unpin, impl AsyncWrite + Unpin>,
     client: &mut Client<'_, 4, 16>,
     inbox: &mut Inbox<'_>,
-    clock: TokioClock,
     chat: &mut Chat,
-    mode: ShutdownMode,
 ) -> Result<(), Box<dyn Error>> {
-    let mut driver = AsyncDriver::new(FromTokio::new(reader), FromTokio::new(writer), clock);
     client.connect(driver.now(), &Connect::default())?;
     while !chat.done {
         let Polled::Event(event) = driver.next_event(client, inbox, None).await? else {
@@ -139,7 +96,7 @@ async fn converse(
     }
     let deadline = driver.now().add_millis(10_000);
     let done = driver
-        .shutdown(client, inbox, mode, deadline, |_, _| {})
+        .shutdown(client, inbox, ShutdownMode::StopCli, deadline, |_, _| {})
         .await?;
     println!("Goodbye: {} session closed.", done.destroyed);
     Ok(())

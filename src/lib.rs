@@ -145,6 +145,7 @@
 //! |---|---|
 //! | `std` | [`driver::BlockingDriver`], [`driver::CliCommand`] and the CLI process helpers |
 //! | `async` | [`driver::AsyncDriver`], over `embedded_io_async::{Read, Write}` |
+//! | `tokio` | [`driver::TokioDriver`]: the async driver on tokio's own IO, clock and processes |
 //! | `sim` | [`sim`], the simulated CLI (with `std`: [`sim::spawn`] on a thread) |
 //! | `defmt` | `defmt::Format` for the public types, and logging through defmt |
 //! | `log` | logging through the `log` crate |

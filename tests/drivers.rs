@@ -6,7 +6,7 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
-use copilot_sansio::driver::{AsyncDriver, BlockingDriver, Clock, Polled};
+use copilot_sansio::driver::{AsyncDriver, BlockingDriver, Clock, Polled, TokioDriver};
 use copilot_sansio::proto::answers::{PermissionDecision, ToolCallResult};
 use copilot_sansio::proto::events::TypedEvent;
 use copilot_sansio::proto::params::{PathConventions, SendMessage, SessionFsProvider, Tool};
@@ -332,4 +332,87 @@ fn async_driver_honours_deadlines_with_its_clock() {
         matches!(event, Polled::Event(Event::Response { id: i, outcome: Err(Failure::TimedOut) }) if i == id)
     );
     assert_eq!(driver.now(), Instant::from_millis(5100));
+}
+
+/// The simulated CLI on a tokio task, over one end of a duplex stream.
+async fn sim_over_duplex(mut stream: tokio::io::DuplexStream) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (mut rx, mut tx) = (vec![0u8; 64 * 1024], vec![0u8; 64 * 1024]);
+    let mut sim: Sim<'_, 8> = Sim::new(&mut rx, &mut tx, sim_config());
+    loop {
+        sim.poll();
+        if !sim.transmit_bytes().is_empty() {
+            if stream.write_all(sim.transmit_bytes()).await.is_err() {
+                return;
+            }
+            let n = sim.transmit_bytes().len();
+            sim.transmitted(n);
+            continue;
+        }
+        match stream.read(sim.receive_buffer()).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => sim.received(n),
+        }
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn tokio_driver_runs_a_conversation_against_the_simulator() {
+    let (ours, theirs) = tokio::io::duplex(16 * 1024);
+    let cli = tokio::spawn(sim_over_duplex(theirs));
+    let (reader, writer) = tokio::io::split(ours);
+    let mut driver = TokioDriver::tokio(reader, writer);
+    let (mut rx, mut tx) = (vec![0u8; 32 * 1024], vec![0u8; 8 * 1024]);
+    let mut inbox = Inbox::new(&mut rx);
+    let mut client: Client<'_, 4, 16> = Client::new(&mut tx, config()).unwrap();
+    client.connect(driver.now(), &Connect::default()).unwrap();
+    let _ = client
+        .set_session_fs_provider(driver.now(), &provider())
+        .unwrap();
+    let mut t = Transcript::default();
+    while let Polled::Event(event) = driver
+        .next_event(&mut client, &mut inbox, None)
+        .await
+        .unwrap()
+    {
+        let now = driver.now();
+        if react(&mut client, now, event, &mut t) {
+            driver.flush(&mut client).await.unwrap();
+            // Our side ends: the simulated CLI's task ends and drops its end.
+            driver.close_write();
+            cli.abort();
+        }
+    }
+    assert_eq!(t, expected());
+    assert_eq!(client.session_slots_in_use(), 0);
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn tokio_driver_honours_deadlines_on_tokios_clock() {
+    // A peer that never answers (its end is kept open).
+    let (ours, _theirs) = tokio::io::duplex(1024);
+    let (reader, writer) = tokio::io::split(ours);
+    let mut driver = TokioDriver::tokio(reader, writer);
+    let (mut rx, mut tx) = (vec![0u8; 4096], vec![0u8; 4096]);
+    let mut inbox = Inbox::new(&mut rx);
+    let mut client: Client<'_, 2, 2> =
+        Client::new(&mut tx, Config::default().request_timeout_ms(Some(5_000))).unwrap();
+    let id = client.ping(driver.now(), None).unwrap();
+    let started = tokio::time::Instant::now();
+    let early = Some(driver.now().add_millis(300));
+    let event = driver
+        .next_event(&mut client, &mut inbox, early)
+        .await
+        .unwrap();
+    assert!(matches!(event, Polled::DeadlinePassed), "{event:?}");
+    assert_eq!(started.elapsed(), std::time::Duration::from_millis(300));
+    assert_eq!(client.pending_requests(), 1);
+    let event = driver
+        .next_event(&mut client, &mut inbox, None)
+        .await
+        .unwrap();
+    assert!(
+        matches!(event, Polled::Event(Event::Response { id: i, outcome: Err(Failure::TimedOut) }) if i == id)
+    );
+    assert_eq!(started.elapsed(), std::time::Duration::from_millis(5_000));
 }

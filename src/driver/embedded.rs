@@ -1,5 +1,6 @@
 //! [`AsyncDriver`] (feature `async`): a [`Client`] over `embedded_io_async::{Read, Write}`:
-//! embassy directly; other runtimes through `embedded-io-adapters`.
+//! embassy directly; tokio with the feature `tokio` (`TokioDriver`); other runtimes through an
+//! adapter.
 //!
 //! The driver holds no buffer of its own: reads go straight into the inbox's free space and
 //! writes straight from the client's transmit buffer. Time comes from a [`Clock`], which also

@@ -26,7 +26,14 @@ mod blocking;
 mod embedded;
 #[cfg(feature = "std")]
 mod process;
+#[cfg(feature = "tokio")]
+mod tokio;
 
+#[cfg(feature = "tokio")]
+pub use self::tokio::{
+    TokioCliProcess, TokioClock, TokioDriver, TokioIoError, TokioRead, TokioWrite,
+    connect_tcp_tokio,
+};
 #[cfg(feature = "std")]
 pub use blocking::BlockingDriver;
 #[cfg(feature = "async")]

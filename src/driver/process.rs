@@ -424,28 +424,47 @@ struct Tail {
 }
 
 impl StderrTail {
-    /// Keeps the last lines of `pipe` from now on.
+    /// Keeps the last lines of `pipe` from now on, read by a thread.
     pub(crate) fn follow(&self, pipe: impl Read + Send + 'static) {
-        let shared = Arc::clone(&self.0);
+        let tail = self.clone();
         thread::spawn(move || {
-            let (tail, ended) = &*shared;
             let mut reader = BufReader::new(pipe);
             let mut line = Vec::new();
             while matches!(reader.read_until(b'\n', &mut line), Ok(n) if n > 0) {
                 line.truncate(STDERR_LINE_LEN);
-                let text = String::from_utf8_lossy(&line).trim_end().into();
+                tail.push(String::from_utf8_lossy(&line).into_owned());
                 line.clear();
-                let Ok(mut tail) = tail.lock() else { return };
-                if tail.lines.len() == STDERR_LINES {
-                    tail.lines.pop_front();
-                }
-                tail.lines.push_back(text);
             }
-            if let Ok(mut tail) = tail.lock() {
-                tail.ended = true;
-            }
-            ended.notify_all();
+            tail.end();
         });
+    }
+
+    /// Keeps `line` (cut to a bounded length, trailing whitespace dropped), dropping the
+    /// oldest line when full.
+    pub(crate) fn push(&self, mut line: String) {
+        if line.len() > STDERR_LINE_LEN {
+            let mut cut = STDERR_LINE_LEN;
+            while !line.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            line.truncate(cut);
+        }
+        line.truncate(line.trim_end().len());
+        let Ok(mut tail) = self.0.0.lock() else {
+            return;
+        };
+        if tail.lines.len() == STDERR_LINES {
+            tail.lines.pop_front();
+        }
+        tail.lines.push_back(line);
+    }
+
+    /// The pipe reached its end.
+    pub(crate) fn end(&self) {
+        if let Ok(mut tail) = self.0.0.lock() {
+            tail.ended = true;
+        }
+        self.0.1.notify_all();
     }
 
     /// The lines kept so far, oldest first.

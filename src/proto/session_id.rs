@@ -37,6 +37,13 @@ impl SessionId {
         SessionId(s)
     }
 
+    /// A random (version 4) UUID from the operating system's randomness (feature `std`), as
+    /// the official SDKs make them.
+    #[cfg(feature = "std")]
+    pub fn random() -> Self {
+        Self::new_v4(uuid::Uuid::new_v4().into_bytes())
+    }
+
     /// A caller-chosen id, e.g. `"user-123-task-456"`, to resume later by name.
     pub fn new(id: &str) -> Result<Self, InvalidSessionId> {
         if id.is_empty() || id.chars().any(char::is_control) {
@@ -100,6 +107,19 @@ impl core::error::Error for InvalidSessionId {}
 
 #[cfg(test)]
 mod tests {
+    #[cfg(feature = "std")]
+    #[test]
+    fn random_ids_are_v4_uuids_and_differ() {
+        let (a, b) = (SessionId::random(), SessionId::random());
+        assert_ne!(a, b);
+        for id in [a, b] {
+            let text = id.as_str();
+            let parsed = uuid::Uuid::parse_str(text).map(|u| u.get_version_num());
+            assert_eq!(parsed, Ok(4), "{text}");
+            assert_eq!(text, text.to_ascii_lowercase());
+        }
+    }
+
     use super::*;
 
     #[test]
