@@ -22,6 +22,8 @@
 
 #[cfg(feature = "std")]
 mod blocking;
+#[cfg(feature = "std")]
+mod dir_fs;
 #[cfg(feature = "async")]
 mod embedded;
 #[cfg(feature = "std")]
@@ -36,6 +38,8 @@ pub use self::tokio::{
 };
 #[cfg(feature = "std")]
 pub use blocking::BlockingDriver;
+#[cfg(feature = "std")]
+pub use dir_fs::{DirectoryFs, FsFailure, FsStat};
 #[cfg(feature = "async")]
 pub use embedded::{AsyncDriver, Clock, DriverError};
 #[cfg(feature = "std")]
