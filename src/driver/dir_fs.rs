@@ -70,7 +70,11 @@ pub struct FsStat {
     pub created_ms: u64,
 }
 
-/// A session filesystem in a directory (see the [module docs](self)).
+/// A session filesystem in a directory of yours: each session gets a folder under the root,
+/// named after its id, and every path the CLI sends is mapped inside that folder. Nothing
+/// escapes it: `..` components are refused (never followed), and so is a path through a
+/// symbolic link that leads out of the root. The checks run on each request, against the
+/// files as they are (keep the root where only this program writes).
 #[derive(Debug, Clone)]
 pub struct DirectoryFs {
     root: PathBuf,
