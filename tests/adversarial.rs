@@ -592,8 +592,22 @@ fn numbers_out_of_range() {
         b.value()
     )));
     assert_eq!(events, [Ev::Response(b, "Ok(1e400)".into())]);
-    // Protocol versions out of range are unsupported, not truncated.
-    for version in ["3.0", "1e400", "18446744073709551619", "-3", "\"3\""] {
+    // An integer reads however it is written (the CLI writes some as floats)...
+    for version in ["3.0", "3e0", "0.3e1"] {
+        let mut c = Conn::<2, 8>::new(4096, 4096, Config::default());
+        c.client
+            .connect(NOW, &copilot_sansio::Connect::default())
+            .unwrap();
+        let events = c.feed(&frame(&format!(
+            r#"{{"jsonrpc":"2.0","id":1,"result":{{"protocolVersion":{version}}}}}"#
+        )));
+        assert!(
+            matches!(events.as_slice(), [Ev::Connected(3, _)]),
+            "{version}: {events:?}"
+        );
+    }
+    // ...but protocol versions out of range are unsupported, not truncated.
+    for version in ["3.5", "1e400", "18446744073709551619", "-3", "\"3\""] {
         let mut c = Conn::<2, 8>::new(4096, 4096, Config::default());
         c.client
             .connect(NOW, &copilot_sansio::Connect::default())

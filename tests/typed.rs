@@ -1048,7 +1048,7 @@ fn other_server_requests_decode_and_are_answered() {
     let requests = [
         r#"{"jsonrpc":"2.0","id":4,"method":"userInput.request","params":{"sessionId":"s","question":"Which branch?","choices":["main","dev"],"allowFreeform":true}}"#,
         r#"{"jsonrpc":"2.0","id":5,"method":"exitPlanMode.request","params":{"sessionId":"s","summary":"Plan","actions":["a","b"],"recommendedAction":"a"}}"#,
-        r#"{"jsonrpc":"2.0","id":6,"method":"autoModeSwitch.request","params":{"sessionId":"s","errorCode":"rate_limited","retryAfterSeconds":30}}"#,
+        r#"{"jsonrpc":"2.0","id":6,"method":"autoModeSwitch.request","params":{"sessionId":"s","errorCode":"rate_limited","retryAfterSeconds":30.0}}"#,
         r#"{"jsonrpc":"2.0","id":7,"method":"systemMessage.transform","params":{"sessionId":"s","sections":{"tone":{"content":"Be nice."},"safety":{"content":"S"}}}}"#,
         r#"{"jsonrpc":"2.0","id":8,"method":"hooks.invoke","params":{"sessionId":"s","hookType":"preToolUse","input":{"sessionId":"s","timestamp":1795475425418,"cwd":"/w","toolName":"shell","toolArgs":{"command":"ls"}}}}"#,
         r#"{"jsonrpc":"2.0","id":9,"method":"providerToken.getToken","params":{"sessionId":"s","providerName":"azure"}}"#,

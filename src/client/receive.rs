@@ -243,7 +243,7 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
             return Ok(Event::Error(InputError::RejectedByPeer(error)));
         }
         let unknown = Event::Error(InputError::UnknownResponse { id });
-        let Some(n) = id.as_u64().and_then(|n| u32::try_from(n).ok()) else {
+        let Some(n) = request_number(id) else {
             return Ok(unknown);
         };
         let Some(entry) = self.requests.take(n) else {
@@ -310,9 +310,7 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
 
     /// True if `id` is the id of a request waiting for its response.
     fn is_pending(&self, id: RawJson<'_>) -> bool {
-        id.as_u64()
-            .and_then(|n| u32::try_from(n).ok())
-            .is_some_and(|n| self.requests.contains(n))
+        request_number(id).is_some_and(|n| self.requests.contains(n))
     }
 
     /// True if a session in the table (not `slot` itself, which is out of routing) has the id
@@ -491,4 +489,11 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
             params,
         }
     }
+}
+
+/// The number of one of our requests that a response's `id` names. Ids are echoed verbatim,
+/// so only the plain digits we wrote match (`1`, not `1.0` or `1e0`, which integer fields
+/// elsewhere read as 1).
+fn request_number(id: RawJson<'_>) -> Option<u32> {
+    crate::json::number::plain_u64(id.as_bytes()).and_then(|n| u32::try_from(n).ok())
 }

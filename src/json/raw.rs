@@ -112,6 +112,11 @@ impl<'a> RawJson<'a> {
         self.text.get(..end).unwrap_or(self.text)
     }
 
+    /// True if this is an object (known from its first byte, without scanning it).
+    pub fn is_object(&self) -> bool {
+        self.text.first() == Some(&b'{')
+    }
+
     /// The value's type.
     pub fn json_type(&self) -> JsonType {
         match self.text.first() {
@@ -185,14 +190,18 @@ impl<'a> RawJson<'a> {
         Some(JsonStr::from_raw(inner, escaped))
     }
 
-    /// The number, if this is an integer that fits in `u64`.
+    /// The number, if its value is an integer that fits in `u64`, however it is written:
+    /// `1`, `1.0`, `1e3`, `1.5e1`, `100e-2` and `-0.0` all read as integers (the CLI writes
+    /// some integers as floats). A fraction, a value out of range or a value that is not a
+    /// number reads as `None`. Every typed view reads its integer fields this way.
     pub fn as_u64(&self) -> Option<u64> {
-        self.number()?.parse().ok()
+        super::number::to_u64(self.number()?.as_bytes())
     }
 
-    /// The number, if this is an integer that fits in `i64`.
+    /// The number, if its value is an integer that fits in `i64`, however it is written (see
+    /// [`as_u64`](Self::as_u64)).
     pub fn as_i64(&self) -> Option<i64> {
-        self.number()?.parse().ok()
+        super::number::to_i64(self.number()?.as_bytes())
     }
 
     /// The number as `f64`, if this is a number.

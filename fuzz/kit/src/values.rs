@@ -246,12 +246,30 @@ fn check_scalar(value: RawJson<'_>) {
     }
     if value.json_type() == JsonType::Number {
         assert!(value.as_f64().is_some(), "number {text} has no f64 value");
-        // Integers read back as written (`-0` reads as 0).
+        // Integers read as their value however they are written (`1.0`, `1e3`, `-0`): the
+        // value agrees with the float reading, exactly below 2^53.
+        let float: f64 = text.parse().unwrap_or(f64::NAN);
+        let agrees = |n: f64| {
+            if n.abs() < 9_007_199_254_740_992.0 {
+                float == n
+            } else {
+                ((float - n) / n).abs() < 1e-12
+            }
+        };
         if let Some(n) = value.as_u64() {
-            assert_eq!(n.to_string(), text);
+            assert!(agrees(n as f64), "{text} read as {n}");
         }
         if let Some(n) = value.as_i64() {
-            assert!(n.to_string() == text || text == "-0", "{text} read as {n}");
+            assert!(agrees(n as f64), "{text} read as {n}");
+        }
+        // Plain digits read exactly, when they fit.
+        if text.bytes().all(|b| b.is_ascii_digit()) {
+            assert_eq!(value.as_u64(), text.parse().ok(), "{text}");
+        }
+        if let Some(digits) = text.strip_prefix('-')
+            && digits.bytes().all(|b| b.is_ascii_digit())
+        {
+            assert_eq!(value.as_i64(), text.parse().ok(), "{text}");
         }
     } else {
         assert!(value.as_f64().is_none() && value.as_u64().is_none() && value.as_i64().is_none());
