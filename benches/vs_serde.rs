@@ -210,7 +210,7 @@ fn sansio_consume<const S: usize, const P: usize>(
             };
             per_session[session.index()] += 1;
             match event.typed() {
-                TypedEvent::MessageDelta(d) => {
+                TypedEvent::AssistantMessageDelta(d) => {
                     let t = d.delta_content().expect("deltaContent");
                     seen.unescaped += t.unescape_bytes_into(text).expect("room").len();
                     seen.deltas += 1;

@@ -39,7 +39,7 @@ fn consume(
         while let Some(event) = client.poll_event(inbox, now) {
             match event {
                 Event::Session { session, event } if session == h => match event.typed() {
-                    TypedEvent::MessageDelta(d) => {
+                    TypedEvent::AssistantMessageDelta(d) => {
                         let t = d.delta_content().unwrap();
                         unescaped += t.unescape_bytes_into(text).unwrap().len();
                         deltas += 1;

@@ -13,8 +13,8 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Instant as Clock;
 
 use common::*;
-use copilot_sansio::proto::params::{PathConventions, SessionFsProvider};
-use copilot_sansio::proto::server::ReadFileAnswer;
+use copilot_sansio::proto::params::{SessionFsSetProvider, SessionFsSetProviderConventions};
+use copilot_sansio::proto::server::SessionFsReadFileResult;
 use copilot_sansio::sim::{Sim, SimConfig};
 use copilot_sansio::{
     CallerAnswers, Client, Config, Event, Inbox, Instant, SessionId, SessionState,
@@ -75,13 +75,7 @@ fn creates(
                 Event::Request(req) => {
                     early += usize::from(pending && req.session == Some(h));
                     client
-                        .respond(
-                            req.reply,
-                            &ReadFileAnswer {
-                                content: "{}",
-                                error: None,
-                            },
-                        )
+                        .respond(req.reply, &SessionFsReadFileResult::new("{}"))
                         .unwrap();
                     false
                 }
@@ -121,7 +115,11 @@ fn run() -> Run {
         .fs_requests_on_create(1);
     let mut sim: Box<BenchSim> = Box::new(Sim::new(srx, stx, sim_config));
     // A session filesystem provider: the CLI then asks for files before each create response.
-    let provider = SessionFsProvider::new("/w", "/session-state", PathConventions::Posix);
+    let provider = SessionFsSetProvider::new(
+        "/w",
+        "/session-state",
+        SessionFsSetProviderConventions::Posix,
+    );
     let id = client
         .set_session_fs_provider(Instant::from_millis(0), &provider)
         .unwrap();

@@ -45,7 +45,7 @@ fn consume(
             };
             per_session[session.index()] += 1;
             match event.typed() {
-                TypedEvent::MessageDelta(d) => {
+                TypedEvent::AssistantMessageDelta(d) => {
                     d.delta_content()
                         .unwrap()
                         .unescape_bytes_into(text)

@@ -7,7 +7,7 @@
 use core::mem::size_of;
 
 use copilot_sansio::proto::events::TypedEvent;
-use copilot_sansio::proto::params::SendMessage;
+use copilot_sansio::proto::params::SessionSend;
 use copilot_sansio::sim::{Reply, Sim, SimConfig};
 use copilot_sansio::{Client, Config, Connect, Event, Inbox, Instant, SessionId};
 
@@ -45,7 +45,7 @@ fn main() -> Result<(), copilot_sansio::Error> {
         while let Some(event) = client.poll_event(&mut inbox, now) {
             match event {
                 Event::SessionOpened { .. } => {
-                    let _ = client.send(now, session, &SendMessage::prompt("Hi"))?;
+                    let _ = client.send(now, session, &SessionSend::new("Hi"))?;
                 }
                 Event::Session { event, .. } => match event.typed() {
                     TypedEvent::AssistantMessage(m) => {

@@ -58,9 +58,13 @@
 //!   - [`Inbox`]: the receive buffer (the caller's) and Content-Length framing, in place.
 //!   - [`Instant`]: time, passed in; [`Client::poll_timeout`] says when to call
 //!     [`Client::handle_timeout`].
-//!   - [`proto`]: the protocol, typed: [`proto::params`] for requests, [`proto::results`] and
-//!     [`proto::events`] views, [`proto::server`] requests and their answers,
-//!     [`proto::answers`] to broadcasts.
+//!   - [`proto`]: the protocol, typed, generated from the CLI's own schemas where they speak
+//!     (every method, event type and server request of CLI 1.0.102; most methods with the
+//!     `methods` feature): [`proto::params`] (one struct per method, sent with
+//!     [`Client::call`] or [`Client::session_call`]),
+//!     [`proto::results`] and [`proto::events`] views ([`proto::events::TypedEvent`]: one
+//!     variant per event type), [`proto::server`] requests ([`proto::server::ServerCall`]) and
+//!     their answers.
 //!   - [`json`]: the JSON underneath: a non-recursive validator, [`json::RawJson`] and
 //!     [`json::JsonStr`] (text still escaped, decoded on demand).
 //! - **On top of the client** ([`handler`]), still sans-IO and in fixed memory:
@@ -149,6 +153,8 @@
 //! | `sim` | [`sim`], the simulated CLI (with `std`: [`sim::spawn`] on a thread) |
 //! | `defmt` | `defmt::Format` for the public types, and logging through defmt |
 //! | `log` | logging through the `log` crate |
+//! | `methods` | the typed params and result views of every method of the CLI's schemas (without it: those of the methods the client's shorthands send) |
+//! | `internal` | the methods, events and types the CLI's schemas mark internal (they may change in any CLI release); turns on `methods` |
 //! | `fuzzing` | a hidden hook for the fuzz kit (test tooling, not API) |
 //!
 //! The protocol as this crate uses it is summarised in the repository's `docs/protocol.md`.

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use copilot_sansio::driver::DirectoryFs;
-use copilot_sansio::proto::params::PathConventions;
+use copilot_sansio::proto::params::SessionFsSetProviderConventions;
 
 fn temp(name: &str) -> PathBuf {
     let nanos = std::time::SystemTime::now()
@@ -23,7 +23,7 @@ const SID: &str = "9d54a69c-624b-4a7a-a3f8-d57c18a45562";
 #[test]
 fn files_round_trip_inside_the_session_folder() {
     let root = temp("round-trip");
-    let fs = DirectoryFs::new(root.join("state"), PathConventions::Posix).unwrap();
+    let fs = DirectoryFs::new(root.join("state"), SessionFsSetProviderConventions::Posix).unwrap();
     let path = "/session-state/checkpoints/index.md";
     assert!(!fs.exists(SID, path));
     fs.write_file(SID, path, b"# Checkpoint History\n", false)
@@ -62,7 +62,7 @@ fn files_round_trip_inside_the_session_folder() {
 #[test]
 fn no_path_escapes_the_session() {
     let root = temp("hostile");
-    let fs = DirectoryFs::new(root.join("state"), PathConventions::Posix).unwrap();
+    let fs = DirectoryFs::new(root.join("state"), SessionFsSetProviderConventions::Posix).unwrap();
     std::fs::write(root.join("secret.txt"), "outside").unwrap();
     for hostile in [
         "../secret.txt",
@@ -97,7 +97,7 @@ fn no_path_escapes_the_session() {
 #[test]
 fn session_ids_never_name_a_folder_outside_the_root() {
     let root = temp("ids");
-    let fs = DirectoryFs::new(root.join("state"), PathConventions::Posix).unwrap();
+    let fs = DirectoryFs::new(root.join("state"), SessionFsSetProviderConventions::Posix).unwrap();
     for id in ["..", ".", "../../etc", "a/b", "a\\b", "", "\u{1F600}"] {
         let dir = fs.session_dir(id);
         assert_eq!(dir.parent(), Some(fs.root()), "{id:?} -> {dir:?}");
@@ -114,7 +114,7 @@ fn session_ids_never_name_a_folder_outside_the_root() {
 #[test]
 fn links_that_lead_out_are_not_followed() {
     let root = temp("links");
-    let fs = DirectoryFs::new(root.join("state"), PathConventions::Posix).unwrap();
+    let fs = DirectoryFs::new(root.join("state"), SessionFsSetProviderConventions::Posix).unwrap();
     let outside = root.join("outside");
     std::fs::create_dir_all(&outside).unwrap();
     std::fs::write(outside.join("secret.txt"), "outside").unwrap();
@@ -140,7 +140,8 @@ fn links_that_lead_out_are_not_followed() {
 #[test]
 fn windows_paths_map_the_same_way() {
     let root = temp("windows");
-    let fs = DirectoryFs::new(root.join("state"), PathConventions::Windows).unwrap();
+    let fs =
+        DirectoryFs::new(root.join("state"), SessionFsSetProviderConventions::Windows).unwrap();
     assert_eq!(
         fs.resolve(SID, "C:\\session-state\\files\\a.txt").unwrap(),
         fs.session_dir(SID).join("session-state/files/a.txt")

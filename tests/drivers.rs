@@ -7,10 +7,12 @@ use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
 use copilot_sansio::driver::{AsyncDriver, BlockingDriver, Clock, Polled, TokioDriver};
-use copilot_sansio::proto::answers::{PermissionDecision, ToolCallResult};
 use copilot_sansio::proto::events::TypedEvent;
-use copilot_sansio::proto::params::{PathConventions, SendMessage, SessionFsProvider, Tool};
-use copilot_sansio::proto::server::{ReadFileAnswer, ServerCall};
+use copilot_sansio::proto::params::{
+    ExternalToolResult, PermissionDecision, SessionFsSetProvider, SessionFsSetProviderConventions,
+    SessionSend, Tool,
+};
+use copilot_sansio::proto::server::SessionFsReadFileResult;
 use copilot_sansio::sim::{self, Reply, Sim, SimConfig, pipe};
 use copilot_sansio::{
     CallerAnswers, Client, Config, Connect, Event, Failure, Inbox, Instant, SessionId,
@@ -25,8 +27,12 @@ static REPLIES: [Reply<'static>; 2] = [
     Reply::Text("Second turn."),
 ];
 
-fn provider() -> SessionFsProvider<'static> {
-    SessionFsProvider::new("/w", "/session-state", PathConventions::Posix)
+fn provider() -> SessionFsSetProvider<'static> {
+    SessionFsSetProvider::new(
+        "/w",
+        "/session-state",
+        SessionFsSetProviderConventions::Posix,
+    )
 }
 
 fn config() -> Config {
@@ -62,27 +68,21 @@ fn react<const S: usize, const P: usize>(
                 .unwrap();
         }
         Event::Request(req) => match req.call() {
-            ServerCall::SessionFs(_, _) => {
+            call if call.method().is_some_and(|m| m.starts_with("sessionFs.")) => {
                 t.fs_requests += 1;
                 client
-                    .respond(
-                        req.reply,
-                        &ReadFileAnswer {
-                            content: "{}",
-                            error: None,
-                        },
-                    )
+                    .respond(req.reply, &SessionFsReadFileResult::new("{}"))
                     .unwrap();
             }
             other => panic!("{other:?}"),
         },
         Event::SessionOpened { session, .. } => {
             let _ = client
-                .send(now, session, &SendMessage::prompt("Weather?"))
+                .send(now, session, &SessionSend::new("Weather?"))
                 .unwrap();
         }
         Event::Session { session, event } => match event.typed() {
-            TypedEvent::MessageDelta(d) => {
+            TypedEvent::AssistantMessageDelta(d) => {
                 t.deltas += 1;
                 t.text.push_str(&d.delta_content().unwrap().to_string());
             }
@@ -90,15 +90,20 @@ fn react<const S: usize, const P: usize>(
                 t.permission_requests += 1;
                 let id = p.request_id().unwrap();
                 let _ = client
-                    .answer_permission(now, session, id, &PermissionDecision::ApproveOnce)
+                    .answer_permission(
+                        now,
+                        session,
+                        id,
+                        PermissionDecision::ApproveOnce(Default::default()),
+                    )
                     .unwrap();
             }
-            TypedEvent::ToolCallRequested(call) => {
+            TypedEvent::ExternalToolRequested(call) => {
                 t.tool_calls += 1;
                 assert_eq!(call.arguments().unwrap().get_str("city").unwrap(), "Paris");
                 let id = call.request_id().unwrap();
                 let _ = client
-                    .answer_tool_call(now, session, id, &ToolCallResult::Text("18°C"))
+                    .answer_tool_call(now, session, id, Ok(ExternalToolResult::Text("18°C")))
                     .unwrap();
             }
             TypedEvent::SessionIdle(_) => {
@@ -106,7 +111,7 @@ fn react<const S: usize, const P: usize>(
                 if t.idles == 1 {
                     t.text.push('|');
                     let _ = client
-                        .send(now, session, &SendMessage::prompt("Again"))
+                        .send(now, session, &SessionSend::new("Again"))
                         .unwrap();
                 } else {
                     client.destroy_session(now, session).unwrap();

@@ -7,7 +7,7 @@ mod support;
 use copilot_sansio::json::RawJson;
 use copilot_sansio::proto::params::Connect;
 use copilot_sansio::proto::params::SessionOptions;
-use copilot_sansio::proto::server::TokenAnswer;
+use copilot_sansio::proto::server::ProviderTokenAcquireResult;
 use copilot_sansio::{CallerAnswers, Config, Error, Inbox, Instant, SessionId, ShutdownMode};
 use support::*;
 
@@ -359,7 +359,7 @@ fn requests_on_a_session_that_is_opening_or_closing_are_refused() {
         .client
         .create_session(NOW, SessionId::new(SID).unwrap(), &())
         .unwrap();
-    let send = copilot_sansio::proto::params::SendMessage::prompt("hi");
+    let send = copilot_sansio::proto::params::SessionSend::new("hi");
     assert_eq!(c.client.send(NOW, h, &send), Err(Error::SessionNotActive));
     c.output();
     c.feed(&frame(&format!(
@@ -374,7 +374,7 @@ fn requests_on_a_session_that_is_opening_or_closing_are_refused() {
 fn secrets_never_show_in_debug_output() {
     const SECRET: &str = "ghu_s3cr3t-T0KEN";
     let connect = Connect::default().token(SECRET);
-    let answer = TokenAnswer { token: SECRET };
+    let answer = ProviderTokenAcquireResult::new(SECRET);
     let provider = format!(r#"{{"type":"openai","apiKey":"{SECRET}"}}"#);
     let provider = RawJson::parse(&provider).unwrap();
     let options = SessionOptions::default().model("m").provider(provider);

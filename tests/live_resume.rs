@@ -282,7 +282,7 @@ fn the_simulated_cli_takes_a_live_resume_between_turns_and_refuses_one_mid_turn(
     assert_eq!(client.session_state(h), Some(SessionState::Active));
 
     // Mid-turn (the first reply stalls): refused, and the turn goes on.
-    let prompt = copilot_sansio::proto::params::SendMessage::prompt("Hi");
+    let prompt = copilot_sansio::proto::params::SessionSend::new("Hi");
     let _turn = client.send(NOW, h, &prompt).unwrap();
     pump(&mut client, &mut inbox, &mut sim, &mut nothing);
     assert_eq!(client.resume_session(NOW, id(), &()), Ok(h));

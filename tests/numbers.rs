@@ -33,6 +33,31 @@ fn the_forms_the_cli_writes() {
     assert_eq!(read("true"), (None, None));
 }
 
+#[test]
+fn every_view_reads_integers_the_same_way() {
+    use copilot_sansio::SessionEvent;
+    use copilot_sansio::proto::events::TypedEvent;
+    // A generated event view: token counts as the CLI may write them.
+    let raw = RawJson::parse(
+        r#"{"type":"assistant.usage","data":{"model":"m","inputTokens":12.0,"outputTokens":3e1,"cacheReadTokens":1.5}}"#,
+    )
+    .unwrap();
+    let TypedEvent::AssistantUsage(usage) = SessionEvent::from_event(raw).unwrap().typed() else {
+        panic!("not a usage event")
+    };
+    assert_eq!(usage.input_tokens(), Some(12));
+    assert_eq!(usage.output_tokens(), Some(30));
+    // A fraction is not an integer: absent, not truncated.
+    assert_eq!(usage.cache_read_tokens(), None);
+    // A generated result view and a hand-written server request view.
+    let pong = RawJson::parse(r#"{"message":"pong","protocolVersion":3.0}"#).unwrap();
+    let pong = copilot_sansio::proto::results::PingResult::new(pong);
+    assert_eq!(pong.protocol_version(), Some(3));
+    let ask = RawJson::parse(r#"{"sessionId":"s","retryAfterSeconds":1.0}"#).unwrap();
+    let ask = copilot_sansio::proto::server::AutoModeSwitchRequest::new(ask);
+    assert_eq!(ask.retry_after_seconds(), Some(1));
+}
+
 /// `mantissa` with a decimal point `frac` digits from its right, then `e<exp>`.
 fn write(mantissa: i64, frac: usize, exp: i32) -> String {
     let mut digits = mantissa.unsigned_abs().to_string();

@@ -650,8 +650,8 @@ fn typed_round_trip(
 ) -> Result<(), TestCaseError> {
     use copilot_sansio::Connect;
     use copilot_sansio::proto::params::{
-        AbortReason, Attachment, LogLevel, LogMessage, SendMessage, SessionOptions, SwitchModel,
-        SystemMessage, Tool,
+        AbortReason, Attachment, AttachmentFile, ExternalToolResult, SessionLog, SessionLogLevel,
+        SessionModelSwitchTo, SessionOptions, SessionSend, SystemMessage, Tool,
     };
     use copilot_sansio::sim::{Reply, Sim, SimConfig};
 
@@ -709,12 +709,8 @@ fn typed_round_trip(
     let opened: serde_json::Value = serde_json::from_str(&opened.unwrap()).unwrap();
     prop_assert_eq!(opened["sessionId"].as_str(), Some(sid));
 
-    let attachments = [Attachment::File {
-        path: text,
-        display_name: text,
-        line_range: None,
-    }];
-    let send = SendMessage::prompt(text).attachments(&attachments);
+    let attachments = [Attachment::File(AttachmentFile::new(text, text))];
+    let send = SessionSend::new(text).attachments(&attachments);
     let send = match mode {
         Some(mode) => send.mode(mode),
         None => send,
@@ -737,9 +733,9 @@ fn typed_round_trip(
     });
     let call = call.unwrap_or_else(|| panic!("no tool call in {events:?}"));
     let request_id = call["data"]["requestId"].as_str().unwrap();
-    let answer = copilot_sansio::proto::answers::ToolCallResult::Text(text);
+    let answer = Ok(ExternalToolResult::Text(text));
     let answered = client
-        .answer_tool_call(now, h, JsonStr::from_plain(request_id).unwrap(), &answer)
+        .answer_tool_call(now, h, JsonStr::from_plain(request_id).unwrap(), answer)
         .unwrap();
     let events = converse(&mut client, &mut inbox, &mut sim, now);
     prop_assert_eq!(
@@ -760,8 +756,10 @@ fn typed_round_trip(
             .any(|e| matches!(e, Ev::Session(_, k, _) if k == "session.idle"))
     );
 
-    let model = SwitchModel::new(text).reasoning_effort(text);
-    let log = LogMessage::new(text).level(LogLevel::Info).ephemeral(true);
+    let model = SessionModelSwitchTo::new(text).reasoning_effort(text);
+    let log = SessionLog::new(text)
+        .level(SessionLogLevel::Info)
+        .ephemeral(true);
     let ids = [
         client.switch_model(now, h, &model).unwrap(),
         client.log(now, h, &log).unwrap(),

@@ -19,13 +19,14 @@ use std::time::{Duration, Instant as StdInstant};
 use copilot_sansio::driver::{BlockingDriver, Polled};
 use copilot_sansio::driver::{CliCommand, CliProcess};
 use copilot_sansio::json::{JsonStr, RawJson};
-use copilot_sansio::proto::answers::{PermissionDecision, ToolCallResult};
 use copilot_sansio::proto::params::{
-    AbortReason, PathConventions, SendMessage, SessionFsProvider, SessionOptions, Tool,
+    AbortReason, ExternalToolResult, PermissionDecision, PermissionDecisionReject,
+    SessionFsSetProvider, SessionFsSetProviderConventions, SessionOptions, SessionSend, Tool,
 };
 use copilot_sansio::proto::server::{
-    DirEntry, EntryType, ExistsAnswer, FsError, FsErrorCode, ReadFileAnswer, ReaddirAnswer,
-    ReaddirWithTypesAnswer, StatAnswer,
+    SessionFsError, SessionFsErrorCode, SessionFsExistsResult, SessionFsReadFileResult,
+    SessionFsReaddirResult, SessionFsReaddirWithTypesEntry, SessionFsReaddirWithTypesEntryType,
+    SessionFsReaddirWithTypesResult, SessionFsStatResult,
 };
 use copilot_sansio::{
     CallerAnswers, Client, Config, Connect, Event, Inbox, ReplyHandle, SessionHandle, SessionId,
@@ -219,10 +220,7 @@ impl Real {
     /// Sends a prompt and takes the turn's events up to `session.idle` of `h`.
     fn turn(&mut self, h: SessionHandle, prompt: &str) -> Vec<Ev> {
         let now = self.now();
-        let _ = self
-            .client
-            .send(now, h, &SendMessage::prompt(prompt))
-            .unwrap();
+        let _ = self.client.send(now, h, &SessionSend::new(prompt)).unwrap();
         self.until(|e| matches!(e, Ev::Session(s, t, _) if *s == h && t == "session.idle"))
     }
 
@@ -304,17 +302,12 @@ fn serve_fs<const S: usize, const P: usize>(
         root.join(&sid).join(path.trim_start_matches('/'))
     };
     let path = at("path");
-    let missing = FsError {
-        code: FsErrorCode::NotFound,
-        message: Some("no such file or directory"),
-    };
+    let missing =
+        SessionFsError::new(SessionFsErrorCode::Enoent).message("no such file or directory");
     let done = |r: std::io::Result<()>| match r {
         Ok(()) => None,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(missing),
-        Err(_) => Some(FsError {
-            code: FsErrorCode::Unknown,
-            message: Some("failed"),
-        }),
+        Err(_) => Some(SessionFsError::new(SessionFsErrorCode::UnknownValue).message("failed")),
     };
     let write = |append: bool| {
         let content = p
@@ -332,51 +325,33 @@ fn serve_fs<const S: usize, const P: usize>(
     };
     let answered = match method.trim_start_matches("sessionFs.") {
         "readFile" => match std::fs::read_to_string(&path) {
-            Ok(content) => client.respond(
-                reply,
-                &ReadFileAnswer {
-                    content: &content,
-                    error: None,
-                },
-            ),
-            Err(_) => client.respond(
-                reply,
-                &ReadFileAnswer {
-                    content: "",
-                    error: Some(missing),
-                },
-            ),
+            Ok(content) => client.respond(reply, &SessionFsReadFileResult::new(&content)),
+            Err(_) => client.respond(reply, &SessionFsReadFileResult::new("").error(missing)),
         },
         "writeFile" => client.respond(reply, &done(write(false))),
         "appendFile" => client.respond(reply, &done(write(true))),
-        "exists" => client.respond(
-            reply,
-            &ExistsAnswer {
-                exists: path.exists(),
-            },
-        ),
+        "exists" => client.respond(reply, &SessionFsExistsResult::new(path.exists())),
         "stat" => match std::fs::metadata(&path) {
             Ok(m) => client.respond(
                 reply,
-                &StatAnswer {
-                    is_file: m.is_file(),
-                    is_directory: m.is_dir(),
-                    size: m.len(),
-                    mtime: "2026-11-23T23:00:00.000Z",
-                    birthtime: "2026-11-23T23:00:00.000Z",
-                    error: None,
-                },
+                &SessionFsStatResult::new(
+                    m.is_file(),
+                    m.is_dir(),
+                    m.len(),
+                    "2026-11-23T23:00:00.000Z",
+                    "2026-11-23T23:00:00.000Z",
+                ),
             ),
             Err(_) => client.respond(
                 reply,
-                &StatAnswer {
-                    is_file: false,
-                    is_directory: false,
-                    size: 0,
-                    mtime: "1970-01-01T00:00:00.000Z",
-                    birthtime: "1970-01-01T00:00:00.000Z",
-                    error: Some(missing),
-                },
+                &SessionFsStatResult::new(
+                    false,
+                    false,
+                    0,
+                    "1970-01-01T00:00:00.000Z",
+                    "1970-01-01T00:00:00.000Z",
+                )
+                .error(missing),
             ),
         },
         "mkdir" => client.respond(reply, &done(std::fs::create_dir_all(&path))),
@@ -405,32 +380,20 @@ fn serve_fs<const S: usize, const P: usize>(
                 .unwrap_or_default();
             if method.ends_with("readdir") {
                 let names: Vec<&str> = entries.iter().map(|(n, _)| n.as_str()).collect();
-                client.respond(
-                    reply,
-                    &ReaddirAnswer {
-                        entries: &names,
-                        error: None,
-                    },
-                )
+                client.respond(reply, &SessionFsReaddirResult::new(&names))
             } else {
-                let typed: Vec<DirEntry<'_>> = entries
+                let typed: Vec<SessionFsReaddirWithTypesEntry<'_>> = entries
                     .iter()
-                    .map(|(n, d)| DirEntry {
-                        name: n,
-                        kind: if *d {
-                            EntryType::Directory
+                    .map(|(n, d)| {
+                        let kind = if *d {
+                            SessionFsReaddirWithTypesEntryType::Directory
                         } else {
-                            EntryType::File
-                        },
+                            SessionFsReaddirWithTypesEntryType::File
+                        };
+                        SessionFsReaddirWithTypesEntry::new(n, kind)
                     })
                     .collect();
-                client.respond(
-                    reply,
-                    &ReaddirWithTypesAnswer {
-                        entries: &typed,
-                        error: None,
-                    },
-                )
+                client.respond(reply, &SessionFsReaddirWithTypesResult::new(&typed))
             }
         }
         _ => client.respond_error(reply, -32603, "not supported by this provider"),
@@ -487,7 +450,11 @@ fn scenario_2_session_fs_requests_before_the_create_response() {
         .client
         .set_session_fs_provider(
             now,
-            &SessionFsProvider::new(&work, "/session-state", PathConventions::Posix),
+            &SessionFsSetProvider::new(
+                &work,
+                "/session-state",
+                SessionFsSetProviderConventions::Posix,
+            ),
         )
         .unwrap();
     // The CLI applies the provider asynchronously: a create sent before this answer would
@@ -607,7 +574,7 @@ fn weather_turn(
     let now = real.now();
     let _ = real
         .client
-        .send(now, h, &SendMessage::prompt("Weather in Paris?"))
+        .send(now, h, &SessionSend::new("Weather in Paris?"))
         .unwrap();
     let mut events = Vec::new();
     loop {
@@ -630,7 +597,7 @@ fn weather_turn(
                 let d = decision.expect("a permission request");
                 let _ = real
                     .client
-                    .answer_permission(now, *s, JsonStr::from_plain(&request_id()).unwrap(), &d)
+                    .answer_permission(now, *s, JsonStr::from_plain(&request_id()).unwrap(), d)
                     .unwrap();
             }
             if t == "external_tool.requested" {
@@ -645,7 +612,7 @@ fn weather_turn(
                         now,
                         *s,
                         JsonStr::from_plain(&request_id()).unwrap(),
-                        &ToolCallResult::Text("18°C, clear sky"),
+                        Ok(ExternalToolResult::Text("18°C, clear sky")),
                     )
                     .unwrap();
             }
@@ -709,7 +676,11 @@ fn scenario_5_permissions_approved_and_rejected() {
     real.api
         .push_tool_call("get_weather", r#"{"city":"Paris"}"#);
     real.api.push_text("It is 18°C in Paris.");
-    let approved = weather_turn(&mut real, h, Some(PermissionDecision::ApproveOnce));
+    let approved = weather_turn(
+        &mut real,
+        h,
+        Some(PermissionDecision::ApproveOnce(Default::default())),
+    );
     let types = types_of(&approved, h);
     let pos = |t: &str| {
         types
@@ -730,9 +701,9 @@ fn scenario_5_permissions_approved_and_rejected() {
     let rejected = weather_turn(
         &mut real,
         h,
-        Some(PermissionDecision::Reject {
-            feedback: Some("Not now"),
-        }),
+        Some(PermissionDecision::Reject(
+            PermissionDecisionReject::new().feedback("Not now"),
+        )),
     );
     let types = types_of(&rejected, h);
     assert!(types.contains(&"permission.requested".to_string()));
@@ -791,7 +762,7 @@ fn scenario_6_destroy_resume_and_abort() {
     let now = real.now();
     let _ = real
         .client
-        .send(now, r, &SendMessage::prompt("Take your time."))
+        .send(now, r, &SessionSend::new("Take your time."))
         .unwrap();
     real.until(|e| matches!(e, Ev::Session(s, t, _) if *s == r && t == "assistant.turn_start"));
     let now = real.now();
@@ -840,7 +811,7 @@ fn scenario_7_many_sessions_on_one_connection() {
     for &h in &handles {
         let _ = real
             .client
-            .send(now, h, &SendMessage::prompt("Hello"))
+            .send(now, h, &SessionSend::new("Hello"))
             .unwrap();
     }
     let mut idle = 0;
@@ -1058,7 +1029,7 @@ fn scenario_11_two_clients_share_a_cli_over_tcp_and_one_leaves() {
     let now = b.driver.now();
     let _turn = b
         .client
-        .send(now, hb, &SendMessage::prompt("Hello?"))
+        .send(now, hb, &SessionSend::new("Hello?"))
         .unwrap();
     let events = b.until(|e| matches!(e, Ev::Session(s, t, _) if *s == hb && t == "session.idle"));
     assert!(

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use copilot_sansio::driver::{BlockingDriver, CliCommand, Polled, StartFailure};
-use copilot_sansio::proto::params::SendMessage;
+use copilot_sansio::proto::params::SessionSend;
 use copilot_sansio::sim::{PipeReader, PipeWriter, Reply, SharedSim, SimConfig, spawn_shared};
 use copilot_sansio::{
     Client, Config, Connect, Event, Failure, Inbox, SessionHandle, SessionId, SessionState,
@@ -78,7 +78,7 @@ impl Member {
         let now = self.driver.now();
         let _turn = self
             .client
-            .send(now, h, &SendMessage::prompt("Are you there?"))
+            .send(now, h, &SessionSend::new("Are you there?"))
             .unwrap();
         let mut answered = false;
         let idle = self.until(|e| match e {

@@ -7,10 +7,10 @@ mod support;
 use copilot_sansio::json::JsonStr;
 
 use copilot_sansio::json::RawJson;
-use copilot_sansio::proto::answers::{
-    PermissionDecision, ToolCallResult, ToolResult, ToolResultType,
+use copilot_sansio::proto::params::{
+    AbortReason, ExternalToolResult, ExternalToolTextResultForLlm, PermissionDecision,
+    PermissionDecisionReject, SessionOptions, SessionSend, Tool,
 };
-use copilot_sansio::proto::params::{AbortReason, SendMessage, SessionOptions, Tool};
 use copilot_sansio::sim::{Reply, Sim, SimConfig};
 use copilot_sansio::{
     CallerAnswers, Client, Config, Event, Inbox, SessionEvent, SessionHandle, SessionId,
@@ -120,7 +120,7 @@ fn simulated(
             match event {
                 Event::SessionOpened { .. } => {
                     let _ = client
-                        .send(NOW, h, &SendMessage::prompt("Weather in Paris?"))
+                        .send(NOW, h, &SessionSend::new("Weather in Paris?"))
                         .unwrap();
                 }
                 Event::Session { session, event } => {
@@ -160,15 +160,11 @@ fn tools(skip_permission: bool) -> [Tool<'static>; 1] {
 fn answer_tool(client: &mut Client<'_, 4, 16>, h: SessionHandle, e: &SessionEvent<'_>) {
     if e.is("external_tool.requested") {
         let id = e.data().get_str("requestId").unwrap().to_string();
-        let result = ToolCallResult::Structured(ToolResult {
-            text_result_for_llm: "18°C, clear sky",
-            result_type: ToolResultType::Success,
-            error: None,
-            session_log: None,
-            tool_telemetry: None,
-        });
+        let result = ExternalToolResult::ExternalToolTextResultForLlm(
+            ExternalToolTextResultForLlm::new("18°C, clear sky").result_type("success"),
+        );
         let _ = client
-            .answer_tool_call(NOW, h, JsonStr::from_plain(&id).unwrap(), &result)
+            .answer_tool_call(NOW, h, JsonStr::from_plain(&id).unwrap(), Ok(result))
             .unwrap();
     }
 }
@@ -203,7 +199,7 @@ fn a_permitted_tool_call() {
                     NOW,
                     h,
                     JsonStr::from_plain(&id).unwrap(),
-                    &PermissionDecision::ApproveOnce,
+                    PermissionDecision::ApproveOnce(Default::default()),
                 )
                 .unwrap();
         }
@@ -249,11 +245,10 @@ fn a_rejected_permission_reaches_the_model_as_a_failed_tool_call() {
     simulated(&WEATHER, &options, config, 1, |client, h, e| {
         if e.is("permission.requested") {
             let id = e.data().get_str("requestId").unwrap().to_string();
-            let decision = PermissionDecision::Reject {
-                feedback: Some("Not now"),
-            };
+            let decision =
+                PermissionDecision::Reject(PermissionDecisionReject::new().feedback("Not now"));
             let _ = client
-                .answer_permission(NOW, h, JsonStr::from_plain(&id).unwrap(), &decision)
+                .answer_permission(NOW, h, JsonStr::from_plain(&id).unwrap(), decision)
                 .unwrap();
         }
         if e.is("tool.execution_complete") {

@@ -5,25 +5,27 @@
 mod support;
 
 use copilot_sansio::json::RawJson;
-use copilot_sansio::proto::answers::{
-    ElicitationAction, ElicitationAnswer, PermissionDecision, ToolCallResult, ToolResult,
-    ToolResultType,
-};
 use copilot_sansio::proto::events::TypedEvent;
 use copilot_sansio::proto::params::{
-    AbortReason, Attachment, Extra, LineRange, LogLevel, LogMessage, PathConventions, Position,
-    Section, SectionAction, Selection, SendMessage, SendMode, SessionFilter, SessionFsProvider,
-    SessionOptions, SwitchModel, SystemMessage, Tool,
+    AbortReason, Attachment, AttachmentBlob, AttachmentDirectory, AttachmentFile,
+    AttachmentFileLineRange, AttachmentSelection, AttachmentSelectionDetails,
+    AttachmentSelectionDetailsEnd, AttachmentSelectionDetailsStart, ExternalToolResult,
+    ExternalToolTextResultForLlm, Extra, PermissionDecision, PermissionDecisionApproveForLocation,
+    PermissionDecisionApproveForLocationApproval,
+    PermissionDecisionApproveForLocationApprovalCommands, PermissionDecisionReject, Section,
+    SectionAction, SendMode, SessionFilter, SessionFsSetProvider, SessionFsSetProviderConventions,
+    SessionLog, SessionLogLevel, SessionModelSwitchTo, SessionOptions, SessionSend, SystemMessage,
+    Tool, UiElicitationResponse, UiElicitationResponseAction,
 };
 use copilot_sansio::proto::results::{
     AuthStatus, ConnectResult, Messages, ModelList, OpenResult, PingResult, SendResult,
-    SessionList, SessionMetadata, StatusResult, Success,
+    SessionListResult, SessionMetadata, StatusResult, Success,
 };
 use copilot_sansio::proto::server::{
-    AutoModeSwitch, AutoModeSwitchAnswer, DirEntry, EntryType, ExistsAnswer, ExitPlanModeAnswer,
-    FsError, FsErrorCode, FsOp, HookAnswer, HookType, ReadFileAnswer, ReaddirAnswer,
-    ReaddirWithTypesAnswer, ServerCall, StatAnswer, TokenAnswer, TransformedSections,
-    UserInputAnswer,
+    AutoModeSwitch, AutoModeSwitchAnswer, ExitPlanModeAnswer, ProviderTokenAcquireResult,
+    ServerCall, SessionFsError, SessionFsErrorCode, SessionFsExistsResult, SessionFsReadFileResult,
+    SessionFsReaddirResult, SessionFsReaddirWithTypesEntry, SessionFsReaddirWithTypesEntryType,
+    SessionFsReaddirWithTypesResult, SessionFsStatResult, TransformedSections, UserInputAnswer,
 };
 use copilot_sansio::{
     CallerAnswers, Client, Config, Connect, Event, Inbox, SessionEvent, SessionHandle, SessionId,
@@ -101,7 +103,7 @@ fn connection_level_requests_are_byte_exact() {
         .unwrap();
     assert_eq!(
         body(&mut c),
-        r#"{"jsonrpc":"2.0","id":8,"method":"connect","params":{"token":"t0k","enableGitHubTelemetryForwarding":true}}"#
+        r#"{"jsonrpc":"2.0","id":8,"method":"connect","params":{"enableGitHubTelemetryForwarding":true,"token":"t0k"}}"#
     );
     let fs = load("sessionfs-provider.jsonl");
     let set_provider = fs
@@ -112,10 +114,10 @@ fn connection_level_requests_are_byte_exact() {
         .client
         .set_session_fs_provider(
             NOW,
-            &SessionFsProvider::new(
+            &SessionFsSetProvider::new(
                 "/home/dev/demo/work",
                 "/session-state",
-                PathConventions::Posix,
+                SessionFsSetProviderConventions::Posix,
             ),
         )
         .unwrap();
@@ -262,7 +264,7 @@ fn session_requests_are_byte_exact() {
     };
     let _ = c
         .client
-        .send(NOW, h, &SendMessage::prompt("What is 2+2?"))
+        .send(NOW, h, &SessionSend::new("What is 2+2?"))
         .unwrap();
     assert_eq!(
         body(&mut c),
@@ -274,51 +276,36 @@ fn session_requests_are_byte_exact() {
         find("session.getMessages").replace("\"id\":8", "\"id\":3")
     );
     let attachments = [
-        Attachment::File {
-            path: "/w/a.txt",
-            display_name: "a.txt",
-            line_range: Some(LineRange { start: 1, end: 9 }),
-        },
-        Attachment::Directory {
-            path: "/w/src",
-            display_name: "src",
-        },
-        Attachment::Selection {
-            file_path: "/w/b.rs",
-            display_name: "b.rs",
-            text: "fn x()",
-            selection: Selection {
-                start: Position {
-                    line: 2,
-                    character: 0,
-                },
-                end: Position {
-                    line: 2,
-                    character: 6,
-                },
-            },
-        },
-        Attachment::Blob {
-            mime_type: "image/png",
-            data: "iVBORw0=",
-            display_name: None,
-        },
+        Attachment::File(
+            AttachmentFile::new("/w/a.txt", "a.txt").line_range(AttachmentFileLineRange::new(1, 9)),
+        ),
+        Attachment::Directory(AttachmentDirectory::new("/w/src", "src")),
+        Attachment::Selection(AttachmentSelection::new(
+            "/w/b.rs",
+            "b.rs",
+            "fn x()",
+            AttachmentSelectionDetails::new(
+                AttachmentSelectionDetailsStart::new(2, 0),
+                AttachmentSelectionDetailsEnd::new(2, 6),
+            ),
+        )),
+        Attachment::Blob(AttachmentBlob::new("image/png").data("iVBORw0=")),
     ];
     let _ = c
         .client
         .send(
             NOW,
             h,
-            &SendMessage::prompt("Look\n\"here\"")
+            &SessionSend::new("Look\n\"here\"")
                 .attachments(&attachments)
                 .mode(SendMode::Immediate)
-                .extra(Extra(Some(RawJson::parse(r#"{"wait":false}"#).unwrap()))),
+                .wait(false),
         )
         .unwrap();
     assert_eq!(
         body(&mut c),
         format!(
-            r#"{{"jsonrpc":"2.0","id":4,"method":"session.send","params":{{"sessionId":"{SID}","prompt":"Look\n\"here\"","attachments":[{{"type":"file","path":"/w/a.txt","displayName":"a.txt","lineRange":{{"start":1,"end":9}}}},{{"type":"directory","path":"/w/src","displayName":"src"}},{{"type":"selection","filePath":"/w/b.rs","displayName":"b.rs","text":"fn x()","selection":{{"start":{{"line":2,"character":0}},"end":{{"line":2,"character":6}}}}}},{{"type":"blob","mimeType":"image/png","data":"iVBORw0="}}],"mode":"immediate","wait":false}}}}"#
+            r#"{{"jsonrpc":"2.0","id":4,"method":"session.send","params":{{"sessionId":"{SID}","prompt":"Look\n\"here\"","attachments":[{{"type":"file","path":"/w/a.txt","displayName":"a.txt","lineRange":{{"start":1,"end":9}}}},{{"type":"directory","path":"/w/src","displayName":"src"}},{{"type":"selection","filePath":"/w/b.rs","displayName":"b.rs","text":"fn x()","selection":{{"start":{{"line":2,"character":0}},"end":{{"line":2,"character":6}}}}}},{{"type":"blob","data":"iVBORw0=","mimeType":"image/png"}}],"mode":"immediate","wait":false}}}}"#
         )
     );
     let _ = c
@@ -340,7 +327,11 @@ fn session_requests_are_byte_exact() {
     );
     let _ = c
         .client
-        .switch_model(NOW, h, &SwitchModel::new("gpt-5").reasoning_effort("low"))
+        .switch_model(
+            NOW,
+            h,
+            &SessionModelSwitchTo::new("gpt-5").reasoning_effort("low"),
+        )
         .unwrap();
     assert_eq!(
         body(&mut c),
@@ -353,8 +344,8 @@ fn session_requests_are_byte_exact() {
         .log(
             NOW,
             h,
-            &LogMessage::new("hi")
-                .level(LogLevel::Warning)
+            &SessionLog::new("hi")
+                .level(SessionLogLevel::Warning)
                 .ephemeral(true),
         )
         .unwrap();
@@ -369,7 +360,7 @@ fn session_requests_are_byte_exact() {
     // Stale handles are refused by every session method.
     c.feed(&frame(r#"{"jsonrpc":"2.0","id":9,"result":{}}"#));
     assert_eq!(
-        c.client.send(NOW, h, &SendMessage::prompt("x")),
+        c.client.send(NOW, h, &SessionSend::new("x")),
         Err(copilot_sansio::Error::UnknownSession)
     );
 }
@@ -377,30 +368,30 @@ fn session_requests_are_byte_exact() {
 #[test]
 fn broadcast_answers_are_byte_exact() {
     let (mut c, h) = with_session();
-    let structured = ToolResult {
-        text_result_for_llm: "18°C, clear",
-        result_type: ToolResultType::Success,
-        error: None,
-        session_log: Some("weather ok"),
-        tool_telemetry: None,
-    };
+    let structured = ExternalToolResult::ExternalToolTextResultForLlm(
+        ExternalToolTextResultForLlm::new("18°C, clear")
+            .result_type("success")
+            .session_log("weather ok"),
+    );
+    let once = || PermissionDecision::ApproveOnce(Default::default());
+    let commands: &'static [&'static str] = &["ls"];
     type Call = Box<dyn Fn(&mut Client<'static, 4, 32>) -> copilot_sansio::RequestId>;
     let cases: [(Call, String); 9] = [
-        (Box::new(move |c| c.answer_tool_call(NOW, h, js("r-17"), &ToolCallResult::Text("42")).unwrap()),
+        (Box::new(move |c| c.answer_tool_call(NOW, h, js("r-17"), Ok(ExternalToolResult::Text("42"))).unwrap()),
             r#""method":"session.tools.handlePendingToolCall","params":{"sessionId":"SID","requestId":"r-17","result":"42"}}"#.into()),
-        (Box::new(move |c| c.answer_tool_call(NOW, h, js("r-17"), &ToolCallResult::Structured(structured)).unwrap()),
+        (Box::new(move |c| c.answer_tool_call(NOW, h, js("r-17"), Ok(structured)).unwrap()),
             r#""method":"session.tools.handlePendingToolCall","params":{"sessionId":"SID","requestId":"r-17","result":{"textResultForLlm":"18°C, clear","resultType":"success","sessionLog":"weather ok"}}}"#.into()),
-        (Box::new(move |c| c.answer_tool_call(NOW, h, js("r-17"), &ToolCallResult::Error("no network")).unwrap()),
+        (Box::new(move |c| c.answer_tool_call(NOW, h, js("r-17"), Err("no network")).unwrap()),
             r#""method":"session.tools.handlePendingToolCall","params":{"sessionId":"SID","requestId":"r-17","error":"no network"}}"#.into()),
-        (Box::new(move |c| c.answer_permission(NOW, h, js("p-1"), &PermissionDecision::ApproveOnce).unwrap()),
+        (Box::new(move |c| c.answer_permission(NOW, h, js("p-1"), once()).unwrap()),
             r#""method":"session.permissions.handlePendingPermissionRequest","params":{"sessionId":"SID","requestId":"p-1","result":{"kind":"approve-once"}}}"#.into()),
-        (Box::new(move |c| c.answer_permission(NOW, h, js("p-1"), &PermissionDecision::Reject { feedback: Some("not that") }).unwrap()),
+        (Box::new(move |c| c.answer_permission(NOW, h, js("p-1"), PermissionDecision::Reject(PermissionDecisionReject::new().feedback("not that"))).unwrap()),
             r#""method":"session.permissions.handlePendingPermissionRequest","params":{"sessionId":"SID","requestId":"p-1","result":{"kind":"reject","feedback":"not that"}}}"#.into()),
-        (Box::new(move |c| c.answer_permission(NOW, h, js("p-1"), &PermissionDecision::ApproveForLocation { approval: RawJson::parse(r#"{"kind":"commands","commandIdentifiers":["ls"]}"#).unwrap(), location_key: "/w" }).unwrap()),
+        (Box::new(move |c| c.answer_permission(NOW, h, js("p-1"), PermissionDecision::ApproveForLocation(PermissionDecisionApproveForLocation::new(PermissionDecisionApproveForLocationApproval::Commands(PermissionDecisionApproveForLocationApprovalCommands::new(commands)), "/w"))).unwrap()),
             r#""method":"session.permissions.handlePendingPermissionRequest","params":{"sessionId":"SID","requestId":"p-1","result":{"kind":"approve-for-location","approval":{"kind":"commands","commandIdentifiers":["ls"]},"locationKey":"/w"}}}"#.into()),
-        (Box::new(move |c| c.answer_permission(NOW, h, js("p-1"), &PermissionDecision::Raw(RawJson::parse(r#"{"kind":"denied-interactively-by-user"}"#).unwrap())).unwrap()),
+        (Box::new(move |c| c.answer_permission(NOW, h, js("p-1"), PermissionDecision::Raw(RawJson::parse(r#"{"kind":"denied-interactively-by-user"}"#).unwrap())).unwrap()),
             r#""method":"session.permissions.handlePendingPermissionRequest","params":{"sessionId":"SID","requestId":"p-1","result":{"kind":"denied-interactively-by-user"}}}"#.into()),
-        (Box::new(move |c| c.answer_elicitation(NOW, h, js("e-1"), &ElicitationAnswer { action: ElicitationAction::Accept, content: Some(RawJson::parse(r#"{"name":"x"}"#).unwrap()) }).unwrap()),
+        (Box::new(move |c| c.answer_elicitation(NOW, h, js("e-1"), UiElicitationResponse::new(UiElicitationResponseAction::Accept).content(RawJson::parse(r#"{"name":"x"}"#).unwrap())).unwrap()),
             r#""method":"session.ui.handlePendingElicitation","params":{"sessionId":"SID","requestId":"e-1","result":{"action":"accept","content":{"name":"x"}}}}"#.into()),
         (Box::new(move |c| c.answer_command(NOW, h, js("c-1"), Some("Unknown command: x")).unwrap()),
             r#""method":"session.commands.handlePendingCommand","params":{"sessionId":"SID","requestId":"c-1","error":"Unknown command: x"}}"#.into()),
@@ -451,7 +442,7 @@ fn recorded_events_decode() {
         assert_eq!(s.producer().unwrap(), "copilot-agent");
         assert_eq!(s.copilot_version().unwrap(), "1.0.102");
         assert_eq!(
-            s.context().unwrap().get_str("cwd").unwrap(),
+            s.context().unwrap().raw().get_str("cwd").unwrap(),
             "/home/dev/demo/work"
         );
         assert_eq!(s.already_in_use(), Some(false));
@@ -477,17 +468,17 @@ fn recorded_events_decode() {
             panic!()
         };
         assert_eq!(s.aborted(), None);
-        assert_eq!(s.mode().unwrap(), "interactive");
+        assert_eq!(s.mode().unwrap().as_str(), "interactive");
         assert!(e.ephemeral());
     });
     with_event(&fixture_event(no_auth, "assistant.idle"), |e| {
         assert!(matches!(e.typed(), TypedEvent::AssistantIdle(_)))
     });
     with_event(&fixture_event(no_auth, "pending_messages.modified"), |e| {
-        assert_eq!(e.typed(), TypedEvent::PendingMessagesModified)
+        assert!(matches!(e.typed(), TypedEvent::PendingMessagesModified(_)))
     });
     with_event(&fixture_event(no_auth, "session.title_changed"), |e| {
-        let TypedEvent::TitleChanged(t) = e.typed() else {
+        let TypedEvent::SessionTitleChanged(t) = e.typed() else {
             panic!()
         };
         assert_eq!(t.title().unwrap(), "What is 2+2?");
@@ -496,27 +487,33 @@ fn recorded_events_decode() {
         let TypedEvent::SessionShutdown(s) = e.typed() else {
             panic!()
         };
-        assert_eq!(s.shutdown_type().unwrap(), "routine");
+        assert_eq!(s.shutdown_type().unwrap().as_str(), "routine");
         assert_eq!(s.session_start_time(), Some(1795475425418));
         assert_eq!(s.total_api_duration_ms(), Some(0));
-        assert_eq!(
-            s.code_changes()
-                .unwrap()
-                .get("linesAdded")
-                .unwrap()
-                .as_u64(),
-            Some(0)
-        );
+        assert_eq!(s.code_changes().unwrap().lines_added(), Some(0));
     });
     with_event(&fixture_event(no_auth, "session.skills_loaded"), |e| {
-        assert_eq!(e.typed(), TypedEvent::Other)
+        let TypedEvent::SessionSkillsLoaded(s) = e.typed() else {
+            panic!()
+        };
+        let names: Vec<String> = s
+            .skills()
+            .into_iter()
+            .flatten()
+            .filter_map(|k| k.name().map(|n| n.to_string()))
+            .collect();
+        assert_eq!(names, ["customize-cloud-agent", "github-pr-media"]);
     });
+    with_event(
+        r#"{"jsonrpc":"2.0","method":"session.event","params":{"sessionId":"s","event":{"type":"session.brand_new","data":{}}}}"#,
+        |e| assert_eq!(e.typed(), TypedEvent::Unknown),
+    );
     with_event(&fixture_event(turn, "user.message"), |e| {
         let TypedEvent::UserMessage(m) = e.typed() else {
             panic!()
         };
         assert_eq!(m.content().unwrap(), "What is 2+2?");
-        assert_eq!(m.delivery().unwrap(), "idle");
+        assert_eq!(m.delivery().unwrap().as_str(), "idle");
         assert_eq!(m.turn_id().unwrap(), "0");
         let mut buf = [0u8; 128];
         let t = m
@@ -530,7 +527,7 @@ fn recorded_events_decode() {
         );
     });
     with_event(&fixture_event(turn, "assistant.turn_start"), |e| {
-        let TypedEvent::TurnStart(t) = e.typed() else {
+        let TypedEvent::AssistantTurnStart(t) = e.typed() else {
             panic!()
         };
         assert_eq!(t.turn_id().unwrap(), "0");
@@ -540,10 +537,10 @@ fn recorded_events_decode() {
         );
     });
     with_event(&fixture_event(turn, "assistant.turn_end"), |e| {
-        assert!(matches!(e.typed(), TypedEvent::TurnEnd(t) if t.turn_id().unwrap() == "0"))
+        assert!(matches!(e.typed(), TypedEvent::AssistantTurnEnd(t) if t.turn_id().unwrap() == "0"))
     });
     with_event(&fixture_event(turn, "assistant.usage"), |e| {
-        let TypedEvent::Usage(u) = e.typed() else {
+        let TypedEvent::AssistantUsage(u) = e.typed() else {
             panic!()
         };
         assert_eq!(u.model().unwrap(), "claude-sonnet-4");
@@ -557,7 +554,7 @@ fn recorded_events_decode() {
         };
         assert_eq!(m.content().unwrap(), "2 + 2 = 4");
         assert_eq!(m.model().unwrap(), "claude-sonnet-4");
-        assert_eq!(m.tool_requests().count(), 0);
+        assert_eq!(m.tool_requests().into_iter().flatten().count(), 0);
         assert_eq!(
             m.message_id().unwrap(),
             "17b229ae-0c64-49ac-967d-e45054466be0"
@@ -641,7 +638,7 @@ fn hand_written_events_decode_with_escapes_missing_and_unknown_fields() {
     for (raw, what) in cases {
         let e = SessionEvent::from_event(RawJson::parse(raw).unwrap()).unwrap();
         match (what, e.typed()) {
-            ("delta", TypedEvent::MessageDelta(d)) => {
+            ("delta", TypedEvent::AssistantMessageDelta(d)) => {
                 let mut buf = [0u8; 64];
                 assert_eq!(
                     d.delta_content().unwrap().unescape_into(&mut buf).unwrap(),
@@ -657,50 +654,57 @@ fn hand_written_events_decode_with_escapes_missing_and_unknown_fields() {
                 assert!(e.ephemeral());
                 assert_eq!(e.agent_id().unwrap(), "sub-1");
             }
-            ("empty delta", TypedEvent::MessageDelta(d)) => {
+            ("empty delta", TypedEvent::AssistantMessageDelta(d)) => {
                 assert_eq!((d.delta_content(), d.message_id()), (None, None))
             }
-            ("start", TypedEvent::MessageStart(s)) => assert_eq!(s.phase().unwrap(), "final"),
+            ("start", TypedEvent::AssistantMessageStart(s)) => {
+                assert_eq!(s.phase().unwrap(), "final")
+            }
             ("message", TypedEvent::AssistantMessage(m)) => {
                 assert!(m.content().unwrap().is_empty());
-                let calls: Vec<_> = m.tool_requests().collect();
+                let calls: Vec<_> = m.tool_requests().into_iter().flatten().collect();
                 assert_eq!(calls.len(), 2);
                 assert_eq!(calls[0].name().unwrap(), "get_weather");
                 assert_eq!(
                     calls[0].arguments().unwrap().get_str("city").unwrap(),
                     "Paris"
                 );
-                assert_eq!(calls[0].kind().unwrap(), "function");
+                assert_eq!(calls[0].kind().unwrap().as_str(), "function");
                 assert_eq!(calls[1].arguments(), None);
                 assert_eq!(m.output_tokens(), Some(12));
             }
-            ("reasoning delta", TypedEvent::ReasoningDelta(r)) => {
+            ("reasoning delta", TypedEvent::AssistantReasoningDelta(r)) => {
                 assert_eq!(r.delta_content().unwrap(), "hmm")
             }
-            ("reasoning", TypedEvent::Reasoning(r)) => assert_eq!(r.content().unwrap(), "think"),
-            ("tool start", TypedEvent::ToolStart(t)) => assert_eq!(
+            ("reasoning", TypedEvent::AssistantReasoning(r)) => {
+                assert_eq!(r.content().unwrap(), "think")
+            }
+            ("tool start", TypedEvent::ToolExecutionStart(t)) => assert_eq!(
                 (
                     t.tool_name().unwrap().to_string(),
                     t.mcp_server_name().unwrap().to_string()
                 ),
                 ("get_weather".into(), "m".into())
             ),
-            ("progress", TypedEvent::ToolProgress(t)) => {
+            ("progress", TypedEvent::ToolExecutionProgress(t)) => {
                 assert_eq!(t.progress_message().unwrap(), "50%")
             }
-            ("complete", TypedEvent::ToolComplete(t)) => {
+            ("complete", TypedEvent::ToolExecutionComplete(t)) => {
                 assert_eq!(t.success(), Some(false));
-                assert_eq!(t.error().unwrap().get_str("message").unwrap(), "boom");
+                assert_eq!(t.error().unwrap().message().unwrap(), "boom");
                 assert_eq!(t.result(), None);
             }
-            ("tool call", TypedEvent::ToolCallRequested(t)) => {
+            ("tool call", TypedEvent::ExternalToolRequested(t)) => {
                 assert_eq!(t.request_id().unwrap(), "r-17");
                 assert_eq!(t.tool_name().unwrap(), "get_weather");
                 assert_eq!(t.arguments().unwrap().text(), r#"{"city":"Paris"}"#);
                 assert_eq!(t.working_directory(), None);
             }
             ("permission", TypedEvent::PermissionRequested(p)) => {
-                assert_eq!(p.kind().unwrap(), "shell");
+                assert_eq!(
+                    p.permission_request().unwrap().get_str("kind").unwrap(),
+                    "shell"
+                );
                 assert_eq!(
                     p.permission_request()
                         .unwrap()
@@ -713,24 +717,25 @@ fn hand_written_events_decode_with_escapes_missing_and_unknown_fields() {
             ("elicitation", TypedEvent::ElicitationRequested(el)) => assert_eq!(
                 (
                     el.message().unwrap().to_string(),
-                    el.mode().unwrap().to_string()
+                    el.mode().unwrap().as_str()
                 ),
-                ("Name?".into(), "form".into())
+                ("Name?".into(), "form")
             ),
-            ("command", TypedEvent::CommandRequested(cmd)) => {
+            ("command", TypedEvent::CommandExecute(cmd)) => {
                 assert_eq!(cmd.command_name().unwrap(), "deploy")
             }
-            ("abort", TypedEvent::Abort(a)) => assert_eq!(a.reason().unwrap(), "user_initiated"),
+            ("abort", TypedEvent::Abort(a)) => {
+                assert_eq!(a.reason().unwrap().as_str(), "user_initiated")
+            }
             ("idle aborted", TypedEvent::SessionIdle(i)) => assert_eq!(i.aborted(), Some(true)),
-            ("capabilities", TypedEvent::CapabilitiesChanged(cap)) => assert_eq!(
-                cap.ui().unwrap().get("elicitation").unwrap().as_bool(),
-                Some(true)
-            ),
+            ("capabilities", TypedEvent::CapabilitiesChanged(cap)) => {
+                assert_eq!(cap.ui().unwrap().elicitation(), Some(true))
+            }
             ("resume", TypedEvent::SessionResume(r)) => assert_eq!(
                 (r.event_count(), r.session_was_active()),
                 (Some(12), Some(false))
             ),
-            ("other", TypedEvent::Other) => {
+            ("other", TypedEvent::Unknown) => {
                 assert_eq!(e.data().get("a").unwrap().as_u64(), Some(1))
             }
             (what, other) => panic!("{what}: {other:?}"),
@@ -809,7 +814,7 @@ fn recorded_results_decode() {
         ),
         (Some(true), Some(3), "1.0.102".into())
     );
-    assert_eq!(c.task_kinds().unwrap().elements().count(), 2);
+    assert_eq!(c.task_kinds().unwrap().count(), 2);
     let r = result(3);
     assert_eq!(
         StatusResult::new(RawJson::parse(&r).unwrap())
@@ -826,12 +831,17 @@ fn recorded_results_decode() {
     assert_eq!(a.login(), None);
     let r = result(5);
     let m = ModelList::new(RawJson::parse(&r).unwrap());
-    let models: Vec<_> = m.models().collect();
+    let models: Vec<_> = m.models().into_iter().flatten().collect();
     assert_eq!(models.len(), 2);
     assert_eq!(models[1].id().unwrap(), "claude-sonnet-4.5");
-    assert_eq!(models[1].supports_vision(), Some(true));
-    assert_eq!(models[1].max_context_window_tokens(), Some(128000));
-    assert_eq!(models[0].supports_vision(), None);
+    let vision =
+        |m: &copilot_sansio::proto::results::Model<'_>| m.capabilities()?.supports()?.vision();
+    let window = |m: &copilot_sansio::proto::results::Model<'_>| {
+        m.capabilities()?.limits()?.max_context_window_tokens()
+    };
+    assert_eq!(vision(&models[1]), Some(true));
+    assert_eq!(window(&models[1]), Some(128000));
+    assert_eq!(vision(&models[0]), None);
     let r = result(6);
     let o = OpenResult::new(RawJson::parse(&r).unwrap());
     assert_eq!(
@@ -879,7 +889,7 @@ fn recorded_results_decode() {
     assert!(history.events().all(|e| e.session_id().is_none()));
     // Hand-written results.
     let list = RawJson::parse(r#"{"sessions":[{"sessionId":"a","startTime":"t0","modifiedTime":"t1","isRemote":false,"context":{"cwd":"/w"}},{"sessionId":"b","summary":"fix \"bug\""}]}"#).unwrap();
-    let sessions: Vec<_> = SessionList::new(list).sessions().collect();
+    let sessions: Vec<_> = SessionListResult::new(list).sessions().collect();
     assert_eq!(sessions[0].context().unwrap().get_str("cwd").unwrap(), "/w");
     assert_eq!(sessions[1].summary().unwrap().to_string(), "fix \"bug\"");
     assert!(
@@ -938,14 +948,14 @@ fn session_fs_requests_decode_and_answers_match_the_recording() {
         let Some(Event::Request(req)) = client.poll_event(&mut inbox, NOW) else {
             panic!("{}", line.body)
         };
-        let ServerCall::SessionFs(op, f) = req.call() else {
-            panic!()
-        };
-        assert!(sids.contains(&f.session_id().unwrap().as_plain().unwrap()));
-        seen.insert(format!("{op:?}"));
+        let call = req.call();
+        let op = call.method().unwrap();
+        seen.insert(op);
+        let sid = req.params.get_str("sessionId").unwrap();
+        assert!(sids.contains(&sid.as_plain().unwrap()));
         let result = recorded_answer.json().get("result").unwrap();
-        match op {
-            FsOp::ReadFile => {
+        match call {
+            ServerCall::SessionFsReadFile(f) => {
                 // Mostly `/session-state/...`, but some are host paths.
                 assert_eq!(
                     Some(f.path().unwrap()),
@@ -956,25 +966,23 @@ fn session_fs_requests_decode_and_answers_match_the_recording() {
                     .get("error")
                     .and_then(|e| e.get_str("message"))
                     .map(|m| m.to_string());
-                let error = result.get("error").map(|_| FsError {
-                    code: FsErrorCode::NotFound,
-                    message: message.as_deref(),
-                });
-                client
-                    .respond(
-                        req.reply,
-                        &ReadFileAnswer {
-                            content: &content,
-                            error,
-                        },
-                    )
-                    .unwrap();
+                let mut answer = SessionFsReadFileResult::new(&content);
+                if result.get("error").is_some() {
+                    let mut error = SessionFsError::new(SessionFsErrorCode::Enoent);
+                    error.message = message.as_deref();
+                    answer = answer.error(error);
+                }
+                client.respond(req.reply, &answer).unwrap();
             }
-            FsOp::WriteFile | FsOp::AppendFile => {
+            ServerCall::SessionFsWriteFile(f) => {
                 assert!(f.content().is_some());
                 client.respond(req.reply, &()).unwrap();
             }
-            FsOp::Mkdir => {
+            ServerCall::SessionFsAppendFile(f) => {
+                assert!(f.content().is_some());
+                client.respond(req.reply, &()).unwrap();
+            }
+            ServerCall::SessionFsMkdir(f) => {
                 assert_eq!(f.recursive(), Some(true));
                 assert_eq!(
                     f.mode(),
@@ -986,38 +994,21 @@ fn session_fs_requests_decode_and_answers_match_the_recording() {
                 );
                 client.respond(req.reply, &()).unwrap();
             }
-            FsOp::Rename => {
-                assert!(f.src().is_some() && f.dest().is_some() && f.path().is_none());
+            ServerCall::SessionFsRename(f) => {
+                assert!(f.src().is_some() && f.dest().is_some());
                 client.respond(req.reply, &()).unwrap();
             }
-            FsOp::Stat => {
+            ServerCall::SessionFsStat(_) => {
                 let mtime = result.get_str("mtime").unwrap().to_string();
                 let birthtime = result.get_str("birthtime").unwrap().to_string();
-                client
-                    .respond(
-                        req.reply,
-                        &StatAnswer {
-                            is_file: false,
-                            is_directory: true,
-                            size: 4096,
-                            mtime: &mtime,
-                            birthtime: &birthtime,
-                            error: None,
-                        },
-                    )
-                    .unwrap();
+                let answer = SessionFsStatResult::new(false, true, 4096, &mtime, &birthtime);
+                client.respond(req.reply, &answer).unwrap();
             }
-            FsOp::ReaddirWithTypes => client
-                .respond(
-                    req.reply,
-                    &ReaddirWithTypesAnswer {
-                        entries: &[],
-                        error: None,
-                    },
-                )
+            ServerCall::SessionFsReaddirWithTypes(_) => client
+                .respond(req.reply, &SessionFsReaddirWithTypesResult::new(&[]))
                 .unwrap(),
-            FsOp::Exists => client
-                .respond(req.reply, &ExistsAnswer { exists: false })
+            ServerCall::SessionFsExists(_) => client
+                .respond(req.reply, &SessionFsExistsResult::new(false))
                 .unwrap(),
             other => panic!("{other:?}"),
         }
@@ -1071,7 +1062,7 @@ fn other_server_requests_decode_and_are_answered() {
             }
         );
         let answer = match req.call() {
-            ServerCall::UserInput(u) => {
+            ServerCall::UserInputRequest(u) => {
                 assert_eq!(u.question().unwrap(), "Which branch?");
                 assert_eq!(
                     u.choices().map(|c| c.to_string()).collect::<Vec<_>>(),
@@ -1089,7 +1080,7 @@ fn other_server_requests_decode_and_are_answered() {
                     .unwrap();
                 r#"{"answer":"main","wasFreeform":false}"#
             }
-            ServerCall::ExitPlanMode(e) => {
+            ServerCall::ExitPlanModeRequest(e) => {
                 assert_eq!(e.recommended_action().unwrap(), "a");
                 assert_eq!(e.actions().unwrap().elements().count(), 2);
                 c.client
@@ -1104,7 +1095,7 @@ fn other_server_requests_decode_and_are_answered() {
                     .unwrap();
                 r#"{"approved":true,"selectedAction":"b"}"#
             }
-            ServerCall::AutoModeSwitch(a) => {
+            ServerCall::AutoModeSwitchRequest(a) => {
                 assert_eq!(
                     (a.error_code().unwrap().to_string(), a.retry_after_seconds()),
                     ("rate_limited".into(), Some(30))
@@ -1139,48 +1130,38 @@ fn other_server_requests_decode_and_are_answered() {
                     .unwrap();
                 r#"{"sections":{"tone":{"content":"Be terse."},"safety":{"content":"S"}}}"#
             }
-            ServerCall::Hooks(hook) => {
-                assert_eq!(hook.hook(), HookType::PreToolUse);
+            ServerCall::HooksInvoke(hook) => {
+                use copilot_sansio::proto::server::{HookInvokeResponse, HookType};
+                assert_eq!(hook.hook_type(), Some(HookType::PreToolUse));
                 assert_eq!(hook.input().unwrap().get_str("toolName").unwrap(), "shell");
+                let output = RawJson::parse(r#"{"permissionDecision":"allow"}"#).unwrap();
                 c.client
-                    .respond(
-                        req.reply,
-                        &HookAnswer {
-                            output: RawJson::parse(r#"{"permissionDecision":"allow"}"#).unwrap(),
-                        },
-                    )
+                    .respond(req.reply, &HookInvokeResponse::new().output(output))
                     .unwrap();
                 r#"{"output":{"permissionDecision":"allow"}}"#
             }
-            ServerCall::ProviderToken(p) => {
+            ServerCall::ProviderTokenGetToken(p) => {
                 assert_eq!(p.provider_name().unwrap(), "azure");
                 c.client
-                    .respond(req.reply, &TokenAnswer { token: "tok" })
+                    .respond(req.reply, &ProviderTokenAcquireResult::new("tok"))
                     .unwrap();
                 r#"{"token":"tok"}"#
             }
-            ServerCall::SessionFs(FsOp::Readdir, f) => {
+            ServerCall::SessionFsReaddir(f) => {
                 assert_eq!(f.path().unwrap(), "/x");
                 c.client
-                    .respond(
-                        req.reply,
-                        &ReaddirAnswer {
-                            entries: &["a", "b"],
-                            error: None,
-                        },
-                    )
+                    .respond(req.reply, &SessionFsReaddirResult::new(&["a", "b"]))
                     .unwrap();
                 r#"{"entries":["a","b"]}"#
             }
-            ServerCall::SessionFs(FsOp::Sqlite, _) => {
+            ServerCall::SessionFsSqliteQuery(_) => {
                 assert_eq!(req.params.get_str("sql").unwrap(), "select 1");
                 c.client
                     .respond_raw(req.reply, r#"{"rows":[[1]]}"#)
                     .unwrap();
                 r#"{"rows":[[1]]}"#
             }
-            ServerCall::Other => {
-                assert_eq!(req.method, "llmInference.httpRequestStart");
+            ServerCall::LlmInferenceHttpRequestStart(_) => {
                 c.client.respond_error(req.reply, -32603, "no").unwrap();
                 r#"ERR"#
             }
@@ -1199,30 +1180,15 @@ fn other_server_requests_decode_and_are_answered() {
     }
     assert_eq!(expected.len(), requests.len());
     // Writes and errors of write-type operations.
-    let e = FsError {
-        code: FsErrorCode::Unknown,
-        message: Some("disk full"),
-    };
+    let e = SessionFsError::new(SessionFsErrorCode::UnknownValue).message("disk full");
     let mut buf = [0u8; 256];
     let n = serde_json_core_len(&e, &mut buf);
     assert_eq!(&buf[..n], br#"{"code":"UNKNOWN","message":"disk full"}"#);
     let entries = [
-        DirEntry {
-            name: "a",
-            kind: EntryType::File,
-        },
-        DirEntry {
-            name: "d",
-            kind: EntryType::Directory,
-        },
+        SessionFsReaddirWithTypesEntry::new("a", SessionFsReaddirWithTypesEntryType::File),
+        SessionFsReaddirWithTypesEntry::new("d", SessionFsReaddirWithTypesEntryType::Directory),
     ];
-    let n = serde_json_core_len(
-        &ReaddirWithTypesAnswer {
-            entries: &entries,
-            error: None,
-        },
-        &mut buf,
-    );
+    let n = serde_json_core_len(&SessionFsReaddirWithTypesResult::new(&entries), &mut buf);
     assert_eq!(
         &buf[..n],
         br#"{"entries":[{"name":"a","type":"file"},{"name":"d","type":"directory"}]}"#
@@ -1341,7 +1307,7 @@ fn tool_call_round_trip() {
         panic!()
     };
     assert_eq!(session, h);
-    let TypedEvent::ToolCallRequested(call) = event.typed() else {
+    let TypedEvent::ExternalToolRequested(call) = event.typed() else {
         panic!()
     };
     assert_eq!(call.tool_name().unwrap(), "get_weather");
@@ -1354,13 +1320,9 @@ fn tool_call_round_trip() {
             NOW,
             session,
             call.request_id().unwrap(),
-            &ToolCallResult::Structured(ToolResult {
-                text_result_for_llm: &reply,
-                result_type: ToolResultType::Success,
-                error: None,
-                session_log: None,
-                tool_telemetry: None,
-            }),
+            Ok(ExternalToolResult::ExternalToolTextResultForLlm(
+                ExternalToolTextResultForLlm::new(&reply).result_type("success"),
+            )),
         )
         .unwrap();
     assert_eq!(
@@ -1383,12 +1345,12 @@ fn permission_round_trips() {
     for (request_id, decision, expected) in [
         (
             "p-1",
-            PermissionDecision::ApproveOnce,
+            PermissionDecision::ApproveOnce(Default::default()),
             r#"{"kind":"approve-once"}"#,
         ),
         (
             "p-2",
-            PermissionDecision::Reject { feedback: None },
+            PermissionDecision::Reject(PermissionDecisionReject::new()),
             r#"{"kind":"reject"}"#,
         ),
     ] {
@@ -1402,11 +1364,12 @@ fn permission_round_trips() {
         let TypedEvent::PermissionRequested(p) = event.typed() else {
             panic!()
         };
-        assert_eq!(p.kind().unwrap(), "custom-tool");
+        let kind = p.permission_request().unwrap().get_str("kind").unwrap();
+        assert_eq!(kind, "custom-tool");
         assert_eq!(session, h);
         let id = c
             .client
-            .answer_permission(NOW, session, p.request_id().unwrap(), &decision)
+            .answer_permission(NOW, session, p.request_id().unwrap(), decision)
             .unwrap();
         assert_eq!(
             body(&mut c),

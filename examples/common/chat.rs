@@ -6,9 +6,8 @@ use std::io::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use copilot_sansio::json::RawJson;
-use copilot_sansio::proto::answers::{PermissionDecision, ToolCallResult};
 use copilot_sansio::proto::events::TypedEvent;
-use copilot_sansio::proto::params::{SendMessage, Tool};
+use copilot_sansio::proto::params::{ExternalToolResult, PermissionDecision, SessionSend, Tool};
 use copilot_sansio::sim::{Reply, SimConfig};
 use copilot_sansio::{CallerAnswers, Client, Config, Event, Instant, SessionHandle, SessionId};
 
@@ -135,13 +134,13 @@ impl Chat {
             Event::ConnectFailed(f) => self.fail(format!("could not connect to the CLI: {f:?}")),
             Event::SessionOpened { session, .. } => {
                 println!("You: {}", self.prompt);
-                let _ = client.send(now, session, &SendMessage::prompt(&self.prompt))?;
+                let _ = client.send(now, session, &SessionSend::new(&self.prompt))?;
             }
             Event::SessionOpenFailed { reason, .. } => {
                 self.fail(format!("the CLI could not create the session: {reason:?}"))
             }
             Event::Session { session, event } => match event.typed() {
-                TypedEvent::MessageDelta(d) => {
+                TypedEvent::AssistantMessageDelta(d) => {
                     if let Some(text) = d.delta_content() {
                         if !self.streamed {
                             print!("Copilot: ");
@@ -164,29 +163,29 @@ impl Chat {
                     }
                 }
                 TypedEvent::PermissionRequested(p) => {
-                    let kind = p.kind().map(|k| k.to_string()).unwrap_or_default();
+                    let kind = p
+                        .permission_request()
+                        .and_then(|r| r.get_str("kind"))
+                        .map(|k| k.to_string())
+                        .unwrap_or_default();
                     println!("(Copilot asks for permission ({kind}): allowed once.)");
                     if let Some(id) = p.request_id() {
-                        let _ = client.answer_permission(
-                            now,
-                            session,
-                            id,
-                            &PermissionDecision::ApproveOnce,
-                        )?;
+                        let once = PermissionDecision::ApproveOnce(Default::default());
+                        let _ = client.answer_permission(now, session, id, once)?;
                     }
                 }
-                TypedEvent::ToolCallRequested(call) => {
+                TypedEvent::ExternalToolRequested(call) => {
                     let name = call.tool_name().map(|n| n.to_string()).unwrap_or_default();
                     let time = local_time();
                     let result = if name == "local_time" {
                         println!("(Copilot runs the {name} tool: {time}.)");
-                        ToolCallResult::Text(&time)
+                        Ok(ExternalToolResult::Text(&time))
                     } else {
                         println!("(Copilot asks for a tool we do not have: {name}.)");
-                        ToolCallResult::Error("unknown tool")
+                        Err("unknown tool")
                     };
                     if let Some(id) = call.request_id() {
-                        let _ = client.answer_tool_call(now, session, id, &result)?;
+                        let _ = client.answer_tool_call(now, session, id, result)?;
                     }
                 }
                 TypedEvent::SessionError(e) => {

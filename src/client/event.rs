@@ -357,8 +357,11 @@ pub struct ServerRequest<'a> {
 }
 
 impl<'a> ServerRequest<'a> {
-    /// The request's typed view, chosen by its method.
+    /// The request's typed params, chosen by its method: one variant per server -> client
+    /// method of the CLI's schema (and the few it does not describe), each a view that
+    /// implements [`Callback`](crate::proto::Callback) with its answer type.
+    #[inline]
     pub fn call(&self) -> ServerCall<'a> {
-        ServerCall::new(self.family, self.method, self.params)
+        ServerCall::of(self.method, self.params)
     }
 }

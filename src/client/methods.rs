@@ -1,6 +1,12 @@
 //! The typed client requests. Each queues one request and returns its id; its outcome
 //! arrives as one [`Event::Response`](crate::Event::Response), to be read with the matching
 //! view of [`results`](crate::proto::results).
+//!
+//! [`Client::call`] and [`Client::session_call`] send any method of the CLI's schema, typed by
+//! its generated params struct (see [`params`](crate::proto::params)); the named methods below
+//! are shorthands for the common ones (and, for `status.get`, `auth.getStatus`,
+//! `session.getMessages`/`list`/`delete`/`getLastId`/`getMetadata`, which the schema does not
+//! describe, the only typed way).
 
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
@@ -11,22 +17,14 @@ use crate::client::requests::RequestId;
 use crate::client::sessions::SessionHandle;
 use crate::client::time::Instant;
 use crate::json::JsonStr;
-use crate::proto::answers::{ElicitationAnswer, PermissionDecision, ToolCallResult};
+use crate::proto::Method;
 use crate::proto::params::{
-    AbortReason, LogMessage, SendMessage, SessionFilter, SessionFsProvider, SwitchModel,
+    AbortReason, ExternalToolResult, LlmInferenceSetProvider, ModelsList, PermissionDecision, Ping,
+    RuntimeShutdown, SessionAbort, SessionCommandsHandlePendingCommand, SessionFilter,
+    SessionFsSetProvider, SessionLog, SessionModelSwitchTo,
+    SessionPermissionsHandlePendingPermissionRequest, SessionSend,
+    SessionToolsHandlePendingToolCall, SessionUiHandlePendingElicitation, UiElicitationResponse,
 };
-
-#[derive(Serialize)]
-struct Ping<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    message: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct Abort {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    reason: Option<AbortReason>,
-}
 
 #[derive(Serialize)]
 struct List<'a> {
@@ -40,71 +38,103 @@ struct ById<'a> {
     session_id: &'a str,
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Answer<'a, T> {
+/// The params of a `handlePending*` answer, with the request id as the event gave it (escapes
+/// and all, which the generated params structs, holding `&str`, cannot carry): `{requestId,
+/// <key>: value}`.
+struct Pending<'a, T> {
     request_id: JsonStr<'a>,
-    result: &'a T,
+    member: Option<(&'static str, T)>,
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct CommandAnswer<'a> {
-    request_id: JsonStr<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<&'a str>,
-}
-
-struct ToolAnswer<'a> {
-    request_id: JsonStr<'a>,
-    result: &'a ToolCallResult<'a>,
-}
-
-impl Serialize for ToolAnswer<'_> {
+impl<T: Serialize> Serialize for Pending<'_, T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(2))?;
+        let mut map = serializer.serialize_map(None)?;
         map.serialize_entry("requestId", &self.request_id)?;
-        self.result.entry(&mut map)?;
+        if let Some((key, value)) = &self.member {
+            map.serialize_entry(key, value)?;
+        }
         map.end()
     }
 }
 
 impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
+    /// Sends a connection-wide method of the CLI's schema, typed by its params struct (see
+    /// [`params`](crate::proto::params)). Read the response's result with
+    /// [`Method::result`].
+    ///
+    /// A session-scoped method ([`Method::SESSION`]) does not compile here: use
+    /// [`session_call`](Self::session_call).
+    pub fn call<M: Method>(&mut self, now: Instant, params: &M) -> Result<RequestId, Error> {
+        const {
+            assert!(
+                !M::SESSION,
+                "a session-scoped method: send it with `Client::session_call`"
+            )
+        };
+        self.request(now, M::NAME, params)
+    }
+
+    /// Sends a session-scoped method of the CLI's schema, typed by its params struct: the
+    /// client writes the session's `sessionId` first, then the params' members.
+    ///
+    /// A connection-wide method does not compile here: use [`call`](Self::call).
+    pub fn session_call<M: Method>(
+        &mut self,
+        now: Instant,
+        session: SessionHandle,
+        params: &M,
+    ) -> Result<RequestId, Error> {
+        const {
+            assert!(
+                M::SESSION,
+                "a connection-wide method: send it with `Client::call`"
+            )
+        };
+        self.session_request(now, session, M::NAME, params)
+    }
+
     /// `ping`: `message` comes back as `pong: <message>` (see
     /// [`PingResult`](crate::proto::results::PingResult)).
     pub fn ping(&mut self, now: Instant, message: Option<&str>) -> Result<RequestId, Error> {
-        self.request(now, "ping", &Ping { message })
+        let ping = Ping::new();
+        let ping = match message {
+            Some(m) => ping.message(m),
+            None => ping,
+        };
+        self.call(now, &ping)
     }
 
-    /// `status.get` ([`StatusResult`](crate::proto::results::StatusResult)).
+    /// `status.get` ([`StatusResult`](crate::proto::results::StatusResult); not described by
+    /// the CLI's schema).
     pub fn get_status(&mut self, now: Instant) -> Result<RequestId, Error> {
         self.request(now, "status.get", &())
     }
 
-    /// `auth.getStatus` ([`AuthStatus`](crate::proto::results::AuthStatus)).
+    /// `auth.getStatus` ([`AuthStatus`](crate::proto::results::AuthStatus); not described by
+    /// the CLI's schema).
     pub fn get_auth_status(&mut self, now: Instant) -> Result<RequestId, Error> {
         self.request(now, "auth.getStatus", &())
     }
 
     /// `models.list` ([`ModelList`](crate::proto::results::ModelList)).
     pub fn list_models(&mut self, now: Instant) -> Result<RequestId, Error> {
-        self.request(now, "models.list", &())
+        self.call(now, &ModelsList::new())
     }
 
     /// `runtime.shutdown`: the CLI cleans up and answers `null`.
     pub fn shutdown_runtime(&mut self, now: Instant) -> Result<RequestId, Error> {
-        self.request(now, "runtime.shutdown", &())
+        self.call(now, &RuntimeShutdown::new())
     }
 
-    /// `session.send` ([`SendResult`](crate::proto::results::SendResult)). The turn's events may
-    /// arrive before the response.
+    /// `session.send` ([`SendResult`](crate::proto::results::SendResult)). The
+    /// turn's events may arrive before the response.
     pub fn send(
         &mut self,
         now: Instant,
         session: SessionHandle,
-        message: &SendMessage<'_>,
+        message: &SessionSend<'_>,
     ) -> Result<RequestId, Error> {
-        self.session_request(now, session, "session.send", message)
+        self.session_call(now, session, message)
     }
 
     /// `session.abort`: the turn ends with `abort` and `session.idle {aborted: true}`.
@@ -114,11 +144,16 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
         session: SessionHandle,
         reason: Option<AbortReason>,
     ) -> Result<RequestId, Error> {
-        self.session_request(now, session, "session.abort", &Abort { reason })
+        let abort = SessionAbort::new();
+        let abort = match reason {
+            Some(r) => abort.reason(r),
+            None => abort,
+        };
+        self.session_call(now, session, &abort)
     }
 
     /// `session.getMessages`: the persisted history
-    /// ([`Messages`](crate::proto::results::Messages)).
+    /// ([`Messages`](crate::proto::results::Messages); not described by the CLI's schema).
     pub fn get_messages(
         &mut self,
         now: Instant,
@@ -132,9 +167,9 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
         &mut self,
         now: Instant,
         session: SessionHandle,
-        model: &SwitchModel<'_>,
+        model: &SessionModelSwitchTo<'_>,
     ) -> Result<RequestId, Error> {
-        self.session_request(now, session, "session.model.switchTo", model)
+        self.session_call(now, session, model)
     }
 
     /// `session.log`: a message in the session's timeline.
@@ -142,12 +177,13 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
         &mut self,
         now: Instant,
         session: SessionHandle,
-        message: &LogMessage<'_>,
+        message: &SessionLog<'_>,
     ) -> Result<RequestId, Error> {
-        self.session_request(now, session, "session.log", message)
+        self.session_call(now, session, message)
     }
 
-    /// `session.list` ([`SessionList`](crate::proto::results::SessionList)).
+    /// `session.list` ([`SessionListResult`](crate::proto::results::SessionListResult); not
+    /// described by the CLI's schema).
     pub fn list_sessions(
         &mut self,
         now: Instant,
@@ -157,17 +193,19 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
     }
 
     /// `session.delete`: removes a persisted session's state. Destroy it first if it is open
-    /// here.
+    /// here. (Not described by the CLI's schema.)
     pub fn delete_session(&mut self, now: Instant, session_id: &str) -> Result<RequestId, Error> {
         self.request(now, "session.delete", &ById { session_id })
     }
 
-    /// `session.getLastId` ([`LastSessionId`](crate::proto::results::LastSessionId)).
+    /// `session.getLastId` ([`LastSessionId`](crate::proto::results::LastSessionId); not
+    /// described by the CLI's schema).
     pub fn get_last_session_id(&mut self, now: Instant) -> Result<RequestId, Error> {
         self.request(now, "session.getLastId", &())
     }
 
-    /// `session.getMetadata` ([`SessionMetadata`](crate::proto::results::SessionMetadata)).
+    /// `session.getMetadata` ([`SessionMetadata`](crate::proto::results::SessionMetadata); not
+    /// described by the CLI's schema).
     pub fn get_session_metadata(
         &mut self,
         now: Instant,
@@ -181,28 +219,38 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
     pub fn set_session_fs_provider(
         &mut self,
         now: Instant,
-        provider: &SessionFsProvider<'_>,
+        provider: &SessionFsSetProvider<'_>,
     ) -> Result<RequestId, Error> {
-        self.request(now, "sessionFs.setProvider", provider)
+        self.call(now, provider)
     }
 
     /// `llmInference.setProvider`: the CLI will route model HTTP traffic through
     /// `llmInference.*` requests to this client.
     pub fn set_llm_inference_provider(&mut self, now: Instant) -> Result<RequestId, Error> {
-        self.request(now, "llmInference.setProvider", &())
+        self.call(now, &LlmInferenceSetProvider::new())
     }
 
-    /// Answers `external_tool.requested` (`session.tools.handlePendingToolCall`). Pass the
-    /// event's `requestId` as it came (escapes and all).
+    /// Answers `external_tool.requested` (`session.tools.handlePendingToolCall`): `Ok` with
+    /// the tool's result (text, or a structured result), `Err` with an error message. Pass
+    /// the event's `requestId` as it came (escapes and all).
     pub fn answer_tool_call(
         &mut self,
         now: Instant,
         session: SessionHandle,
         request_id: JsonStr<'_>,
-        result: &ToolCallResult<'_>,
+        result: Result<ExternalToolResult<'_>, &str>,
     ) -> Result<RequestId, Error> {
-        let params = ToolAnswer { request_id, result };
-        self.session_request(now, session, "session.tools.handlePendingToolCall", &params)
+        let method = SessionToolsHandlePendingToolCall::NAME;
+        match result {
+            Ok(result) => {
+                let member = Some(("result", result));
+                self.session_request(now, session, method, &Pending { request_id, member })
+            }
+            Err(message) => {
+                let member = Some(("error", message));
+                self.session_request(now, session, method, &Pending { request_id, member })
+            }
+        }
     }
 
     /// Answers `permission.requested`
@@ -213,13 +261,13 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
         now: Instant,
         session: SessionHandle,
         request_id: JsonStr<'_>,
-        decision: &PermissionDecision<'_>,
+        decision: PermissionDecision<'_>,
     ) -> Result<RequestId, Error> {
-        let params = Answer {
+        let params = Pending {
             request_id,
-            result: decision,
+            member: Some(("result", decision)),
         };
-        let method = "session.permissions.handlePendingPermissionRequest";
+        let method = SessionPermissionsHandlePendingPermissionRequest::NAME;
         self.session_request(now, session, method, &params)
     }
 
@@ -230,17 +278,18 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
         now: Instant,
         session: SessionHandle,
         request_id: JsonStr<'_>,
-        answer: &ElicitationAnswer<'_>,
+        response: UiElicitationResponse<'_>,
     ) -> Result<RequestId, Error> {
-        let params = Answer {
+        let params = Pending {
             request_id,
-            result: answer,
+            member: Some(("result", response)),
         };
-        self.session_request(now, session, "session.ui.handlePendingElicitation", &params)
+        let method = SessionUiHandlePendingElicitation::NAME;
+        self.session_request(now, session, method, &params)
     }
 
     /// Answers `command.execute` (`session.commands.handlePendingCommand`); `error` reports
-    /// a failure (e.g. `Unknown command: X`).
+    /// a failure (e.g. `Unknown command: X`). Pass the event's `requestId` as it came.
     pub fn answer_command(
         &mut self,
         now: Instant,
@@ -248,12 +297,11 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
         request_id: JsonStr<'_>,
         error: Option<&str>,
     ) -> Result<RequestId, Error> {
-        let params = CommandAnswer { request_id, error };
-        self.session_request(
-            now,
-            session,
-            "session.commands.handlePendingCommand",
-            &params,
-        )
+        let params = Pending {
+            request_id,
+            member: error.map(|e| ("error", e)),
+        };
+        let method = SessionCommandsHandlePendingCommand::NAME;
+        self.session_request(now, session, method, &params)
     }
 }

@@ -20,7 +20,7 @@ use std::path::{Component, Path, PathBuf};
 use std::string::{String, ToString};
 use std::vec::Vec;
 
-use crate::proto::params::PathConventions;
+use crate::proto::params::SessionFsSetProviderConventions;
 
 /// Why a session filesystem operation failed, as the CLI wants it: `ENOENT` or anything
 /// else, with a message.
@@ -78,13 +78,16 @@ pub struct FsStat {
 #[derive(Debug, Clone)]
 pub struct DirectoryFs {
     root: PathBuf,
-    conventions: PathConventions,
+    conventions: SessionFsSetProviderConventions,
 }
 
 impl DirectoryFs {
     /// Keeps session files under `root` (created if missing), reading the CLI's paths with
     /// `conventions` (those given to `sessionFs.setProvider`).
-    pub fn new(root: impl AsRef<Path>, conventions: PathConventions) -> io::Result<Self> {
+    pub fn new(
+        root: impl AsRef<Path>,
+        conventions: SessionFsSetProviderConventions,
+    ) -> io::Result<Self> {
         fs::create_dir_all(root.as_ref())?;
         Ok(DirectoryFs {
             root: fs::canonicalize(root.as_ref())?,
@@ -128,7 +131,7 @@ impl DirectoryFs {
         }
         let mut out = self.session_dir(session_id);
         let parts: Vec<&str> = match self.conventions {
-            PathConventions::Windows => {
+            SessionFsSetProviderConventions::Windows => {
                 // A drive (`C:`) names the namespace's root, like a leading separator.
                 let rest = match path.as_bytes() {
                     [d, b':', ..] if d.is_ascii_alphabetic() => path.get(2..).unwrap_or(""),

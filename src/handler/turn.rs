@@ -251,7 +251,7 @@ impl<const N: usize, const B: usize> Turns<N, B> {
     }
 
     /// Starts a turn: sends `message` (the params of `session.send`: a
-    /// [`SendMessage`](crate::proto::params::SendMessage), or any object) on `session`, as
+    /// [`SessionSend`](crate::proto::params::SessionSend), or any object) on `session`, as
     /// `session.sendAndWait` when the CLI has it, and follows it until it ends or `deadline`
     /// passes. Refused with [`Error::TooManyPending`] when `N` turns are in flight, or with
     /// what the client refuses the request for (nothing is sent then).

@@ -2,11 +2,18 @@
 //! [`Lifecycle`], the [`MethodFamily`] of a server request), session ids, parameters of client
 //! requests, views of results, session events and server requests, and the answers to them.
 //! Everything borrows; nothing allocates. Nothing here knows about the client's state.
+//!
+//! Most of it is generated from the CLI's own schemas (`src/proto/generated/`, written by the
+//! `copilot-sansio-codegen` program in `codegen/` from `api.schema.json` and
+//! `session-events.schema.json`); what the schemas do not describe (`session.create`/
+//! `resume`/`destroy`/`getMessages`/`list`/`delete`/`getLastId`/`getMetadata`, `status.get`,
+//! `auth.getStatus`, a few server requests) is written by hand next to it and says so.
 
-pub mod answers;
 mod envelope;
 pub mod events;
 mod family;
+mod generated;
+mod method;
 pub mod params;
 pub mod results;
 pub mod server;
@@ -16,8 +23,9 @@ pub(crate) mod view;
 
 pub use envelope::{Lifecycle, SessionEvent};
 pub use family::MethodFamily;
+pub use method::{Callback, Method};
 pub use session_id::{InvalidSessionId, MAX_SESSION_ID_LEN, SessionId};
-pub use view::FromJson;
+pub use view::{FromJson, JsonArray, View};
 
 /// What `Debug` prints in place of a secret (a token, a key).
 pub(crate) const REDACTED: &str = "<redacted>";

@@ -1,7 +1,20 @@
 //! Typed parameters of client requests, serialized with serde-json-core.
 //!
-//! All strings are borrowed; options left `None` (or empty) are not sent. Where the crate does
-//! not type an option, [`Extra`] splices any JSON members into the parameters.
+//! One struct per client -> server method of the CLI's schema, named after the method
+//! (`session.model.switchTo` -> [`SessionModelSwitchTo`]), generated from the schema (see
+//! `src/proto/generated/params/`): build it with `new(required fields)` and chainable setters
+//! for the optional ones, then send it with [`Client::call`](crate::Client::call) or
+//! [`Client::session_call`](crate::Client::session_call). All strings are borrowed; options
+//! left `None` are not sent. Those of the methods the client's shorthands send are always
+//! here; the others come with the `methods` feature (they are most of the generated code), the
+//! internal ones with `internal`.
+//!
+//! Written by hand here, because the schema does not describe them: [`SessionOptions`]
+//! (`session.create`/`resume`, with [`Tool`], [`SystemMessage`] and [`Sections`]) and
+//! [`SessionFilter`] (`session.list`). Where the crate does not type an option of these,
+//! [`Extra`] splices any JSON members into the parameters.
+
+pub use super::generated::params::*;
 
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
@@ -77,62 +90,6 @@ impl Serialize for SessionOptions<'_> {
         opt(&mut m, "provider", &self.provider)?;
         self.extra.entries(&mut m)?;
         m.end()
-    }
-}
-
-impl Serialize for SendMessage<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut m = serializer.serialize_map(None)?;
-        m.serialize_entry("prompt", self.prompt)?;
-        list(&mut m, "attachments", self.attachments)?;
-        opt(&mut m, "mode", &self.mode)?;
-        opt(&mut m, "displayPrompt", &self.display_prompt)?;
-        opt(&mut m, "agentMode", &self.agent_mode)?;
-        self.extra.entries(&mut m)?;
-        m.end()
-    }
-}
-
-impl Serialize for SwitchModel<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut m = serializer.serialize_map(None)?;
-        m.serialize_entry("modelId", self.model_id)?;
-        opt(&mut m, "reasoningEffort", &self.reasoning_effort)?;
-        self.extra.entries(&mut m)?;
-        m.end()
-    }
-}
-
-/// Parameters of `connect`, the handshake.
-#[derive(Clone, Copy, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct Connect<'a> {
-    /// The connection token of a CLI started with `COPILOT_CONNECTION_TOKEN` (TCP). Never
-    /// printed by `Debug`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub token: Option<&'a str>,
-    /// Opt in to `gitHubTelemetry.event` notifications.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub enable_git_hub_telemetry_forwarding: Option<bool>,
-}
-
-setters! {
-    Connect {
-        token: &'a str,
-        enable_git_hub_telemetry_forwarding: bool,
-    }
-}
-
-impl core::fmt::Debug for Connect<'_> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Connect")
-            .field("token", &self.token.map(|_| crate::proto::REDACTED))
-            .field(
-                "enable_git_hub_telemetry_forwarding",
-                &self.enable_git_hub_telemetry_forwarding,
-            )
-            .finish()
     }
 }
 
@@ -293,175 +250,6 @@ pub struct SystemMessage<'a> {
     pub sections: Option<Sections<'a>>,
 }
 
-/// How a message is delivered while a turn is running.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-#[non_exhaustive]
-pub enum SendMode {
-    /// After the current turn (the default).
-    Enqueue,
-    /// Steer the running turn.
-    Immediate,
-}
-
-/// `session.send` (docs/protocol.md, Turns).
-#[derive(Debug, Clone, Copy, Default)]
-#[non_exhaustive]
-pub struct SendMessage<'a> {
-    /// The prompt.
-    pub prompt: &'a str,
-    /// Files, directories, selections, blobs.
-    pub attachments: &'a [Attachment<'a>],
-    /// Enqueue (default) or steer the running turn.
-    pub mode: Option<SendMode>,
-    /// What the UI shows instead of the prompt.
-    pub display_prompt: Option<&'a str>,
-    /// `interactive`, `plan`, `autopilot` or `shell`.
-    pub agent_mode: Option<&'a str>,
-    /// Anything else, spliced in.
-    pub extra: Extra<'a>,
-}
-
-impl<'a> SendMessage<'a> {
-    /// A plain prompt.
-    pub fn prompt(prompt: &'a str) -> Self {
-        SendMessage {
-            prompt,
-            ..SendMessage::default()
-        }
-    }
-}
-
-/// A line range of a file attachment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct LineRange {
-    /// First line.
-    pub start: u32,
-    /// Last line.
-    pub end: u32,
-}
-
-/// A position in a file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Position {
-    /// Line.
-    pub line: u32,
-    /// Character in the line.
-    pub character: u32,
-}
-
-/// A selected range.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Selection {
-    /// Start.
-    pub start: Position,
-    /// End.
-    pub end: Position,
-}
-
-/// An attachment of `session.send`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(tag = "type", rename_all = "camelCase")]
-#[non_exhaustive]
-pub enum Attachment<'a> {
-    /// A file.
-    #[serde(rename_all = "camelCase")]
-    File {
-        /// Absolute path.
-        path: &'a str,
-        /// The name shown.
-        display_name: &'a str,
-        /// Only these lines.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        line_range: Option<LineRange>,
-    },
-    /// A directory.
-    #[serde(rename_all = "camelCase")]
-    Directory {
-        /// Absolute path.
-        path: &'a str,
-        /// The name shown.
-        display_name: &'a str,
-    },
-    /// A selection in a file.
-    #[serde(rename_all = "camelCase")]
-    Selection {
-        /// The file.
-        file_path: &'a str,
-        /// The name shown.
-        display_name: &'a str,
-        /// The selected text.
-        text: &'a str,
-        /// Where it is.
-        selection: Selection,
-    },
-    /// Inline data.
-    #[serde(rename_all = "camelCase")]
-    Blob {
-        /// E.g. `image/png`.
-        mime_type: &'a str,
-        /// Base64.
-        data: &'a str,
-        /// The name shown.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        display_name: Option<&'a str>,
-    },
-}
-
-/// Why a turn is aborted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum AbortReason {
-    /// The user asked.
-    UserInitiated,
-    /// A remote command.
-    RemoteCommand,
-    /// The user aborted.
-    UserAbort,
-    /// Autopilot ran out of credit.
-    AutopilotCreditLimit,
-}
-
-/// Severity of a `session.log` message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-#[non_exhaustive]
-pub enum LogLevel {
-    /// Information.
-    Info,
-    /// A warning.
-    Warning,
-    /// An error.
-    Error,
-}
-
-/// `session.log`
-#[derive(Debug, Clone, Copy, Default, Serialize)]
-#[non_exhaustive]
-pub struct LogMessage<'a> {
-    /// The message.
-    pub message: &'a str,
-    /// Its level (info if absent).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub level: Option<LogLevel>,
-    /// Not persisted.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ephemeral: Option<bool>,
-}
-
-/// `session.model.switchTo`
-#[derive(Debug, Clone, Copy, Default)]
-#[non_exhaustive]
-pub struct SwitchModel<'a> {
-    /// The model.
-    pub model_id: &'a str,
-    /// E.g. `high`.
-    pub reasoning_effort: Option<&'a str>,
-    /// Anything else, spliced in.
-    pub extra: Extra<'a>,
-}
-
 /// A filter of `session.list`.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -479,31 +267,6 @@ pub struct SessionFilter<'a> {
     /// Branch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub branch: Option<&'a str>,
-}
-
-/// Path conventions of a session filesystem.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-#[non_exhaustive]
-pub enum PathConventions {
-    /// `/`-separated.
-    Posix,
-    /// `\`-separated.
-    Windows,
-}
-
-/// `sessionFs.setProvider`: from now on the CLI keeps each session's state through
-/// `sessionFs.*` requests to you (declare [`CallerAnswers::SESSION_FS`](crate::CallerAnswers::SESSION_FS)).
-#[derive(Debug, Clone, Copy, Serialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct SessionFsProvider<'a> {
-    /// Working directory of new sessions.
-    pub initial_cwd: &'a str,
-    /// Where, inside each session's filesystem, the CLI stores the session's state.
-    pub session_state_path: &'a str,
-    /// Path conventions.
-    pub conventions: PathConventions,
 }
 
 impl core::fmt::Debug for SessionOptions<'_> {
@@ -612,71 +375,10 @@ impl<'a> SystemMessage<'a> {
 }
 
 setters! {
-    SendMessage {
-        attachments = &'a [Attachment<'a>],
-        mode: SendMode,
-        display_prompt: &'a str,
-        agent_mode: &'a str,
-        extra = Extra<'a>,
-    }
-}
-
-impl<'a> LogMessage<'a> {
-    /// A message at the default level.
-    pub fn new(message: &'a str) -> Self {
-        LogMessage {
-            message,
-            level: None,
-            ephemeral: None,
-        }
-    }
-}
-
-setters! {
-    LogMessage {
-        level: LogLevel,
-        ephemeral: bool,
-    }
-}
-
-impl<'a> SwitchModel<'a> {
-    /// Switch to `model_id`.
-    pub fn new(model_id: &'a str) -> Self {
-        SwitchModel {
-            model_id,
-            ..SwitchModel::default()
-        }
-    }
-}
-
-setters! {
-    SwitchModel {
-        reasoning_effort: &'a str,
-        extra = Extra<'a>,
-    }
-}
-
-setters! {
     SessionFilter {
         cwd: &'a str,
         git_root: &'a str,
         repository: &'a str,
         branch: &'a str,
-    }
-}
-
-impl<'a> SessionFsProvider<'a> {
-    /// A provider whose sessions start in `initial_cwd` and keep their state at
-    /// `session_state_path`, with `conventions` for paths.
-    pub fn new(
-        initial_cwd: &'a str,
-        session_state_path: &'a str,
-        conventions: PathConventions,
-    ) -> Self {
-        SessionFsProvider {
-            initial_cwd,
-            session_state_path,
-            conventions,
-        }
     }
 }

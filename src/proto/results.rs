@@ -1,28 +1,25 @@
 //! Typed views of the results of client requests, decoded on demand from
 //! [`Event::Response`](crate::Event::Response) (or
 //! [`Event::SessionOpened`](crate::Event::SessionOpened)).
+//!
+//! The result of every client -> server method of the CLI's schema has a generated view (see
+//! `src/proto/generated/results/`), reachable from its params type as
+//! [`Method::Result`](crate::proto::Method::Result): read a response with
+//! `SessionModelSwitchTo::result(raw)`.
+//!
+//! Hand-written here, because the schema does not describe these methods: [`OpenResult`]
+//! (`session.create`/`resume`), [`StatusResult`] (`status.get`), [`AuthStatus`]
+//! (`auth.getStatus`), [`Messages`] (`session.getMessages`), [`SessionListResult`] and
+//! [`SessionInfo`] (`session.list`), [`SessionMetadata`] (`session.getMetadata`),
+//! [`LastSessionId`] (`session.getLastId`) and [`Success`] (`session.delete`).
+
+pub use super::generated::results::*;
 
 use crate::json::{JsonStr, RawJson};
 use crate::proto::SessionEvent;
 use crate::proto::view::view;
 
 view! {
-    /// `connect`
-    ConnectResult {
-        ok: bool = "ok",
-        protocol_version: u64 = "protocolVersion",
-        version: JsonStr<'a> = "version",
-        task_kinds: RawJson<'a> = "taskKinds",
-    }
-
-    /// `ping`
-    PingResult {
-        /// `pong`, or `pong: <your message>`.
-        message: JsonStr<'a> = "message",
-        timestamp: JsonStr<'a> = "timestamp",
-        protocol_version: u64 = "protocolVersion",
-    }
-
     /// `status.get`
     StatusResult {
         version: JsonStr<'a> = "version",
@@ -39,24 +36,6 @@ view! {
         status_message: JsonStr<'a> = "statusMessage",
     }
 
-    /// `models.list`
-    ModelList {
-        /// See [`models`](Self::models).
-        models_raw: RawJson<'a> = "models",
-    }
-
-    /// One model of [`ModelList::models`].
-    ModelInfo {
-        id: JsonStr<'a> = "id",
-        name: JsonStr<'a> = "name",
-        /// `{supports?: {vision?, reasoningEffort?}, limits?: {max_prompt_tokens?, ...}}`
-        capabilities: RawJson<'a> = "capabilities",
-        policy: RawJson<'a> = "policy",
-        billing: RawJson<'a> = "billing",
-        supported_reasoning_efforts: RawJson<'a> = "supportedReasoningEfforts",
-        default_reasoning_effort: JsonStr<'a> = "defaultReasoningEffort",
-    }
-
     /// `session.create` / `session.resume`
     OpenResult {
         session_id: JsonStr<'a> = "sessionId",
@@ -66,11 +45,6 @@ view! {
         capabilities: RawJson<'a> = "capabilities",
     }
 
-    /// `session.send`
-    SendResult {
-        message_id: JsonStr<'a> = "messageId",
-    }
-
     /// `session.getMessages`
     Messages {
         /// See [`events`](Self::events).
@@ -78,7 +52,7 @@ view! {
     }
 
     /// `session.list`
-    SessionList {
+    SessionListResult {
         /// See [`sessions`](Self::sessions).
         sessions_raw: RawJson<'a> = "sessions",
     }
@@ -105,39 +79,10 @@ view! {
         session_id: JsonStr<'a> = "sessionId",
     }
 
-    /// Results of the shape `{success, error?}`: `session.delete`, `session.abort`, the
-    /// `handlePending*` answers, `sessionFs.setProvider`.
+    /// `session.delete`: `{success, error?}`.
     Success {
         success: bool = "success",
         error: JsonStr<'a> = "error",
-    }
-}
-
-impl<'a> ModelList<'a> {
-    /// The models.
-    pub fn models(&self) -> impl Iterator<Item = ModelInfo<'a>> + use<'a> {
-        self.models_raw()
-            .into_iter()
-            .flat_map(|m| m.elements())
-            .map(ModelInfo::new)
-    }
-}
-
-impl<'a> ModelInfo<'a> {
-    /// `capabilities.supports.vision`
-    pub fn supports_vision(&self) -> Option<bool> {
-        self.capabilities()?
-            .get("supports")?
-            .get("vision")?
-            .as_bool()
-    }
-
-    /// `capabilities.limits.max_context_window_tokens`
-    pub fn max_context_window_tokens(&self) -> Option<u64> {
-        self.capabilities()?
-            .get("limits")?
-            .get("max_context_window_tokens")?
-            .as_u64()
     }
 }
 
@@ -161,7 +106,7 @@ impl<'a> Messages<'a> {
     }
 }
 
-impl<'a> SessionList<'a> {
+impl<'a> SessionListResult<'a> {
     /// The sessions.
     pub fn sessions(&self) -> impl Iterator<Item = SessionInfo<'a>> + use<'a> {
         self.sessions_raw()

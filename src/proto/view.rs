@@ -1,11 +1,18 @@
-//! Typed views over borrowed JSON objects.
+//! What generated and hand-written views share.
 //!
-//! A view reads an object's members in one pass when it is made and keeps the values it knows
-//! (still raw, still borrowed); its accessors then decode one field each. Unknown members are
-//! ignored and every field is optional, so a view never fails: a field the server did not send
-//! (or sent with another type) reads as `None`.
+//! A generated view wraps an object and reads nothing until asked: each accessor finds its
+//! member then ([`member`]). Unknown members are ignored and every field is optional, so a
+//! view never fails: a field the server did not send (or sent with another type) reads as
+//! `None`. The hand-written views of methods the schemas do not describe ([`view!`]) read
+//! their members in one pass when they are made.
 
-use crate::json::{JsonStr, RawJson};
+use core::fmt;
+use core::marker::PhantomData;
+
+use serde::ser::{Error as _, SerializeMap};
+use serde::{Serialize, Serializer};
+
+use crate::json::{Elements, JsonStr, RawJson};
 
 /// Reads a JSON value as a Rust value, if it has the right type.
 pub trait FromJson<'a>: Sized {
@@ -14,42 +21,307 @@ pub trait FromJson<'a>: Sized {
 }
 
 impl<'a> FromJson<'a> for RawJson<'a> {
+    #[inline]
     fn from_json(raw: RawJson<'a>) -> Option<Self> {
         Some(raw)
     }
 }
 
 impl<'a> FromJson<'a> for JsonStr<'a> {
+    #[inline]
     fn from_json(raw: RawJson<'a>) -> Option<Self> {
         raw.as_string()
     }
 }
 
 impl FromJson<'_> for bool {
+    #[inline]
     fn from_json(raw: RawJson<'_>) -> Option<Self> {
         raw.as_bool()
     }
 }
 
 impl FromJson<'_> for u64 {
+    /// An integer however it is written (`1`, `1.0`, `1e3`): see [`RawJson::as_u64`].
+    #[inline]
     fn from_json(raw: RawJson<'_>) -> Option<Self> {
         raw.as_u64()
     }
 }
 
 impl FromJson<'_> for i64 {
+    /// An integer however it is written (`-1`, `-1.0`, `-1e3`): see [`RawJson::as_i64`].
+    #[inline]
     fn from_json(raw: RawJson<'_>) -> Option<Self> {
         raw.as_i64()
     }
 }
 
 impl FromJson<'_> for f64 {
+    #[inline]
     fn from_json(raw: RawJson<'_>) -> Option<Self> {
         raw.as_f64()
     }
 }
 
-/// Declares a view struct: `view! { /// doc  Name { /// doc  field: Type = "jsonKey", ... } }`.
+impl FromJson<'_> for () {
+    /// Results that are `null` (or anything: the answer carries nothing to read).
+    #[inline]
+    fn from_json(_: RawJson<'_>) -> Option<Self> {
+        Some(())
+    }
+}
+
+impl<'a> FromJson<'a> for crate::SessionEvent<'a> {
+    /// An event object with a string `type` (as in `session.getMessages`).
+    #[inline]
+    fn from_json(raw: RawJson<'a>) -> Option<Self> {
+        crate::SessionEvent::from_event(raw)
+    }
+}
+
+/// The member `key` of a view's object, read as `T` (`None` if absent or of another type).
+/// A free function over the field, so that generated accessors need no method lookup among
+/// the many inherent impls of [`View`].
+#[inline]
+pub(crate) fn member<'a, K, T: FromJson<'a>>(view: &View<'a, K>, key: &str) -> Option<T> {
+    view.raw.get(key).and_then(T::from_json)
+}
+
+/// A string enum read from the wire: the variant whose wire name equals the (decoded) text,
+/// `unknown` for any other string, `None` for a value that is not a string.
+#[inline]
+pub(crate) fn wire_enum<T: Copy>(raw: RawJson<'_>, table: &[(&str, T)], unknown: T) -> Option<T> {
+    let text = raw.as_string()?;
+    Some(
+        table
+            .iter()
+            .find(|(wire, _)| text.eq_str(wire))
+            .map_or(unknown, |(_, v)| *v),
+    )
+}
+
+/// The wire name of a string enum, serialized; the empty name (an `Unknown` variant) is
+/// refused, so a request with it is never sent.
+pub(crate) struct WireName(pub &'static str);
+
+impl Serialize for WireName {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.0.is_empty() {
+            return Err(S::Error::custom("an `Unknown` enum value cannot be sent"));
+        }
+        serializer.serialize_str(self.0)
+    }
+}
+
+/// Writes `key: value` unless the value is absent.
+#[inline]
+pub(crate) fn entry<M: SerializeMap, T: Serialize>(
+    map: &mut M,
+    key: &'static str,
+    value: &Option<T>,
+) -> Result<(), M::Error> {
+    match value {
+        Some(v) => map.serialize_entry(key, v),
+        None => Ok(()),
+    }
+}
+
+/// A secret under `Debug`: `<redacted>` if present, `None` if not.
+pub(crate) struct Secret(pub bool);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0 { "<redacted>" } else { "None" })
+    }
+}
+
+/// True for member names that hold secrets (their values are never printed): `token` and
+/// `*Token`, `*apiKey*`, `*secret*`, `*password*`, `authorization`, `*headers`; ASCII case
+/// ignored. The code generator applies the same rule to the fields of written types.
+pub(crate) fn is_secret_key(key: &[u8]) -> bool {
+    let lower = |b: &u8| b.to_ascii_lowercase();
+    let ends = |suffix: &[u8]| {
+        key.len() >= suffix.len()
+            && key[key.len() - suffix.len()..]
+                .iter()
+                .map(lower)
+                .eq(suffix.iter().copied())
+    };
+    let has = |part: &[u8]| {
+        key.windows(part.len())
+            .any(|w| w.iter().map(lower).eq(part.iter().copied()))
+    };
+    ends(b"token")
+        || ends(b"headers")
+        || has(b"apikey")
+        || has(b"api_key")
+        || has(b"secret")
+        || has(b"password")
+        || key.eq_ignore_ascii_case(b"authorization")
+}
+
+/// A typed, borrowed view of a JSON object: what every generated view is (`X<'a>` is
+/// `View<'a, kinds::X>`, with one accessor per field of the schema).
+///
+/// Nothing is read when a view is made; each accessor finds its member then, so a view the
+/// program does not use costs nothing. Unknown members are ignored and every field is
+/// optional: a field the server did not send (or sent with another type) reads as `None`.
+///
+/// `Debug` prints the object's JSON, with the values of members that hold secrets (`token`,
+/// `*Token`, `*apiKey*`, `*secret*`, `*password*`, `authorization`, `*headers`) replaced by
+/// `<redacted>`.
+#[non_exhaustive]
+pub struct View<'a, K> {
+    raw: RawJson<'a>,
+    kind: PhantomData<fn() -> K>,
+}
+
+impl<'a, K> View<'a, K> {
+    /// Wraps an object; nothing is read until asked.
+    #[inline]
+    pub const fn new(raw: RawJson<'a>) -> Self {
+        View {
+            raw,
+            kind: PhantomData,
+        }
+    }
+
+    /// The whole object, raw.
+    #[inline]
+    pub const fn raw(&self) -> RawJson<'a> {
+        self.raw
+    }
+}
+
+impl<K> Clone for View<'_, K> {
+    #[inline]
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<K> Copy for View<'_, K> {}
+
+impl<K> PartialEq for View<'_, K> {
+    fn eq(&self, other: &Self) -> bool {
+        self.raw == other.raw
+    }
+}
+
+impl<K> Eq for View<'_, K> {}
+
+impl<'a, K> FromJson<'a> for View<'a, K> {
+    /// The view of an object (`None` if the value is not an object).
+    #[inline]
+    fn from_json(raw: RawJson<'a>) -> Option<Self> {
+        raw.is_object().then_some(View::new(raw))
+    }
+}
+
+impl<K> fmt::Debug for View<'_, K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self
+            .raw
+            .members()
+            .any(|(k, _)| is_secret_key(k.raw_bytes()))
+        {
+            return write!(f, "{}", self.raw);
+        }
+        f.write_str("{")?;
+        for (i, (key, value)) in self.raw.members().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            write!(f, "\"{}\":", key.raw())?;
+            if is_secret_key(key.raw_bytes()) {
+                f.write_str("<redacted>")?;
+            } else {
+                write!(f, "{value}")?;
+            }
+        }
+        f.write_str("}")
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl<K> defmt::Format for View<'_, K> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        if self
+            .raw
+            .members()
+            .any(|(k, _)| is_secret_key(k.raw_bytes()))
+        {
+            defmt::write!(f, "{{ <redacted> }}")
+        } else {
+            defmt::write!(f, "{=str}", self.raw.text())
+        }
+    }
+}
+
+/// A JSON array read lazily as `T`s: an [`Iterator`] over the elements that read as `T`.
+/// Elements of another type are skipped (an array of ids with a `null` in it yields the
+/// ids); [`raw`](Self::raw) has them all.
+pub struct JsonArray<'a, T> {
+    raw: RawJson<'a>,
+    elements: Elements<'a>,
+    item: PhantomData<fn() -> T>,
+}
+
+impl<'a, T> JsonArray<'a, T> {
+    /// The array, raw.
+    pub fn raw(&self) -> RawJson<'a> {
+        self.raw
+    }
+}
+
+impl<'a, T: FromJson<'a>> Iterator for JsonArray<'a, T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        self.elements.by_ref().find_map(T::from_json)
+    }
+}
+
+impl<'a, T: FromJson<'a>> FromJson<'a> for JsonArray<'a, T> {
+    /// The array (`None` if the value is not an array).
+    #[inline]
+    fn from_json(raw: RawJson<'a>) -> Option<Self> {
+        raw.as_bytes().first().filter(|b| **b == b'[')?;
+        Some(JsonArray {
+            raw,
+            elements: raw.elements(),
+            item: PhantomData,
+        })
+    }
+}
+
+impl<T> Clone for JsonArray<'_, T> {
+    fn clone(&self) -> Self {
+        JsonArray {
+            raw: self.raw,
+            elements: self.elements.clone(),
+            item: PhantomData,
+        }
+    }
+}
+
+impl<T> fmt::Debug for JsonArray<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.raw)
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl<T> defmt::Format for JsonArray<'_, T> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "{}", self.raw)
+    }
+}
+
+/// Declares a view struct that reads its members in one pass when made (hand-written views
+/// of methods the schemas do not describe): `view! { /// doc  Name { /// doc  field: Type =
+/// "jsonKey", ... } }`.
 macro_rules! view {
     ($(
         $(#[$meta:meta])*
@@ -89,6 +361,12 @@ macro_rules! view {
                 }
             )*
         }
+
+        impl<'a> $crate::proto::view::FromJson<'a> for $name<'a> {
+            fn from_json(raw: $crate::json::RawJson<'a>) -> Option<Self> {
+                raw.is_object().then(|| Self::new(raw))
+            }
+        }
     )*};
 }
 
@@ -119,5 +397,33 @@ mod tests {
         assert_eq!(v.nested().unwrap().text(), r#"{"a":1}"#);
         assert_eq!(v.raw(), raw);
         assert_eq!(Sample::new(RawJson::NULL).name(), None);
+    }
+
+    #[test]
+    fn arrays_skip_elements_of_another_type() {
+        let raw = RawJson::parse(r#"["a",1,null,"b\n"]"#).unwrap();
+        let items: JsonArray<'_, JsonStr<'_>> = JsonArray::from_json(raw).unwrap();
+        assert_eq!(items.raw(), raw);
+        let got: heapless::Vec<JsonStr<'_>, 4> = items.collect();
+        assert_eq!(got.len(), 2);
+        assert!(got[1].eq_str("b\n"));
+        assert!(JsonArray::<u64>::from_json(RawJson::EMPTY_OBJECT).is_none());
+    }
+
+    #[test]
+    fn enums_compare_decoded_text() {
+        #[derive(Debug, Clone, Copy, PartialEq)]
+        enum E {
+            A,
+            Unknown,
+        }
+        let table = [("a/b", E::A)];
+        let plain = RawJson::parse(r#""a/b""#).unwrap();
+        let escaped = RawJson::parse(r#""a\/b""#).unwrap();
+        let other = RawJson::parse(r#""c""#).unwrap();
+        assert_eq!(wire_enum(plain, &table, E::Unknown), Some(E::A));
+        assert_eq!(wire_enum(escaped, &table, E::Unknown), Some(E::A));
+        assert_eq!(wire_enum(other, &table, E::Unknown), Some(E::Unknown));
+        assert_eq!(wire_enum(RawJson::NULL, &table, E::Unknown), None);
     }
 }

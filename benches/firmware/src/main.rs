@@ -8,10 +8,11 @@
 
 use core::panic::PanicInfo;
 
-use copilot_sansio::proto::answers::{PermissionDecision, ToolCallResult};
 use copilot_sansio::proto::events::TypedEvent;
-use copilot_sansio::proto::params::{SendMessage, SessionOptions, Tool};
-use copilot_sansio::{Client, Config, Connect, Event, CallerAnswers, Inbox, Instant, SessionId};
+use copilot_sansio::proto::params::{
+    ExternalToolResult, PermissionDecision, SessionOptions, SessionSend, Tool,
+};
+use copilot_sansio::{CallerAnswers, Client, Config, Connect, Event, Inbox, Instant, SessionId};
 
 /// The UART: a status register (bit 0: a byte to read, bit 1: room to write), a data
 /// register, and a log channel.
@@ -112,26 +113,26 @@ fn run(rx: &'static mut [u8], tx: &'static mut [u8]) -> Result<(), copilot_sansi
         while let Some(event) = client.poll_event(&mut inbox, now()) {
             match event {
                 Event::SessionOpened { .. } => {
-                    let _ = client.send(now(), session, &SendMessage::prompt("What time is it?"))?;
+                    let _ = client.send(now(), session, &SessionSend::new("What time is it?"))?;
                 }
                 Event::Session { event, .. } => match event.typed() {
-                    TypedEvent::MessageDelta(d) => {
+                    TypedEvent::AssistantMessageDelta(d) => {
                         if let Some(Ok(bytes)) =
                             d.delta_content().map(|t| t.unescape_bytes_into(&mut text))
                         {
                             log(bytes);
                         }
                     }
-                    TypedEvent::ToolCallRequested(call) => {
+                    TypedEvent::ExternalToolRequested(call) => {
                         if let Some(id) = call.request_id() {
-                            let result = ToolCallResult::Text("12:00");
-                            let _ = client.answer_tool_call(now(), session, id, &result)?;
+                            let result = Ok(ExternalToolResult::Text("12:00"));
+                            let _ = client.answer_tool_call(now(), session, id, result)?;
                         }
                     }
                     TypedEvent::PermissionRequested(p) => {
                         if let Some(id) = p.request_id() {
-                            let decision = PermissionDecision::ApproveOnce;
-                            let _ = client.answer_permission(now(), session, id, &decision)?;
+                            let decision = PermissionDecision::ApproveOnce(Default::default());
+                            let _ = client.answer_permission(now(), session, id, decision)?;
                         }
                     }
                     TypedEvent::SessionIdle(_) => {

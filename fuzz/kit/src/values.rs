@@ -4,7 +4,7 @@
 use copilot_sansio::fuzz_hook::{self as hook, BadMessage, Glance, Intent, Message};
 use copilot_sansio::json::{BufferTooSmall, JsonStr, JsonType, MAX_DEPTH, RawJson, validate};
 use copilot_sansio::proto::events::{HostEvent, TypedEvent};
-use copilot_sansio::proto::results::{Messages, ModelList, SessionList, SessionMetadata};
+use copilot_sansio::proto::results::{Messages, ModelList, SessionListResult, SessionMetadata};
 use copilot_sansio::proto::server::ServerCall;
 use copilot_sansio::{
     CallerAnswers, Client, Config, Event, Inbox, Instant, Lifecycle, ServerRequest, SessionEvent,
@@ -58,17 +58,13 @@ pub fn typed_decoders(value: RawJson<'_>) {
         typed_event(event);
     }
     // Results of the requests that have views with their own decoding.
-    for model in ModelList::new(value).models() {
-        let _ = (
-            model.id(),
-            model.supports_vision(),
-            model.max_context_window_tokens(),
-        );
+    for model in ModelList::new(value).models().into_iter().flatten() {
+        let _ = (model.id(), model.capabilities(), format!("{model:?}"));
     }
     for event in Messages::new(value).events() {
         typed_event(event);
     }
-    for info in SessionList::new(value).sessions() {
+    for info in SessionListResult::new(value).sessions() {
         let _ = format!("{info:?}");
     }
     let _ = SessionMetadata::new(value).info();
@@ -112,12 +108,12 @@ fn typed_event(event: SessionEvent<'_>) {
     let _ = format!("{typed:?}");
     match typed {
         TypedEvent::AssistantMessage(m) => {
-            for t in m.tool_requests() {
-                let _ = format!("{t:?}");
+            for t in m.tool_requests().into_iter().flatten() {
+                let _ = (t.tool_call_id(), t.kind(), format!("{t:?}"));
             }
         }
         TypedEvent::PermissionRequested(p) => {
-            if let Some(kind) = p.kind() {
+            if let Some(kind) = p.permission_request().and_then(|r| r.get_str("kind")) {
                 check_str(kind);
             }
         }
@@ -130,7 +126,7 @@ pub fn typed_request(request: &ServerRequest<'_>) {
     let call = request.call();
     let _ = format!("{call:?}");
     match call {
-        ServerCall::UserInput(r) => {
+        ServerCall::UserInputRequest(r) => {
             for c in r.choices() {
                 check_str(c);
             }
@@ -143,8 +139,11 @@ pub fn typed_request(request: &ServerRequest<'_>) {
                 }
             }
         }
-        ServerCall::Hooks(h) => {
-            let _ = h.hook();
+        ServerCall::SessionFsWriteFile(w) => {
+            if let Some(c) = w.content() {
+                check_str(c);
+            }
+            let _ = w.mode();
         }
         _ => {}
     }
