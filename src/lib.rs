@@ -67,8 +67,11 @@
 //!     their answers.
 //!   - [`json`]: the JSON underneath: a non-recursive validator, [`json::RawJson`] and
 //!     [`json::JsonStr`] (text still escaped, decoded on demand).
-//! - **On top of the client** ([`handler`]), still sans-IO and in fixed memory:
-//!   [`handler::Turns`] follows sends until the CLI says each is done, with its answer.
+//! - **On top of the client** ([`handler`]), still sans-IO and in fixed memory: a
+//!   [`handler::SessionHandler`] per session (tools, permissions, user input, hooks, a
+//!   [`handler::SessionFs`], ...), [`handler::Dispatch`] to feed each event to its session's
+//!   handler and send the answers, and [`handler::Turns`] to follow sends until the CLI says
+//!   each is done, with its answer.
 //! - **The drivers** ([`driver`]): [`driver::BlockingDriver`] over `std::io` (feature `std`),
 //!   [`driver::AsyncDriver`] over `embedded-io-async` (feature `async`), and
 //!   [`driver::CliCommand`] to start the real CLI.
@@ -95,6 +98,13 @@
 //!   one [`Event::LiveResumeFailed`] that leaves the session open as it was. One create,
 //!   resume or destroy of an id is in flight at a time: another is refused
 //!   ([`Error::DuplicateSession`] for a create, [`Error::SessionBusy`] otherwise).
+//! - **Handlers from the first byte**: [`handler::Dispatch::create_session`] installs the
+//!   session's handler as the request is queued, so it sees every event of the session; each
+//!   call on the session (broadcast or server request) is answered exactly once, by the
+//!   handler's answer, the client's default, or later by the handler's owner; an answer that
+//!   cannot fit is replaced by an error, and none is attempted without room for it. A live
+//!   resume with a new handler hands it the session when the request is queued; if the resume
+//!   fails, the old handler is back.
 //! - **Nothing dropped silently**: events for unknown sessions, unknown notifications and
 //!   responses with unknown ids each surface as an event.
 //! - **Every server request answered exactly once**, however large, deep or malformed: by

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::client::Client;
 use crate::client::error::Error;
-use crate::client::event::AutoReason;
+use crate::client::event::{AutoReason, ServerRequest};
 use crate::client::send::frame_error;
 use crate::client::server_requests::ReplyHandle;
 use crate::json::write::Writer;
@@ -66,6 +66,37 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
             error_body(w, code, |w| w.escaped(message));
             Ok(())
         })
+    }
+
+    /// Answers a server request the way the client answers it by itself when the caller does
+    /// not handle its method (see [`CallerAnswers`](crate::CallerAnswers)): the documented
+    /// default result where there is one (`exitPlanMode.request` approved,
+    /// `autoModeSwitch.request` "no", `systemMessage.transform` unchanged, `hooks.invoke` no
+    /// output), else the error the official SDKs give (-32601, or -32603 for
+    /// `userInput.request` and `sessionFs.*`). `request` is the event's request, as it came.
+    pub fn respond_default(&mut self, request: &ServerRequest<'_>) -> Result<(), Error> {
+        self.check_open()?;
+        let entry = self
+            .server
+            .resolve(request.reply)
+            .ok_or(Error::UnknownReply)?;
+        if entry.id.as_slice() != request.id.as_bytes() {
+            // Another request's handle: answering it with this id would answer neither.
+            return Err(Error::UnknownReply);
+        }
+        let session_id = request.params.get_str("sessionId");
+        let (id, method, family, params) =
+            (request.id, request.method, request.family, request.params);
+        match self.default_answer(id, method, family, params, session_id) {
+            Ok(_) => {
+                self.server.free_handle(request.reply);
+                Ok(())
+            }
+            Err(Blocked) => Err(Error::TransmitFull {
+                needed: None,
+                free: self.out.free(),
+            }),
+        }
     }
 
     /// Writes the error answers owed for requests whose session closed, as room allows.

@@ -145,6 +145,11 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
         self.flush_owed();
     }
 
+    /// Bytes free in the transmit buffer.
+    pub(crate) fn transmit_free(&self) -> usize {
+        self.out.free()
+    }
+
     /// True if bytes are waiting to be written.
     pub fn wants_transmit(&self) -> bool {
         !self.out.pending().is_empty()

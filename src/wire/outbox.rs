@@ -55,7 +55,6 @@ impl<'b> Outbox<'b> {
     }
 
     /// Free bytes (once pending bytes are moved to the front).
-    #[cfg(feature = "sim")]
     pub(crate) fn free(&self) -> usize {
         self.buf.len() - (self.end - self.start)
     }

@@ -1,0 +1,853 @@
+//! Session handlers and the dispatch step: every call the CLI makes on a session reaches its
+//! handler, and is answered exactly once, with the bytes the handler chose; a deferred call is
+//! answered later; no answer is lost to a full transmit buffer; a live resume swaps handlers
+//! and a failed one brings the old handler back.
+
+mod support;
+
+use copilot_sansio::handler::{
+    Answer, CommandCall, Dispatch, ElicitationCall, PendingCall, PermissionCall, Request,
+    SessionFs, SessionHandler, ToolCall,
+};
+use copilot_sansio::json::RawJson;
+use copilot_sansio::proto::SessionEvent;
+use copilot_sansio::proto::params::{
+    ExternalToolResult, PermissionDecision, PermissionDecisionReject, UiElicitationResponse,
+    UiElicitationResponseAction,
+};
+use copilot_sansio::proto::server::{
+    AutoModeSwitch, AutoModeSwitchAnswer, AutoModeSwitchRequest, ServerCall, SessionFsReadFile,
+    SessionFsReadFileResult, UserInputAnswer, UserInputRequest,
+};
+use copilot_sansio::{
+    CallerAnswers, Config, Connect, Error, Event, ReplyHandle, SessionHandle, SessionId,
+};
+use support::*;
+
+const SID: &str = "9d54a69c-624b-4a7a-a3f8-d57c18a45562";
+
+/// How a test handler answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Now,
+    Error,
+    Later,
+    Unhandled,
+}
+
+/// A handler that writes down what it sees and answers as told.
+struct Recorder {
+    name: &'static str,
+    mode: Mode,
+    seen: Vec<String>,
+    kept: Vec<PendingCall>,
+    kept_replies: Vec<ReplyHandle>,
+    text: String,
+    fs: Option<Files>,
+}
+
+impl Recorder {
+    fn new(name: &'static str, mode: Mode) -> Self {
+        Recorder {
+            name,
+            mode,
+            seen: Vec::new(),
+            kept: Vec::new(),
+            kept_replies: Vec::new(),
+            text: String::new(),
+            fs: None,
+        }
+    }
+
+    fn answer<'a, T>(&'a self, now: T) -> Answer<'a, T> {
+        match self.mode {
+            Mode::Now => Answer::Now(now),
+            Mode::Error => Answer::Error("it broke"),
+            Mode::Later => Answer::Later,
+            Mode::Unhandled => Answer::Unhandled,
+        }
+    }
+}
+
+impl SessionHandler for Recorder {
+    fn on_event(&mut self, _: SessionHandle, event: SessionEvent<'_>) {
+        self.seen
+            .push(format!("{}: {}", self.name, event.event_type()));
+    }
+
+    fn on_tool_call<'a>(&'a mut self, call: ToolCall<'a>) -> Answer<'a, ExternalToolResult<'a>> {
+        let name = call
+            .data
+            .tool_name()
+            .map(|n| n.to_string())
+            .unwrap_or_default();
+        let args = call.data.arguments().map(|a| a.text().to_string());
+        self.seen
+            .push(format!("tool {name} {}", args.unwrap_or_default()));
+        if self.mode == Mode::Later {
+            self.kept.push(call.defer().expect("a short id"));
+        }
+        self.text = format!("{name} ran");
+        let text = self.text.as_str();
+        match self.mode {
+            Mode::Now => Answer::Now(ExternalToolResult::Text(text)),
+            Mode::Error => Answer::Error("it broke"),
+            Mode::Later => Answer::Later,
+            Mode::Unhandled => Answer::Unhandled,
+        }
+    }
+
+    fn on_permission<'a>(
+        &'a mut self,
+        request: PermissionCall<'a>,
+    ) -> Answer<'a, PermissionDecision<'a>> {
+        self.seen.push(format!("permission {}", request.request_id));
+        if self.mode == Mode::Later {
+            self.kept.push(request.defer().expect("a short id"));
+        }
+        self.answer(PermissionDecision::Reject(
+            PermissionDecisionReject::new().feedback("not today"),
+        ))
+    }
+
+    fn on_elicitation<'a>(
+        &'a mut self,
+        request: ElicitationCall<'a>,
+    ) -> Answer<'a, UiElicitationResponse<'a>> {
+        self.seen
+            .push(format!("elicitation {}", request.request_id));
+        self.answer(UiElicitationResponse::new(
+            UiElicitationResponseAction::Decline,
+        ))
+    }
+
+    fn on_command<'a>(&'a mut self, command: CommandCall<'a>) -> Answer<'a, ()> {
+        self.seen.push(format!("command {}", command.request_id));
+        self.answer(())
+    }
+
+    fn on_user_input<'a>(
+        &'a mut self,
+        request: Request<'a, UserInputRequest<'a>>,
+    ) -> Answer<'a, UserInputAnswer<'a>> {
+        let question = request
+            .params
+            .question()
+            .map(|q| q.to_string())
+            .unwrap_or_default();
+        self.seen.push(format!("user input {question}"));
+        if self.mode == Mode::Later {
+            self.kept_replies.push(request.reply);
+        }
+        self.answer(UserInputAnswer {
+            answer: "blue",
+            was_freeform: true,
+        })
+    }
+
+    fn on_auto_mode_switch<'a>(
+        &'a mut self,
+        request: Request<'a, AutoModeSwitchRequest<'a>>,
+    ) -> Answer<'a, AutoModeSwitchAnswer> {
+        let after = request.params.retry_after_seconds();
+        self.seen.push(format!("auto mode switch {after:?}"));
+        self.answer(AutoModeSwitchAnswer {
+            response: AutoModeSwitch::YesAlways,
+        })
+    }
+
+    fn session_fs(&mut self) -> Option<&mut dyn SessionFs> {
+        self.fs.as_mut().map(|fs| fs as &mut dyn SessionFs)
+    }
+
+    fn on_request<'a>(
+        &'a mut self,
+        request: Request<'a, ServerCall<'a>>,
+    ) -> Answer<'a, RawJson<'a>> {
+        self.seen.push(format!("request {}", request.method));
+        self.answer(RawJson::parse(r#"{"stopped":true}"#).expect("json"))
+    }
+
+    fn on_cancelled(&mut self, _: ReplyHandle) {
+        self.seen.push("cancelled".to_string());
+    }
+}
+
+/// A one-file filesystem.
+struct Files {
+    content: String,
+}
+
+impl SessionFs for Files {
+    fn read_file<'a>(
+        &'a mut self,
+        request: Request<'a, SessionFsReadFile<'a>>,
+    ) -> Answer<'a, SessionFsReadFileResult<'a>> {
+        match request.params.path() {
+            Some(p) if p.eq_str("/plan.md") => {
+                Answer::Now(SessionFsReadFileResult::new(&self.content))
+            }
+            _ => Answer::Error("no such file"),
+        }
+    }
+}
+
+struct Harness {
+    c: Conn<4, 8>,
+    d: Dispatch<Recorder, 4>,
+    h: SessionHandle,
+    /// Written out to make room, as a driver does.
+    out: Vec<u8>,
+}
+
+fn ok(id: u64, result: &str) -> String {
+    format!(r#"{{"jsonrpc":"2.0","id":{id},"result":{result}}}"#)
+}
+
+fn event(kind: &str, data: &str) -> String {
+    format!(
+        r#"{{"jsonrpc":"2.0","method":"session.event","params":{{"sessionId":"{SID}","event":{{"type":"{kind}","data":{data},"id":"e-{kind}","timestamp":"2026-11-23T23:10:25.444Z","parentId":null}}}}}}"#
+    )
+}
+
+fn request(id: &str, method: &str, params: &str) -> String {
+    format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"{method}","params":{params}}}"#)
+}
+
+impl Harness {
+    /// A connected client whose session `SID` has `handler` (requests 1: connect, 2: create);
+    /// `before` is sent by the CLI before the create response.
+    fn new(handler: Recorder, before: &[String]) -> Self {
+        let config = Config::default().caller_answers(CallerAnswers::ALL);
+        let mut c = Conn::<4, 8>::new(16 * 1024, 4096, config);
+        let mut d = Dispatch::new();
+        c.client.connect(NOW, &Connect::default()).unwrap();
+        let id = SessionId::new(SID).unwrap();
+        let h = d
+            .create_session(&mut c.client, NOW, id, &(), handler)
+            .unwrap();
+        c.output();
+        let mut h = Harness {
+            c,
+            d,
+            h,
+            out: Vec::new(),
+        };
+        let mut frames = vec![ok(1, r#"{"protocolVersion":3}"#)];
+        frames.extend(before.iter().cloned());
+        frames.push(ok(2, &format!(r#"{{"sessionId":"{SID}"}}"#)));
+        for f in frames {
+            h.feed(&f);
+        }
+        h.c.output();
+        h
+    }
+
+    /// Feeds one frame; returns the events the dispatch gave back.
+    fn feed(&mut self, body: &str) -> Vec<Ev> {
+        self.c.inbox.push(&frame(body));
+        let mut back = Vec::new();
+        while let Some(e) = self.c.client.poll_event(&mut self.c.inbox, NOW) {
+            let dispatched = match self.d.dispatch(&mut self.c.client, NOW, e) {
+                Err(Error::TransmitFull { .. }) => {
+                    // What a driver does: write the bytes out, then the same event again.
+                    self.out.extend_from_slice(self.c.client.transmit_bytes());
+                    self.c
+                        .client
+                        .transmitted(self.c.client.transmit_bytes().len());
+                    self.d.dispatch(&mut self.c.client, NOW, e)
+                }
+                other => other,
+            };
+            if let Some(e) = dispatched.unwrap() {
+                back.push(Ev::of(&e));
+            }
+        }
+        back
+    }
+
+    fn seen(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.d.handler(self.h).expect("handler").seen)
+    }
+
+    /// The frames written since last asked, as JSON text.
+    fn written(&mut self) -> Vec<String> {
+        let mut bytes = std::mem::take(&mut self.out);
+        bytes.extend(self.c.output());
+        bodies(&bytes)
+    }
+}
+
+/// The JSON bodies of framed output.
+fn bodies(bytes: &[u8]) -> Vec<String> {
+    let text = String::from_utf8(bytes.to_vec()).unwrap();
+    text.split("Content-Length: ")
+        .filter(|s| !s.is_empty())
+        .map(|s| s.split_once("\r\n\r\n").unwrap().1.to_string())
+        .collect()
+}
+
+fn pending(method: &str, id: u64, rest: &str) -> String {
+    format!(
+        r#"{{"jsonrpc":"2.0","id":{id},"method":"{method}","params":{{"sessionId":"{SID}","requestId":"r-1"{rest}}}}}"#
+    )
+}
+
+const TOOL_CALL: &str =
+    r#"{"requestId":"r-1","toolCallId":"t-1","toolName":"local_time","arguments":{"zone":"UTC"}}"#;
+
+#[test]
+fn events_sent_before_the_create_response_reach_the_handler() {
+    let early = [event("session.start", "{}"), event("session.info", "{}")];
+    let mut h = Harness::new(Recorder::new("one", Mode::Now), &early);
+    assert_eq!(h.seen(), ["one: session.start", "one: session.info"]);
+    // Session events are still the caller's after the handler saw them.
+    let back = h.feed(&event("assistant.turn_start", "{}"));
+    assert!(
+        matches!(&back[..], [Ev::Session(s, t, _)] if *s == h.h && t == "assistant.turn_start"),
+        "{back:?}"
+    );
+    assert_eq!(h.seen(), ["one: assistant.turn_start"]);
+}
+
+#[test]
+fn a_tool_call_is_answered_once_with_the_handlers_result() {
+    let mut h = Harness::new(Recorder::new("one", Mode::Now), &[]);
+    let back = h.feed(&event("external_tool.requested", TOOL_CALL));
+    assert!(back.is_empty(), "the call was the handler's: {back:?}");
+    assert_eq!(
+        h.seen(),
+        [
+            "one: external_tool.requested",
+            r#"tool local_time {"zone":"UTC"}"#
+        ]
+    );
+    assert_eq!(
+        h.written(),
+        [pending(
+            "session.tools.handlePendingToolCall",
+            3,
+            r#","result":"local_time ran""#
+        )]
+    );
+    // Its response is the dispatch's, not the caller's.
+    assert!(h.feed(&ok(3, r#"{"success":true}"#)).is_empty());
+    assert_eq!(h.c.client.pending_requests(), 0);
+}
+
+#[test]
+fn failures_are_answered_in_each_calls_own_way() {
+    let mut h = Harness::new(Recorder::new("one", Mode::Error), &[]);
+    h.feed(&event("external_tool.requested", TOOL_CALL));
+    h.feed(&event(
+        "permission.requested",
+        r#"{"requestId":"r-1","permissionRequest":{"kind":"shell"}}"#,
+    ));
+    h.feed(&event(
+        "elicitation.requested",
+        r#"{"requestId":"r-1","message":"Pick"}"#,
+    ));
+    h.feed(&event(
+        "command.execute",
+        r#"{"requestId":"r-1","command":"/deploy","commandName":"deploy","args":""}"#,
+    ));
+    assert_eq!(
+        h.written(),
+        [
+            pending(
+                "session.tools.handlePendingToolCall",
+                3,
+                r#","error":"it broke""#
+            ),
+            pending(
+                "session.permissions.handlePendingPermissionRequest",
+                4,
+                r#","result":{"kind":"denied-no-approval-rule-and-could-not-request-from-user"}"#
+            ),
+            pending(
+                "session.ui.handlePendingElicitation",
+                5,
+                r#","result":{"action":"cancel"}"#
+            ),
+            pending(
+                "session.commands.handlePendingCommand",
+                6,
+                r#","error":"it broke""#
+            ),
+        ]
+    );
+}
+
+#[test]
+fn broadcasts_a_handler_does_not_handle_are_left_to_other_clients() {
+    let mut h = Harness::new(Recorder::new("one", Mode::Unhandled), &[]);
+    let back = h.feed(&event("external_tool.requested", TOOL_CALL));
+    assert!(back.is_empty());
+    assert_eq!(h.written(), Vec::<String>::new());
+}
+
+#[test]
+fn each_broadcast_kind_gets_the_handlers_answer() {
+    let mut h = Harness::new(Recorder::new("one", Mode::Now), &[]);
+    h.feed(&event(
+        "permission.requested",
+        r#"{"requestId":"r-1","permissionRequest":{"kind":"shell"}}"#,
+    ));
+    h.feed(&event(
+        "elicitation.requested",
+        r#"{"requestId":"r-1","message":"Pick"}"#,
+    ));
+    h.feed(&event(
+        "command.execute",
+        r#"{"requestId":"r-1","command":"/deploy","commandName":"deploy","args":""}"#,
+    ));
+    assert_eq!(
+        h.written(),
+        [
+            pending(
+                "session.permissions.handlePendingPermissionRequest",
+                3,
+                r#","result":{"kind":"reject","feedback":"not today"}"#
+            ),
+            pending(
+                "session.ui.handlePendingElicitation",
+                4,
+                r#","result":{"action":"decline"}"#
+            ),
+            pending("session.commands.handlePendingCommand", 5, ""),
+        ]
+    );
+    assert_eq!(
+        h.seen(),
+        [
+            "one: permission.requested",
+            "permission r-1",
+            "one: elicitation.requested",
+            "elicitation r-1",
+            "one: command.execute",
+            "command r-1",
+        ]
+    );
+}
+
+#[test]
+fn server_requests_get_the_handlers_answers_or_the_clients_defaults() {
+    let mut h = Harness::new(Recorder::new("one", Mode::Now), &[]);
+    let sid = format!(r#""sessionId":"{SID}""#);
+    h.feed(&request(
+        "7",
+        "userInput.request",
+        &format!(r#"{{{sid},"question":"Colour?"}}"#),
+    ));
+    h.feed(&request(
+        r#""a""#,
+        "autoModeSwitch.request",
+        &format!(r#"{{{sid},"retryAfterSeconds":1.0}}"#),
+    ));
+    h.feed(&request(
+        "8",
+        "tasks.cancel",
+        &format!(r#"{{{sid},"taskId":"x"}}"#),
+    ));
+    // Not overridden by the handler: the client's own defaults.
+    h.feed(&request(
+        "9",
+        "exitPlanMode.request",
+        &format!(r#"{{{sid},"summary":"s"}}"#),
+    ));
+    h.feed(&request(
+        "10",
+        "hooks.invoke",
+        &format!(r#"{{{sid},"hookType":"preToolUse","input":{{}}}}"#),
+    ));
+    h.feed(&request(
+        "11",
+        "sessionFs.readFile",
+        &format!(r#"{{{sid},"path":"/plan.md"}}"#),
+    ));
+    assert_eq!(
+        h.written(),
+        [
+            r#"{"jsonrpc":"2.0","id":7,"result":{"answer":"blue","wasFreeform":true}}"#,
+            r#"{"jsonrpc":"2.0","id":"a","result":{"response":"yes_always"}}"#,
+            r#"{"jsonrpc":"2.0","id":8,"result":{"stopped":true}}"#,
+            r#"{"jsonrpc":"2.0","id":9,"result":{"approved":true}}"#,
+            r#"{"jsonrpc":"2.0","id":10,"result":{"output":{}}}"#,
+            &format!(
+                r#"{{"jsonrpc":"2.0","id":11,"error":{{"code":-32603,"message":"No sessionFs handler registered for session: {SID}"}}}}"#
+            ),
+        ]
+    );
+    assert_eq!(
+        h.seen(),
+        [
+            "user input Colour?",
+            "auto mode switch Some(1)",
+            "request tasks.cancel"
+        ]
+    );
+    assert_eq!(h.c.client.pending_server_requests(), 0);
+}
+
+#[test]
+fn a_sessions_filesystem_answers_its_requests() {
+    let mut handler = Recorder::new("one", Mode::Now);
+    handler.fs = Some(Files {
+        content: "# Plan\n".to_string(),
+    });
+    let mut h = Harness::new(handler, &[]);
+    let sid = format!(r#""sessionId":"{SID}""#);
+    h.feed(&request(
+        "1",
+        "sessionFs.readFile",
+        &format!(r#"{{{sid},"path":"/plan.md"}}"#),
+    ));
+    h.feed(&request(
+        "2",
+        "sessionFs.readFile",
+        &format!(r#"{{{sid},"path":"/other"}}"#),
+    ));
+    // What the filesystem does not implement gets the client's default.
+    h.feed(&request(
+        "3",
+        "sessionFs.exists",
+        &format!(r#"{{{sid},"path":"/plan.md"}}"#),
+    ));
+    let written = h.written();
+    assert_eq!(
+        written[0],
+        r##"{"jsonrpc":"2.0","id":1,"result":{"content":"# Plan\n"}}"##
+    );
+    assert_eq!(
+        written[1],
+        r#"{"jsonrpc":"2.0","id":2,"error":{"code":-32603,"message":"no such file"}}"#
+    );
+    assert!(
+        written[2].starts_with(r#"{"jsonrpc":"2.0","id":3,"error":{"code":-32603,"#),
+        "{}",
+        written[2]
+    );
+    assert_eq!(written.len(), 3);
+}
+
+#[test]
+fn a_deferred_call_is_answered_later_through_the_client() {
+    let mut h = Harness::new(Recorder::new("one", Mode::Later), &[]);
+    let sid = format!(r#""sessionId":"{SID}""#);
+    h.feed(&event("external_tool.requested", TOOL_CALL));
+    h.feed(&request(
+        "7",
+        "userInput.request",
+        &format!(r#"{{{sid},"question":"Colour?"}}"#),
+    ));
+    assert_eq!(h.written(), Vec::<String>::new(), "nothing is sent yet");
+    let handler = h.d.handler(h.h).unwrap();
+    let call = handler.kept.pop().unwrap();
+    let reply = handler.kept_replies.pop().unwrap();
+    let result = ExternalToolResult::Text("later");
+    let _ =
+        h.c.client
+            .answer_tool_call(NOW, call.session(), call.request_id(), Ok(result))
+            .unwrap();
+    let answer = UserInputAnswer {
+        answer: "green",
+        was_freeform: false,
+    };
+    h.c.client.respond(reply, &answer).unwrap();
+    assert_eq!(
+        h.written(),
+        [
+            pending(
+                "session.tools.handlePendingToolCall",
+                3,
+                r#","result":"later""#
+            ),
+            r#"{"jsonrpc":"2.0","id":7,"result":{"answer":"green","wasFreeform":false}}"#
+                .to_string(),
+        ]
+    );
+    assert_eq!(
+        h.c.client.respond(reply, &answer),
+        Err(Error::UnknownReply),
+        "once"
+    );
+}
+
+#[test]
+fn a_call_waits_for_room_before_its_handler_sees_it() {
+    let mut h = Harness::new(Recorder::new("one", Mode::Now), &[]);
+    // Bytes still waiting to be written.
+    let _ = h.c.client.ping(NOW, None).unwrap();
+    h.c.inbox
+        .push(&frame(&event("external_tool.requested", TOOL_CALL)));
+    let e = h.c.client.poll_event(&mut h.c.inbox, NOW).unwrap();
+    assert!(matches!(
+        h.d.dispatch(&mut h.c.client, NOW, e),
+        Err(Error::TransmitFull { .. })
+    ));
+    let hh = h.h;
+    assert!(
+        h.d.handler(hh).unwrap().seen.is_empty(),
+        "the handler has not seen it"
+    );
+    let before = bodies(h.c.client.transmit_bytes());
+    h.c.client.transmitted(h.c.client.transmit_bytes().len());
+    assert_eq!(before.len(), 1, "the ping");
+    // Written out: the same event again, answered once.
+    assert!(h.d.dispatch(&mut h.c.client, NOW, e).unwrap().is_none());
+    assert_eq!(h.d.handler(hh).unwrap().seen.len(), 2);
+    assert_eq!(
+        bodies(h.c.client.transmit_bytes()),
+        [pending(
+            "session.tools.handlePendingToolCall",
+            4,
+            r#","result":"local_time ran""#
+        )]
+    );
+}
+
+/// A handler whose answer is larger than the transmit buffer.
+struct Huge(String);
+
+impl SessionHandler for Huge {
+    fn on_tool_call<'a>(&'a mut self, _: ToolCall<'a>) -> Answer<'a, ExternalToolResult<'a>> {
+        Answer::Now(ExternalToolResult::Text(&self.0))
+    }
+}
+
+#[test]
+fn an_answer_too_large_to_send_is_replaced_by_an_error() {
+    let mut c = Conn::<2, 4>::new(16 * 1024, 1024, Config::default());
+    let mut d: Dispatch<Huge, 2> = Dispatch::new();
+    c.client.connect(NOW, &Connect::default()).unwrap();
+    let id = SessionId::new(SID).unwrap();
+    let h = d
+        .create_session(&mut c.client, NOW, id, &(), Huge("x".repeat(4000)))
+        .unwrap();
+    c.output();
+    let frames = [
+        frame(&ok(1, r#"{"protocolVersion":3}"#)),
+        frame(&ok(2, &format!(r#"{{"sessionId":"{SID}"}}"#))),
+        frame(&event("external_tool.requested", TOOL_CALL)),
+    ]
+    .concat();
+    c.inbox.push(&frames);
+    while let Some(e) = c.client.poll_event(&mut c.inbox, NOW) {
+        d.dispatch(&mut c.client, NOW, e).unwrap();
+    }
+    assert_eq!(
+        bodies(&c.output()),
+        [pending(
+            "session.tools.handlePendingToolCall",
+            3,
+            r#","error":"the answer is larger than the client's transmit buffer""#
+        )]
+    );
+    assert!(d.handler(h).is_some());
+}
+
+#[test]
+fn a_cancelled_request_reaches_its_handler() {
+    let mut h = Harness::new(Recorder::new("one", Mode::Later), &[]);
+    let sid = format!(r#""sessionId":"{SID}""#);
+    h.feed(&request(
+        "7",
+        "userInput.request",
+        &format!(r#"{{{sid},"question":"Colour?"}}"#),
+    ));
+    let back = h.feed(r#"{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":7}}"#);
+    assert!(back.is_empty(), "{back:?}");
+    assert_eq!(h.seen(), ["user input Colour?", "cancelled"]);
+    assert_eq!(
+        h.written(),
+        [r#"{"jsonrpc":"2.0","id":7,"error":{"code":-32800,"message":"Request cancelled"}}"#]
+    );
+}
+
+#[test]
+fn a_live_resume_hands_the_session_to_a_new_handler_and_a_failed_one_gives_it_back() {
+    let mut h = Harness::new(Recorder::new("old", Mode::Now), &[]);
+    let id = SessionId::new(SID).unwrap();
+    let again =
+        h.d.resume_session(
+            &mut h.c.client,
+            NOW,
+            id.clone(),
+            &(),
+            Recorder::new("new", Mode::Now),
+        )
+        .unwrap();
+    assert_eq!(again, h.h);
+    // The CLI sends events while the resume is in flight: they are the new handler's.
+    h.feed(&event("session.resume", "{}"));
+    assert_eq!(h.seen(), ["new: session.resume"]);
+    h.feed(r#"{"jsonrpc":"2.0","id":3,"error":{"code":-32603,"message":"no"}}"#);
+    h.feed(&event("assistant.turn_start", "{}"));
+    assert_eq!(
+        h.seen(),
+        ["old: assistant.turn_start"],
+        "the old handler is back"
+    );
+    // A resume that succeeds keeps the new one.
+    let _ =
+        h.d.resume_session(
+            &mut h.c.client,
+            NOW,
+            id,
+            &(),
+            Recorder::new("newer", Mode::Now),
+        )
+        .unwrap();
+    h.feed(&ok(4, &format!(r#"{{"sessionId":"{SID}"}}"#)));
+    h.feed(&event("assistant.turn_start", "{}"));
+    assert_eq!(h.seen(), ["newer: assistant.turn_start"]);
+}
+
+#[test]
+fn a_closed_session_drops_its_handler() {
+    let mut h = Harness::new(Recorder::new("one", Mode::Now), &[]);
+    h.c.client.destroy_session(NOW, h.h).unwrap();
+    h.feed(&ok(3, "{}"));
+    assert!(h.d.handler(h.h).is_none());
+    let back = h.feed(&event("external_tool.requested", TOOL_CALL));
+    assert!(matches!(&back[..], [Ev::UnknownSession(..)]), "{back:?}");
+}
+
+#[test]
+fn events_of_sessions_without_a_handler_stay_the_callers() {
+    let config = Config::default().caller_answers(CallerAnswers::ALL);
+    let mut c = Conn::<4, 8>::new(16 * 1024, 4096, config);
+    let mut d: Dispatch<Recorder, 4> = Dispatch::new();
+    c.client.connect(NOW, &Connect::default()).unwrap();
+    let h = c
+        .client
+        .create_session(NOW, SessionId::new(SID).unwrap(), &())
+        .unwrap();
+    c.output();
+    c.inbox.push(&frame(&ok(1, r#"{"protocolVersion":3}"#)));
+    c.inbox
+        .push(&frame(&ok(2, &format!(r#"{{"sessionId":"{SID}"}}"#))));
+    c.inbox
+        .push(&frame(&event("external_tool.requested", TOOL_CALL)));
+    let mut back = Vec::new();
+    while let Some(e) = c.client.poll_event(&mut c.inbox, NOW) {
+        if let Some(e) = d.dispatch(&mut c.client, NOW, e).unwrap() {
+            back.push(Ev::of(&e));
+        }
+    }
+    assert!(
+        matches!(back.last(), Some(Ev::Session(s, t, _)) if *s == h && t == "external_tool.requested"),
+        "{back:?}"
+    );
+    assert!(c.output().is_empty());
+}
+
+/// A chat's handler: a clock tool, and every permission granted once.
+#[derive(Default)]
+struct Clock {
+    calls: Vec<String>,
+}
+
+impl SessionHandler for Clock {
+    fn on_tool_call<'a>(&'a mut self, call: ToolCall<'a>) -> Answer<'a, ExternalToolResult<'a>> {
+        let args = call.data.arguments().map(|a| a.text().to_string());
+        self.calls.push(args.unwrap_or_default());
+        match call.data.tool_name() {
+            Some(name) if name.eq_str("local_time") => {
+                Answer::Now(ExternalToolResult::Text("12:00 UTC"))
+            }
+            _ => Answer::Error("no such tool"),
+        }
+    }
+
+    fn on_permission<'a>(
+        &'a mut self,
+        _: PermissionCall<'a>,
+    ) -> Answer<'a, PermissionDecision<'a>> {
+        Answer::Now(PermissionDecision::ApproveOnce(Default::default()))
+    }
+}
+
+/// Through the simulated CLI: a whole turn with a tool, answered by a handler.
+#[test]
+fn a_chat_with_a_tool_through_the_simulated_cli() {
+    use copilot_sansio::handler::{TurnEnd, TurnUpdate, Turns};
+    use copilot_sansio::proto::params::{SessionSend, Tool};
+    use copilot_sansio::sim::{Reply, Sim, SimConfig};
+    use copilot_sansio::{Client, Inbox, Instant};
+
+    let replies = [Reply::ToolCall {
+        tool: "local_time",
+        arguments: r#"{"zone":"UTC"}"#,
+        then: "It is noon.",
+    }];
+    let (mut sim_rx, mut sim_tx) = (vec![0u8; 64 * 1024], vec![0u8; 64 * 1024]);
+    let mut sim: Sim<'_, 4> = Sim::new(
+        &mut sim_rx,
+        &mut sim_tx,
+        SimConfig::default().replies(&replies),
+    );
+    let (mut rx, mut tx) = (vec![0u8; 64 * 1024], vec![0u8; 8 * 1024]);
+    let mut inbox = Inbox::new(&mut rx);
+    let config = Config::default().caller_answers(CallerAnswers::PERMISSIONS);
+    let mut client: Client<'_, 4, 8> = Client::new(&mut tx, config).unwrap();
+    let mut dispatch: Dispatch<Clock, 4> = Dispatch::new();
+    let mut turns: Turns = Turns::new();
+
+    let now = Instant::from_millis(0);
+    client.connect(now, &Connect::default()).unwrap();
+    let tools = [Tool::new("local_time", "The time")];
+    let options = config.session_options().tools(&tools);
+    let session = dispatch
+        .create_session(
+            &mut client,
+            now,
+            SessionId::new(SID).unwrap(),
+            &options,
+            Clock::default(),
+        )
+        .unwrap();
+    let mut turn = None;
+    let mut answer = None;
+    let mut end = None;
+    for _ in 0..1000 {
+        let n = sim.push(client.transmit_bytes());
+        client.transmitted(n);
+        sim.poll();
+        let n = inbox.push(sim.transmit_bytes());
+        sim.transmitted(n);
+        while let Some(event) = client.poll_event(&mut inbox, now) {
+            turns.on_event(&mut client, now, &event, |u| match u {
+                TurnUpdate::Message { turn: t, event } if Some(t) == turn => {
+                    answer = event.data().get_str("content").map(|c| c.to_string())
+                }
+                TurnUpdate::Ended { turn: t, end: e } if Some(t) == turn => {
+                    end = Some(matches!(e, TurnEnd::Completed))
+                }
+                _ => {}
+            });
+            if let Some(Event::SessionOpened { .. }) =
+                dispatch.dispatch(&mut client, now, event).unwrap()
+            {
+                let message = SessionSend::new("time?");
+                turn = Some(
+                    turns
+                        .send(&mut client, now, session, &message, None)
+                        .unwrap(),
+                );
+            }
+        }
+        if end.is_some() {
+            break;
+        }
+    }
+    assert_eq!(end, Some(true), "the turn completed");
+    assert_eq!(answer.as_deref(), Some("It is noon."));
+    let calls = &dispatch.handler(session).unwrap().calls;
+    assert_eq!(calls, &[r#"{"zone":"UTC"}"#]);
+    assert_eq!(
+        client.pending_requests(),
+        0,
+        "every answer's response was taken"
+    );
+}
