@@ -45,7 +45,7 @@ fn main() -> Result<(), copilot_sansio::Error> {
         while let Some(event) = client.poll_event(&mut inbox, now) {
             match event {
                 Event::SessionOpened { .. } => {
-                    let _ = client.send(now, session, &SessionSend::new("Hi"))?;
+                    let _ = client.session(session).send(now, &SessionSend::new("Hi"))?;
                 }
                 Event::Session { event, .. } => match event.typed() {
                     TypedEvent::AssistantMessage(m) => {

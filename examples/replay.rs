@@ -208,14 +208,15 @@ impl Replay<'_> {
                 })
             }
             ("session.destroy", _) if known.is_some() => {
-                known.map_or(Ok(()), |h| self.client.destroy_session(now, h))
+                known.map_or(Ok(()), |h| self.client.session(h).destroy(now))
             }
             (_, _) => match known {
                 Some(h) => {
                     let text = without_session_id(params);
                     let rest = RawJson::parse(&text).unwrap_or(RawJson::EMPTY_OBJECT);
                     self.client
-                        .session_request(now, h, &method, &rest)
+                        .session(h)
+                        .request(now, &method, &rest)
                         .map(|_| ())
                 }
                 None => {

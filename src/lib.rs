@@ -52,7 +52,8 @@
 //!
 //! - **The core** (always there, `no_std`, no allocation):
 //!   - [`Client`]: the state machine. Requests ([`Client::connect`],
-//!     [`Client::create_session`], [`Client::send`], [`Client::request`], ...) and answers
+//!     [`Client::create_session`], [`Client::request`], a session's verbs through
+//!     [`Client::session`] ([`ClientSession::send`], ...), ...) and answers
 //!     ([`Client::respond`]) are queued, framed, for [`Client::transmit_bytes`];
 //!     [`Client::poll_event`] turns received frames into one [`Event`] each.
 //!   - [`Inbox`]: the receive buffer (the caller's) and Content-Length framing, in place.
@@ -61,7 +62,7 @@
 //!   - [`proto`]: the protocol, typed, generated from the CLI's own schemas where they speak
 //!     (every method, event type and server request of CLI 1.0.102; most methods with the
 //!     `methods` feature): [`proto::params`] (one struct per method, sent with
-//!     [`Client::call`] or [`Client::session_call`]),
+//!     [`Client::call`] or [`ClientSession::call`]; [`Call`] reads the response),
 //!     [`proto::results`] and [`proto::events`] views ([`proto::events::TypedEvent`]: one
 //!     variant per event type), [`proto::server`] requests ([`proto::server::ServerCall`]) and
 //!     their answers.
@@ -193,9 +194,9 @@ pub mod sim;
 mod wire;
 
 pub use client::{
-    AutoAction, AutoReason, CallerAnswers, Client, Config, Error, Event, Failure, InputError,
-    Instant, MIN_TRANSMIT_BUFFER, OpenMethod, PROTOCOL_VERSION, ReplyHandle, RequestId,
-    ServerRequest, SessionHandle, SessionState, Shutdown, ShutdownMode, Stats, Unread,
+    AutoAction, AutoReason, Call, CallerAnswers, Client, ClientSession, Config, Error, Event,
+    Failure, InputError, Instant, MIN_TRANSMIT_BUFFER, OpenMethod, PROTOCOL_VERSION, ReplyHandle,
+    RequestId, ServerRequest, SessionHandle, SessionState, Shutdown, ShutdownMode, Stats, Unread,
 };
 pub use proto::params::Connect;
 pub use proto::{

@@ -586,7 +586,7 @@ fn numbers_out_of_range() {
             "{e:?}"
         );
     }
-    let b = c.client.ping(NOW, None).unwrap();
+    let b = c.client.ping(NOW, None).unwrap().id();
     let events = c.feed(&frame(&format!(
         r#"{{"jsonrpc":"2.0","id":{},"result":1e400}}"#,
         b.value()
@@ -777,7 +777,7 @@ fn traffic_for_a_destroyed_session_is_surfaced_and_answered() {
     c.feed(&frame(
         r#"{"jsonrpc":"2.0","id":1,"result":{"sessionId":"s"}}"#,
     ));
-    c.client.destroy_session(NOW, s).unwrap();
+    c.client.session(s).destroy(NOW).unwrap();
     c.output();
     let events = c.feed(
         &[

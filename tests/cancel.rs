@@ -85,7 +85,7 @@ fn a_request_answered_before_the_cancel_is_not_answered_again() {
 #[test]
 fn the_caller_cancels_its_own_request_once() {
     let mut c = connected();
-    let id: RequestId = c.client.list_models(NOW).unwrap();
+    let id: RequestId = c.client.list_models(NOW).unwrap().id();
     c.output();
     assert_eq!(c.client.cancel(id), Ok(()));
     assert_eq!(
@@ -124,7 +124,7 @@ fn a_timed_out_request_can_still_be_cancelled_before_its_failure_is_taken() {
         4096,
         Config::default().request_timeout_ms(Some(100)),
     );
-    let id = c.client.ping(NOW, None).unwrap();
+    let id = c.client.ping(NOW, None).unwrap().id();
     c.client.handle_timeout(Instant::from_millis(100));
     assert_eq!(c.client.cancel(id), Ok(()));
     let events = c.poll();

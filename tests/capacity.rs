@@ -126,7 +126,7 @@ fn ten_thousand_create_fail_destroy_cycles_leave_the_table_empty() {
         assert!(
             matches!(&events[..], [Ev::Opened(a, ..), Ev::OpenFailed(b, ..)] if *a == ok && *b == bad)
         );
-        c.client.destroy_session(NOW, ok).unwrap();
+        c.client.session(ok).destroy(NOW).unwrap();
         c.output();
         let events = c.feed(&frame(&format!(
             r#"{{"jsonrpc":"2.0","id":{},"result":null}}"#,

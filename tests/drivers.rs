@@ -78,7 +78,8 @@ fn react<const S: usize, const P: usize>(
         },
         Event::SessionOpened { session, .. } => {
             let _ = client
-                .send(now, session, &SessionSend::new("Weather?"))
+                .session(session)
+                .send(now, &SessionSend::new("Weather?"))
                 .unwrap();
         }
         Event::Session { session, event } => match event.typed() {
@@ -90,12 +91,8 @@ fn react<const S: usize, const P: usize>(
                 t.permission_requests += 1;
                 let id = p.request_id().unwrap();
                 let _ = client
-                    .answer_permission(
-                        now,
-                        session,
-                        id,
-                        PermissionDecision::ApproveOnce(Default::default()),
-                    )
+                    .session(session)
+                    .answer_permission(now, id, PermissionDecision::ApproveOnce(Default::default()))
                     .unwrap();
             }
             TypedEvent::ExternalToolRequested(call) => {
@@ -103,7 +100,8 @@ fn react<const S: usize, const P: usize>(
                 assert_eq!(call.arguments().unwrap().get_str("city").unwrap(), "Paris");
                 let id = call.request_id().unwrap();
                 let _ = client
-                    .answer_tool_call(now, session, id, Ok(ExternalToolResult::Text("18°C")))
+                    .session(session)
+                    .answer_tool_call(now, id, Ok(ExternalToolResult::Text("18°C")))
                     .unwrap();
             }
             TypedEvent::SessionIdle(_) => {
@@ -111,10 +109,11 @@ fn react<const S: usize, const P: usize>(
                 if t.idles == 1 {
                     t.text.push('|');
                     let _ = client
-                        .send(now, session, &SessionSend::new("Again"))
+                        .session(session)
+                        .send(now, &SessionSend::new("Again"))
                         .unwrap();
                 } else {
-                    client.destroy_session(now, session).unwrap();
+                    client.session(session).destroy(now).unwrap();
                 }
             }
             _ => {}

@@ -547,7 +547,8 @@ fn a_deferred_call_is_answered_later_through_the_client() {
     let result = ExternalToolResult::Text("later");
     let _ =
         h.c.client
-            .answer_tool_call(NOW, call.session(), call.request_id(), Ok(result))
+            .session(call.session())
+            .answer_tool_call(NOW, call.request_id(), Ok(result))
             .unwrap();
     let answer = UserInputAnswer {
         answer: "green",
@@ -706,7 +707,7 @@ fn a_live_resume_hands_the_session_to_a_new_handler_and_a_failed_one_gives_it_ba
 #[test]
 fn a_closed_session_drops_its_handler() {
     let mut h = Harness::new(Recorder::new("one", Mode::Now), &[]);
-    h.c.client.destroy_session(NOW, h.h).unwrap();
+    h.c.client.session(h.h).destroy(NOW).unwrap();
     h.feed(&ok(3, "{}"));
     assert!(h.d.handler(h.h).is_none());
     let back = h.feed(&event("external_tool.requested", TOOL_CALL));

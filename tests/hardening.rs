@@ -144,7 +144,7 @@ fn answers_owed_for_a_closed_session_go_out_as_room_frees() {
         .collect();
     let events = c.feed(&requests);
     assert_eq!(events.len(), 8);
-    c.client.destroy_session(NOW, h).unwrap();
+    c.client.session(h).destroy(NOW).unwrap();
     c.output();
     let closed = c.feed(&frame(r#"{"jsonrpc":"2.0","id":2,"result":{}}"#));
     assert!(matches!(closed[..], [Ev::Closed(..)]), "{closed:?}");
@@ -192,7 +192,7 @@ fn a_shutdown_waits_for_its_own_destroys() {
     );
     // The application destroys `a` itself, just before shutting down: the shutdown destroys
     // only `b`, and must not count `a`'s close as its own.
-    c.client.destroy_session(NOW, a).unwrap();
+    c.client.session(a).destroy(NOW).unwrap();
     let mut shutdown = c
         .client
         .shutdown(NOW, Instant::from_millis(5000), ShutdownMode::Leave);
@@ -241,7 +241,7 @@ fn malformed_responses_resolve_their_requests() {
         ),
     ] {
         let mut c = Conn::<4, 8>::new(4096, 4096, Config::default());
-        let id = c.client.ping(NOW, None).unwrap();
+        let id = c.client.ping(NOW, None).unwrap().id();
         c.output();
         let events = c.feed(&frame(&body.replace("ID", &id.value().to_string())));
         assert_eq!(
@@ -256,7 +256,7 @@ fn malformed_responses_resolve_their_requests() {
 #[test]
 fn an_oversized_response_resolves_its_request_wherever_its_id_is() {
     let mut c = Conn::<4, 8>::new(2048, 4096, Config::default());
-    let id = c.client.ping(NOW, None).unwrap();
+    let id = c.client.ping(NOW, None).unwrap().id();
     let body = format!(
         r#"{{"jsonrpc":"2.0","result":{{"text":"{}"}},"id":{}}}"#,
         "x".repeat(10_000),
@@ -339,7 +339,7 @@ fn handles_of_another_client_are_refused() {
     let mut foreign = Conn::<4, 8>::new(4096, 4096, Config::default());
     assert_eq!(foreign.client.session_id(ha), None);
     assert_eq!(
-        foreign.client.destroy_session(NOW, ha),
+        foreign.client.session(ha).destroy(NOW),
         Err(Error::UnknownSession)
     );
     assert_eq!(
@@ -360,14 +360,20 @@ fn requests_on_a_session_that_is_opening_or_closing_are_refused() {
         .create_session(NOW, SessionId::new(SID).unwrap(), &())
         .unwrap();
     let send = copilot_sansio::proto::params::SessionSend::new("hi");
-    assert_eq!(c.client.send(NOW, h, &send), Err(Error::SessionNotActive));
+    assert_eq!(
+        c.client.session(h).send(NOW, &send),
+        Err(Error::SessionNotActive)
+    );
     c.output();
     c.feed(&frame(&format!(
         r#"{{"jsonrpc":"2.0","id":1,"result":{{"sessionId":"{SID}"}}}}"#
     )));
-    let _ = c.client.send(NOW, h, &send).unwrap();
-    c.client.destroy_session(NOW, h).unwrap();
-    assert_eq!(c.client.send(NOW, h, &send), Err(Error::SessionNotActive));
+    let _ = c.client.session(h).send(NOW, &send).unwrap();
+    c.client.session(h).destroy(NOW).unwrap();
+    assert_eq!(
+        c.client.session(h).send(NOW, &send),
+        Err(Error::SessionNotActive)
+    );
 }
 
 #[test]

@@ -65,7 +65,8 @@ fn a_live_resume_keeps_the_session_and_its_events_in_order() {
     // Requests on it still go out while the resume is in flight.
     let send = c
         .client
-        .session_request(NOW, h, "session.send", &())
+        .session(h)
+        .request(NOW, "session.send", &())
         .unwrap();
     // Events of a turn that was running, the resume's own events, then its response.
     let events = c.feed(
@@ -126,7 +127,7 @@ fn a_failed_live_resume_leaves_the_session_open_as_it_was() {
     // Still routed, still usable.
     let events = c.feed(&frame(&event("session.idle", "e9")));
     assert!(matches!(&events[..], [Ev::Session(s, t, _)] if *s == h && t == "session.idle"));
-    c.client.destroy_session(NOW, h).unwrap();
+    c.client.session(h).destroy(NOW).unwrap();
 }
 
 #[test]
@@ -178,7 +179,7 @@ fn one_open_of_an_id_at_a_time() {
         Err(Error::SessionBusy)
     );
     assert_eq!(
-        c.client.destroy_session(NOW, h),
+        c.client.session(h).destroy(NOW),
         Err(Error::SessionNotActive)
     );
     assert_eq!(c.client.transmit_bytes(), &before[..], "nothing queued");
@@ -192,11 +193,11 @@ fn one_open_of_an_id_at_a_time() {
     assert_eq!(resume(&mut c, "{}"), Ok(h));
     // While it is in flight: no second resume, no destroy.
     assert_eq!(resume(&mut c, "{}"), Err(Error::SessionBusy));
-    assert_eq!(c.client.destroy_session(NOW, h), Err(Error::SessionBusy));
+    assert_eq!(c.client.session(h).destroy(NOW), Err(Error::SessionBusy));
     c.output();
     c.feed(&frame(&opened(3)));
     assert_eq!(c.client.session_state(h), Some(SessionState::Active));
-    c.client.destroy_session(NOW, h).unwrap();
+    c.client.session(h).destroy(NOW).unwrap();
     // While the destroy is in flight: no resume.
     assert_eq!(resume(&mut c, "{}"), Err(Error::SessionBusy));
 }
@@ -283,18 +284,18 @@ fn the_simulated_cli_takes_a_live_resume_between_turns_and_refuses_one_mid_turn(
 
     // Mid-turn (the first reply stalls): refused, and the turn goes on.
     let prompt = copilot_sansio::proto::params::SessionSend::new("Hi");
-    let _turn = client.send(NOW, h, &prompt).unwrap();
+    let _turn = client.session(h).send(NOW, &prompt).unwrap();
     pump(&mut client, &mut inbox, &mut sim, &mut nothing);
     assert_eq!(client.resume_session(NOW, id(), &()), Ok(h));
     let events = pump(&mut client, &mut inbox, &mut sim, &mut nothing);
     assert_eq!(types(&events), ["(resume failed)"]);
     assert_eq!(client.session_state(h), Some(SessionState::Active));
-    let _abort = client.abort(NOW, h, None).unwrap();
+    let _abort = client.session(h).abort(NOW, None).unwrap();
     let events = pump(&mut client, &mut inbox, &mut sim, &mut nothing);
     assert!(types(&events).contains(&"session.idle"), "{events:?}");
 
     // The next turn plays in the same session.
-    let _turn = client.send(NOW, h, &prompt).unwrap();
+    let _turn = client.session(h).send(NOW, &prompt).unwrap();
     let events = pump(&mut client, &mut inbox, &mut sim, &mut nothing);
     assert!(types(&events).contains(&"assistant.message"), "{events:?}");
     assert!(matches!(

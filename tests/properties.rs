@@ -483,7 +483,7 @@ fn check_model(ops: &[Op]) -> Result<(), TestCaseError> {
                     continue;
                 }
                 let i = n % m.sessions.len();
-                let got = client.destroy_session(now, m.sessions[i].handle);
+                let got = client.session(m.sessions[i].handle).destroy(now);
                 let want = match m.sessions[i].state {
                     St::Gone | St::Orphan => Err(Error::UnknownSession),
                     St::Live(SessionState::Active) if m.closed => Err(Error::Closed),
@@ -625,7 +625,8 @@ fn converse(
 }
 
 /// The JSON result of the response to `id` among `events`.
-fn result_of(events: &[Ev], id: copilot_sansio::RequestId) -> serde_json::Value {
+fn result_of(events: &[Ev], id: impl Into<copilot_sansio::RequestId>) -> serde_json::Value {
+    let id = id.into();
     let text = events
         .iter()
         .find_map(|e| match e {
@@ -672,8 +673,8 @@ fn typed_round_trip(
     let plain = [
         client.get_status(now).unwrap(),
         client.get_auth_status(now).unwrap(),
-        client.list_models(now).unwrap(),
-        client.set_llm_inference_provider(now).unwrap(),
+        client.list_models(now).unwrap().id(),
+        client.set_llm_inference_provider(now).unwrap().id(),
     ];
     let events = converse(&mut client, &mut inbox, &mut sim, now);
     prop_assert!(
@@ -715,7 +716,7 @@ fn typed_round_trip(
         Some(mode) => send.mode(mode),
         None => send,
     };
-    let sent = client.send(now, h, &send).unwrap();
+    let sent = client.session(h).send(now, &send).unwrap();
     let events = converse(&mut client, &mut inbox, &mut sim, now);
     prop_assert!(result_of(&events, sent)["messageId"].is_string());
     let user = events.iter().find_map(|e| match e {
@@ -735,7 +736,8 @@ fn typed_round_trip(
     let request_id = call["data"]["requestId"].as_str().unwrap();
     let answer = Ok(ExternalToolResult::Text(text));
     let answered = client
-        .answer_tool_call(now, h, JsonStr::from_plain(request_id).unwrap(), answer)
+        .session(h)
+        .answer_tool_call(now, JsonStr::from_plain(request_id).unwrap(), answer)
         .unwrap();
     let events = converse(&mut client, &mut inbox, &mut sim, now);
     prop_assert_eq!(
@@ -761,12 +763,14 @@ fn typed_round_trip(
         .level(SessionLogLevel::Info)
         .ephemeral(true);
     let ids = [
-        client.switch_model(now, h, &model).unwrap(),
-        client.log(now, h, &log).unwrap(),
-        client.get_messages(now, h).unwrap(),
+        client.session(h).switch_model(now, &model).unwrap().id(),
+        client.session(h).log(now, &log).unwrap().id(),
+        client.session(h).get_messages(now).unwrap(),
         client
-            .abort(now, h, Some(AbortReason::UserInitiated))
-            .unwrap(),
+            .session(h)
+            .abort(now, Some(AbortReason::UserInitiated))
+            .unwrap()
+            .id(),
         client.get_session_metadata(now, sid).unwrap(),
         client.get_last_session_id(now).unwrap(),
         client.list_sessions(now, None).unwrap(),
@@ -775,7 +779,7 @@ fn typed_round_trip(
     for id in ids {
         result_of(&events, id);
     }
-    client.destroy_session(now, h).unwrap();
+    client.session(h).destroy(now).unwrap();
     let events = converse(&mut client, &mut inbox, &mut sim, now);
     prop_assert!(
         events
@@ -793,7 +797,7 @@ fn typed_round_trip(
         .iter()
         .any(|e| matches!(e, Ev::Opened(s, OpenMethod::Resume, _) if *s == resumed));
     prop_assert!(opened, "{events:?}");
-    client.destroy_session(now, resumed).unwrap();
+    client.session(resumed).destroy(now).unwrap();
     converse(&mut client, &mut inbox, &mut sim, now);
     let deleted = client.delete_session(now, sid).unwrap();
     let shutdown = client.shutdown_runtime(now).unwrap();

@@ -197,7 +197,7 @@ fn error_response_releases_the_slot(kind: OpenMethod) {
         r#"{{"jsonrpc":"2.0","id":8,"error":{{"code":-32602,"message":"Session not found: {SID}"}}}}"#
     )));
     // The stale handle is refused; the slot can be used again.
-    assert_eq!(c.client.destroy_session(NOW, h), Err(Error::UnknownSession));
+    assert_eq!(c.client.session(h).destroy(NOW), Err(Error::UnknownSession));
     let again = c
         .client
         .create_session(NOW, SessionId::new(SID).unwrap(), &())
@@ -248,7 +248,7 @@ fn destroy_keeps_routing_until_its_response() {
     let mut c = connected();
     let h = open(&mut c, OpenMethod::Create);
     c.feed(&frame(&ok(2, &format!(r#"{{"sessionId":"{SID}"}}"#))));
-    c.client.destroy_session(NOW, h).unwrap();
+    c.client.session(h).destroy(NOW).unwrap();
     assert_eq!(c.client.session_state(h), Some(SessionState::Closing));
     assert_eq!(
         c.output_text(),
@@ -277,7 +277,7 @@ fn destroy_keeps_routing_until_its_response() {
         .create_session(NOW, SessionId::new("p").unwrap(), &())
         .unwrap();
     assert_eq!(
-        c.client.destroy_session(NOW, p),
+        c.client.session(p).destroy(NOW),
         Err(Error::SessionNotActive)
     );
 }

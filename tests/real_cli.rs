@@ -220,7 +220,11 @@ impl Real {
     /// Sends a prompt and takes the turn's events up to `session.idle` of `h`.
     fn turn(&mut self, h: SessionHandle, prompt: &str) -> Vec<Ev> {
         let now = self.now();
-        let _ = self.client.send(now, h, &SessionSend::new(prompt)).unwrap();
+        let _ = self
+            .client
+            .session(h)
+            .send(now, &SessionSend::new(prompt))
+            .unwrap();
         self.until(|e| matches!(e, Ev::Session(s, t, _) if *s == h && t == "session.idle"))
     }
 
@@ -408,7 +412,7 @@ fn scenario_1_handshake() {
     let now = real.now();
     let status = real.client.get_status(now).unwrap();
     let auth = real.client.get_auth_status(now).unwrap();
-    let ping = real.client.ping(now, Some("probe")).unwrap();
+    let ping = real.client.ping(now, Some("probe")).unwrap().id();
     // The CLI answers them in any order.
     let mut answered = 0;
     let events = real.until(|e| {
@@ -574,7 +578,8 @@ fn weather_turn(
     let now = real.now();
     let _ = real
         .client
-        .send(now, h, &SessionSend::new("Weather in Paris?"))
+        .session(h)
+        .send(now, &SessionSend::new("Weather in Paris?"))
         .unwrap();
     let mut events = Vec::new();
     loop {
@@ -597,7 +602,8 @@ fn weather_turn(
                 let d = decision.expect("a permission request");
                 let _ = real
                     .client
-                    .answer_permission(now, *s, JsonStr::from_plain(&request_id()).unwrap(), d)
+                    .session(*s)
+                    .answer_permission(now, JsonStr::from_plain(&request_id()).unwrap(), d)
                     .unwrap();
             }
             if t == "external_tool.requested" {
@@ -608,9 +614,9 @@ fn weather_turn(
                 );
                 let _ = real
                     .client
+                    .session(*s)
                     .answer_tool_call(
                         now,
-                        *s,
                         JsonStr::from_plain(&request_id()).unwrap(),
                         Ok(ExternalToolResult::Text("18°C, clear sky")),
                     )
@@ -729,7 +735,7 @@ fn scenario_6_destroy_resume_and_abort() {
     real.turn(h, "Remember this.");
     // Destroy: session.shutdown reaches the session before the destroy response releases it.
     let now = real.now();
-    real.client.destroy_session(now, h).unwrap();
+    real.client.session(h).destroy(now).unwrap();
     let events = real.until(|e| matches!(e, Ev::Closed(s, _) if *s == h));
     let types = types_of(&events, h);
     assert!(
@@ -762,13 +768,15 @@ fn scenario_6_destroy_resume_and_abort() {
     let now = real.now();
     let _ = real
         .client
-        .send(now, r, &SessionSend::new("Take your time."))
+        .session(r)
+        .send(now, &SessionSend::new("Take your time."))
         .unwrap();
     real.until(|e| matches!(e, Ev::Session(s, t, _) if *s == r && t == "assistant.turn_start"));
     let now = real.now();
     let _ = real
         .client
-        .abort(now, r, Some(AbortReason::UserInitiated))
+        .session(r)
+        .abort(now, Some(AbortReason::UserInitiated))
         .unwrap();
     let events =
         real.until(|e| matches!(e, Ev::Session(s, t, _) if *s == r && t == "session.idle"));
@@ -811,7 +819,8 @@ fn scenario_7_many_sessions_on_one_connection() {
     for &h in &handles {
         let _ = real
             .client
-            .send(now, h, &SessionSend::new("Hello"))
+            .session(h)
+            .send(now, &SessionSend::new("Hello"))
             .unwrap();
     }
     let mut idle = 0;
@@ -825,7 +834,7 @@ fn scenario_7_many_sessions_on_one_connection() {
     assert!(events.iter().all(|e| !matches!(e, Ev::UnknownSession(..))));
     let now = real.now();
     for &h in &handles {
-        real.client.destroy_session(now, h).unwrap();
+        real.client.session(h).destroy(now).unwrap();
     }
     let mut closed = 0;
     real.until(|e| {
@@ -1027,7 +1036,11 @@ fn scenario_11_two_clients_share_a_cli_over_tcp_and_one_leaves() {
     // B finishes a turn in its session.
     api.push_text("Still serving.");
     let now = b.driver.now();
-    let _turn = b.client.send(now, hb, &SessionSend::new("Hello?")).unwrap();
+    let _turn = b
+        .client
+        .session(hb)
+        .send(now, &SessionSend::new("Hello?"))
+        .unwrap();
     let events = b.until(|e| matches!(e, Ev::Session(s, t, _) if *s == hb && t == "session.idle"));
     assert!(
         data_of(&events, hb, "assistant.message").is_some_and(|d| d.contains("Still serving.")),

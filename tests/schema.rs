@@ -104,7 +104,7 @@ pub fn check_session<M: Method>(params: &M, name: &str, expected: &str) -> usize
     assert_eq!((M::NAME, M::SESSION), (name, true));
     let mut tx = vec![0u8; 64 * 1024];
     let (mut client, h) = with_session(&mut tx);
-    let _ = client.session_call(NOW, h, params).unwrap();
+    let _ = client.session(h).call(NOW, params).unwrap();
     assert_eq!(sent_params(&client), with_session_id(expected), "{name}");
     1
 }

@@ -78,7 +78,8 @@ impl Member {
         let now = self.driver.now();
         let _turn = self
             .client
-            .send(now, h, &SessionSend::new("Are you there?"))
+            .session(h)
+            .send(now, &SessionSend::new("Are you there?"))
             .unwrap();
         let mut answered = false;
         let idle = self.until(|e| match e {

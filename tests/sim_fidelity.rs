@@ -120,7 +120,8 @@ fn simulated(
             match event {
                 Event::SessionOpened { .. } => {
                     let _ = client
-                        .send(NOW, h, &SessionSend::new("Weather in Paris?"))
+                        .session(h)
+                        .send(NOW, &SessionSend::new("Weather in Paris?"))
                         .unwrap();
                 }
                 Event::Session { session, event } => {
@@ -164,7 +165,8 @@ fn answer_tool(client: &mut Client<'_, 4, 16>, h: SessionHandle, e: &SessionEven
             ExternalToolTextResultForLlm::new("18°C, clear sky").result_type("success"),
         );
         let _ = client
-            .answer_tool_call(NOW, h, JsonStr::from_plain(&id).unwrap(), Ok(result))
+            .session(h)
+            .answer_tool_call(NOW, JsonStr::from_plain(&id).unwrap(), Ok(result))
             .unwrap();
     }
 }
@@ -195,9 +197,9 @@ fn a_permitted_tool_call() {
         if e.is("permission.requested") {
             let id = e.data().get_str("requestId").unwrap().to_string();
             let _ = client
+                .session(h)
                 .answer_permission(
                     NOW,
-                    h,
                     JsonStr::from_plain(&id).unwrap(),
                     PermissionDecision::ApproveOnce(Default::default()),
                 )
@@ -228,7 +230,8 @@ fn an_aborted_turn() {
         |client, h, e| {
             if e.is("assistant.turn_start") {
                 let _ = client
-                    .abort(NOW, h, Some(AbortReason::UserInitiated))
+                    .session(h)
+                    .abort(NOW, Some(AbortReason::UserInitiated))
                     .unwrap();
             }
         },
@@ -248,7 +251,8 @@ fn a_rejected_permission_reaches_the_model_as_a_failed_tool_call() {
             let decision =
                 PermissionDecision::Reject(PermissionDecisionReject::new().feedback("Not now"));
             let _ = client
-                .answer_permission(NOW, h, JsonStr::from_plain(&id).unwrap(), decision)
+                .session(h)
+                .answer_permission(NOW, JsonStr::from_plain(&id).unwrap(), decision)
                 .unwrap();
         }
         if e.is("tool.execution_complete") {

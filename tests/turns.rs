@@ -96,13 +96,14 @@ fn replay(name: &str) -> Vec<String> {
                     .unwrap();
             }
             ("session.destroy", Some(sid)) => {
-                c.client.destroy_session(NOW, sessions[&sid]).unwrap()
+                c.client.session(sessions[&sid]).destroy(NOW).unwrap()
             }
             (_, Some(sid)) => {
                 let p = rest(&sid);
                 let _ = c
                     .client
-                    .session_request(NOW, sessions[&sid], &method, &RawJson::parse(&p).unwrap())
+                    .session(sessions[&sid])
+                    .request(NOW, &method, &RawJson::parse(&p).unwrap())
                     .unwrap();
             }
             (_, None) => {

@@ -28,7 +28,8 @@ use copilot_sansio::proto::server::{
     SessionFsReaddirWithTypesResult, SessionFsStatResult, TransformedSections, UserInputAnswer,
 };
 use copilot_sansio::{
-    CallerAnswers, Client, Config, Connect, Event, Inbox, SessionEvent, SessionHandle, SessionId,
+    CallerAnswers, Client, Config, Connect, Event, Failure, Inbox, SessionEvent, SessionHandle,
+    SessionId,
 };
 use support::*;
 
@@ -264,13 +265,14 @@ fn session_requests_are_byte_exact() {
     };
     let _ = c
         .client
-        .send(NOW, h, &SessionSend::new("What is 2+2?"))
+        .session(h)
+        .send(NOW, &SessionSend::new("What is 2+2?"))
         .unwrap();
     assert_eq!(
         body(&mut c),
         find("session.send").replace("\"id\":7", "\"id\":2")
     );
-    let _ = c.client.get_messages(NOW, h).unwrap();
+    let _ = c.client.session(h).get_messages(NOW).unwrap();
     assert_eq!(
         body(&mut c),
         find("session.getMessages").replace("\"id\":8", "\"id\":3")
@@ -293,9 +295,9 @@ fn session_requests_are_byte_exact() {
     ];
     let _ = c
         .client
+        .session(h)
         .send(
             NOW,
-            h,
             &SessionSend::new("Look\n\"here\"")
                 .attachments(&attachments)
                 .mode(SendMode::Immediate)
@@ -310,7 +312,8 @@ fn session_requests_are_byte_exact() {
     );
     let _ = c
         .client
-        .abort(NOW, h, Some(AbortReason::UserInitiated))
+        .session(h)
+        .abort(NOW, Some(AbortReason::UserInitiated))
         .unwrap();
     assert_eq!(
         body(&mut c),
@@ -318,7 +321,7 @@ fn session_requests_are_byte_exact() {
             r#"{{"jsonrpc":"2.0","id":5,"method":"session.abort","params":{{"sessionId":"{SID}","reason":"user_initiated"}}}}"#
         )
     );
-    let _ = c.client.abort(NOW, h, None).unwrap();
+    let _ = c.client.session(h).abort(NOW, None).unwrap();
     assert_eq!(
         body(&mut c),
         format!(
@@ -327,9 +330,9 @@ fn session_requests_are_byte_exact() {
     );
     let _ = c
         .client
+        .session(h)
         .switch_model(
             NOW,
-            h,
             &SessionModelSwitchTo::new("gpt-5").reasoning_effort("low"),
         )
         .unwrap();
@@ -341,9 +344,9 @@ fn session_requests_are_byte_exact() {
     );
     let _ = c
         .client
+        .session(h)
         .log(
             NOW,
-            h,
             &SessionLog::new("hi")
                 .level(SessionLogLevel::Warning)
                 .ephemeral(true),
@@ -355,12 +358,12 @@ fn session_requests_are_byte_exact() {
             r#"{{"jsonrpc":"2.0","id":8,"method":"session.log","params":{{"sessionId":"{SID}","message":"hi","level":"warning","ephemeral":true}}}}"#
         )
     );
-    c.client.destroy_session(NOW, h).unwrap();
+    c.client.session(h).destroy(NOW).unwrap();
     assert_eq!(body(&mut c), find("session.destroy"));
     // Stale handles are refused by every session method.
     c.feed(&frame(r#"{"jsonrpc":"2.0","id":9,"result":{}}"#));
     assert_eq!(
-        c.client.send(NOW, h, &SessionSend::new("x")),
+        c.client.session(h).send(NOW, &SessionSend::new("x")),
         Err(copilot_sansio::Error::UnknownSession)
     );
 }
@@ -377,23 +380,23 @@ fn broadcast_answers_are_byte_exact() {
     let commands: &'static [&'static str] = &["ls"];
     type Call = Box<dyn Fn(&mut Client<'static, 4, 32>) -> copilot_sansio::RequestId>;
     let cases: [(Call, String); 9] = [
-        (Box::new(move |c| c.answer_tool_call(NOW, h, js("r-17"), Ok(ExternalToolResult::Text("42"))).unwrap()),
+        (Box::new(move |c| c.session(h).answer_tool_call(NOW, js("r-17"), Ok(ExternalToolResult::Text("42"))).unwrap()),
             r#""method":"session.tools.handlePendingToolCall","params":{"sessionId":"SID","requestId":"r-17","result":"42"}}"#.into()),
-        (Box::new(move |c| c.answer_tool_call(NOW, h, js("r-17"), Ok(structured)).unwrap()),
+        (Box::new(move |c| c.session(h).answer_tool_call(NOW, js("r-17"), Ok(structured)).unwrap()),
             r#""method":"session.tools.handlePendingToolCall","params":{"sessionId":"SID","requestId":"r-17","result":{"textResultForLlm":"18°C, clear","resultType":"success","sessionLog":"weather ok"}}}"#.into()),
-        (Box::new(move |c| c.answer_tool_call(NOW, h, js("r-17"), Err("no network")).unwrap()),
+        (Box::new(move |c| c.session(h).answer_tool_call(NOW, js("r-17"), Err("no network")).unwrap()),
             r#""method":"session.tools.handlePendingToolCall","params":{"sessionId":"SID","requestId":"r-17","error":"no network"}}"#.into()),
-        (Box::new(move |c| c.answer_permission(NOW, h, js("p-1"), once()).unwrap()),
+        (Box::new(move |c| c.session(h).answer_permission(NOW, js("p-1"), once()).unwrap()),
             r#""method":"session.permissions.handlePendingPermissionRequest","params":{"sessionId":"SID","requestId":"p-1","result":{"kind":"approve-once"}}}"#.into()),
-        (Box::new(move |c| c.answer_permission(NOW, h, js("p-1"), PermissionDecision::Reject(PermissionDecisionReject::new().feedback("not that"))).unwrap()),
+        (Box::new(move |c| c.session(h).answer_permission(NOW, js("p-1"), PermissionDecision::Reject(PermissionDecisionReject::new().feedback("not that"))).unwrap()),
             r#""method":"session.permissions.handlePendingPermissionRequest","params":{"sessionId":"SID","requestId":"p-1","result":{"kind":"reject","feedback":"not that"}}}"#.into()),
-        (Box::new(move |c| c.answer_permission(NOW, h, js("p-1"), PermissionDecision::ApproveForLocation(PermissionDecisionApproveForLocation::new(PermissionDecisionApproveForLocationApproval::Commands(PermissionDecisionApproveForLocationApprovalCommands::new(commands)), "/w"))).unwrap()),
+        (Box::new(move |c| c.session(h).answer_permission(NOW, js("p-1"), PermissionDecision::ApproveForLocation(PermissionDecisionApproveForLocation::new(PermissionDecisionApproveForLocationApproval::Commands(PermissionDecisionApproveForLocationApprovalCommands::new(commands)), "/w"))).unwrap()),
             r#""method":"session.permissions.handlePendingPermissionRequest","params":{"sessionId":"SID","requestId":"p-1","result":{"kind":"approve-for-location","approval":{"kind":"commands","commandIdentifiers":["ls"]},"locationKey":"/w"}}}"#.into()),
-        (Box::new(move |c| c.answer_permission(NOW, h, js("p-1"), PermissionDecision::Raw(RawJson::parse(r#"{"kind":"denied-interactively-by-user"}"#).unwrap())).unwrap()),
+        (Box::new(move |c| c.session(h).answer_permission(NOW, js("p-1"), PermissionDecision::Raw(RawJson::parse(r#"{"kind":"denied-interactively-by-user"}"#).unwrap())).unwrap()),
             r#""method":"session.permissions.handlePendingPermissionRequest","params":{"sessionId":"SID","requestId":"p-1","result":{"kind":"denied-interactively-by-user"}}}"#.into()),
-        (Box::new(move |c| c.answer_elicitation(NOW, h, js("e-1"), UiElicitationResponse::new(UiElicitationResponseAction::Accept).content(RawJson::parse(r#"{"name":"x"}"#).unwrap())).unwrap()),
+        (Box::new(move |c| c.session(h).answer_elicitation(NOW, js("e-1"), UiElicitationResponse::new(UiElicitationResponseAction::Accept).content(RawJson::parse(r#"{"name":"x"}"#).unwrap())).unwrap()),
             r#""method":"session.ui.handlePendingElicitation","params":{"sessionId":"SID","requestId":"e-1","result":{"action":"accept","content":{"name":"x"}}}}"#.into()),
-        (Box::new(move |c| c.answer_command(NOW, h, js("c-1"), Some("Unknown command: x")).unwrap()),
+        (Box::new(move |c| c.session(h).answer_command(NOW, js("c-1"), Some("Unknown command: x")).unwrap()),
             r#""method":"session.commands.handlePendingCommand","params":{"sessionId":"SID","requestId":"c-1","error":"Unknown command: x"}}"#.into()),
     ];
     for (i, (send, expected)) in cases.iter().enumerate() {
@@ -1316,9 +1319,9 @@ fn tool_call_round_trip() {
     // Answer straight from the event: it borrows the inbox, the client is free.
     let id = c
         .client
+        .session(session)
         .answer_tool_call(
             NOW,
-            session,
             call.request_id().unwrap(),
             Ok(ExternalToolResult::ExternalToolTextResultForLlm(
                 ExternalToolTextResultForLlm::new(&reply).result_type("success"),
@@ -1369,7 +1372,8 @@ fn permission_round_trips() {
         assert_eq!(session, h);
         let id = c
             .client
-            .answer_permission(NOW, session, p.request_id().unwrap(), decision)
+            .session(session)
+            .answer_permission(NOW, p.request_id().unwrap(), decision)
             .unwrap();
         assert_eq!(
             body(&mut c),
@@ -1428,4 +1432,41 @@ fn session_options_follow_the_handlers_declared() {
 /// A request id as an event gives it.
 fn js(s: &str) -> copilot_sansio::json::JsonStr<'_> {
     copilot_sansio::json::JsonStr::from_plain(s).unwrap()
+}
+
+#[test]
+fn a_typed_call_reads_its_own_response() {
+    let (mut c, h) = with_session();
+    let ping = c.client.ping(NOW, Some("hi")).unwrap();
+    let switch = c
+        .client
+        .session(h)
+        .switch_model(NOW, &SessionModelSwitchTo::new("gpt-5"))
+        .unwrap();
+    c.output();
+    let ping_id = ping.id().value();
+    let switch_id = switch.id().value();
+    c.inbox.push(&frame(&format!(
+        r#"{{"jsonrpc":"2.0","id":{ping_id},"result":{{"message":"pong: hi","timestamp":1,"protocolVersion":3}}}}"#
+    )));
+    c.inbox.push(&frame(&format!(
+        r#"{{"jsonrpc":"2.0","id":{switch_id},"result":[]}}"#
+    )));
+    let first = c.client.poll_event(&mut c.inbox, NOW).unwrap();
+    assert!(
+        switch.response(&first).is_none(),
+        "another request's response"
+    );
+    let pong = ping.response(&first).unwrap().unwrap();
+    assert_eq!(pong.message().unwrap(), "pong: hi");
+    assert_eq!(pong.protocol_version(), Some(3));
+    assert_eq!(ping, ping.id());
+    assert_eq!(ping.to_string(), format!("ping #{ping_id}"));
+    let second = c.client.poll_event(&mut c.inbox, NOW).unwrap();
+    // A result of the wrong shape is reported, not misread.
+    assert!(matches!(
+        switch.response(&second),
+        Some(Err(Failure::InvalidResult))
+    ));
+    assert!(ping.response(&second).is_none());
 }

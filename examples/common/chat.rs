@@ -134,7 +134,9 @@ impl Chat {
             Event::ConnectFailed(f) => self.fail(format!("could not connect to the CLI: {f:?}")),
             Event::SessionOpened { session, .. } => {
                 println!("You: {}", self.prompt);
-                let _ = client.send(now, session, &SessionSend::new(&self.prompt))?;
+                let _ = client
+                    .session(session)
+                    .send(now, &SessionSend::new(&self.prompt))?;
             }
             Event::SessionOpenFailed { reason, .. } => {
                 self.fail(format!("the CLI could not create the session: {reason:?}"))
@@ -171,7 +173,7 @@ impl Chat {
                     println!("(Copilot asks for permission ({kind}): allowed once.)");
                     if let Some(id) = p.request_id() {
                         let once = PermissionDecision::ApproveOnce(Default::default());
-                        let _ = client.answer_permission(now, session, id, once)?;
+                        let _ = client.session(session).answer_permission(now, id, once)?;
                     }
                 }
                 TypedEvent::ExternalToolRequested(call) => {
@@ -185,7 +187,7 @@ impl Chat {
                         Err("unknown tool")
                     };
                     if let Some(id) = call.request_id() {
-                        let _ = client.answer_tool_call(now, session, id, result)?;
+                        let _ = client.session(session).answer_tool_call(now, id, result)?;
                     }
                 }
                 TypedEvent::SessionError(e) => {

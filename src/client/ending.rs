@@ -28,7 +28,8 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
     }
 
     /// Sets (or clears) the deadline of a pending request. False if it is not pending.
-    pub fn set_deadline(&mut self, id: RequestId, at: Option<Instant>) -> bool {
+    pub fn set_deadline(&mut self, id: impl Into<RequestId>, at: Option<Instant>) -> bool {
+        let id: RequestId = id.into();
         match self.requests.get_mut(id.0) {
             Some(e) if !e.expired => {
                 e.deadline = at;
@@ -91,7 +92,8 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
     /// cancelled. [`Error::UnknownRequest`] if it is not pending (its event was delivered, it
     /// was cancelled already, or it is not a request of the caller's: opens and destroys
     /// cannot be cancelled).
-    pub fn cancel(&mut self, id: RequestId) -> Result<(), Error> {
+    pub fn cancel(&mut self, id: impl Into<RequestId>) -> Result<(), Error> {
+        let id: RequestId = id.into();
         self.check_open()?;
         match self.requests.get_mut(id.0) {
             Some(e) if e.purpose == Purpose::Caller && !e.cancelled => {}

@@ -2,7 +2,7 @@
 //! arrives as one [`Event::Response`](crate::Event::Response), to be read with the matching
 //! view of [`results`](crate::proto::results).
 //!
-//! [`Client::call`] and [`Client::session_call`] send any method of the CLI's schema, typed by
+//! [`Client::call`] and [`ClientSession::call`](crate::ClientSession::call) send any method of the CLI's schema, typed by
 //! its generated params struct (see [`params`](crate::proto::params)); the named methods below
 //! are shorthands for the common ones (and, for `status.get`, `auth.getStatus`,
 //! `session.getMessages`/`list`/`delete`/`getLastId`/`getMetadata`, which the schema does not
@@ -12,18 +12,14 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
 use crate::client::Client;
+use crate::client::call::Call;
 use crate::client::error::Error;
 use crate::client::requests::RequestId;
-use crate::client::sessions::SessionHandle;
 use crate::client::time::Instant;
 use crate::json::JsonStr;
 use crate::proto::Method;
 use crate::proto::params::{
-    AbortReason, ExternalToolResult, LlmInferenceSetProvider, ModelsList, PermissionDecision, Ping,
-    RuntimeShutdown, SessionAbort, SessionCommandsHandlePendingCommand, SessionFilter,
-    SessionFsSetProvider, SessionLog, SessionModelSwitchTo,
-    SessionPermissionsHandlePendingPermissionRequest, SessionSend,
-    SessionToolsHandlePendingToolCall, SessionUiHandlePendingElicitation, UiElicitationResponse,
+    LlmInferenceSetProvider, ModelsList, Ping, RuntimeShutdown, SessionFilter, SessionFsSetProvider,
 };
 
 #[derive(Serialize)]
@@ -41,9 +37,9 @@ struct ById<'a> {
 /// The params of a `handlePending*` answer, with the request id as the event gave it (escapes
 /// and all, which the generated params structs, holding `&str`, cannot carry): `{requestId,
 /// <key>: value}`.
-struct Pending<'a, T> {
-    request_id: JsonStr<'a>,
-    member: Option<(&'static str, T)>,
+pub(super) struct Pending<'a, T> {
+    pub(super) request_id: JsonStr<'a>,
+    pub(super) member: Option<(&'static str, T)>,
 }
 
 impl<T: Serialize> Serialize for Pending<'_, T> {
@@ -63,39 +59,24 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
     /// [`Method::result`].
     ///
     /// A session-scoped method ([`Method::SESSION`]) does not compile here: use
-    /// [`session_call`](Self::session_call).
-    pub fn call<M: Method>(&mut self, now: Instant, params: &M) -> Result<RequestId, Error> {
+    /// [`ClientSession::call`](crate::ClientSession::call).
+    pub fn call<M: Method>(&mut self, now: Instant, params: &M) -> Result<Call<M>, Error> {
         const {
             assert!(
                 !M::SESSION,
-                "a session-scoped method: send it with `Client::session_call`"
+                "a session-scoped method: send it with `client.session(handle).call(..)`"
             )
         };
-        self.request(now, M::NAME, params)
-    }
-
-    /// Sends a session-scoped method of the CLI's schema, typed by its params struct: the
-    /// client writes the session's `sessionId` first, then the params' members.
-    ///
-    /// A connection-wide method does not compile here: use [`call`](Self::call).
-    pub fn session_call<M: Method>(
-        &mut self,
-        now: Instant,
-        session: SessionHandle,
-        params: &M,
-    ) -> Result<RequestId, Error> {
-        const {
-            assert!(
-                M::SESSION,
-                "a connection-wide method: send it with `Client::call`"
-            )
-        };
-        self.session_request(now, session, M::NAME, params)
+        self.request(now, M::NAME, params).map(Call::new)
     }
 
     /// `ping`: `message` comes back as `pong: <message>` (see
     /// [`PingResult`](crate::proto::results::PingResult)).
-    pub fn ping(&mut self, now: Instant, message: Option<&str>) -> Result<RequestId, Error> {
+    pub fn ping<'m>(
+        &mut self,
+        now: Instant,
+        message: Option<&'m str>,
+    ) -> Result<Call<Ping<'m>>, Error> {
         let ping = Ping::new();
         let ping = match message {
             Some(m) => ping.message(m),
@@ -117,69 +98,13 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
     }
 
     /// `models.list` ([`ModelList`](crate::proto::results::ModelList)).
-    pub fn list_models(&mut self, now: Instant) -> Result<RequestId, Error> {
+    pub fn list_models(&mut self, now: Instant) -> Result<Call<ModelsList<'static>>, Error> {
         self.call(now, &ModelsList::new())
     }
 
     /// `runtime.shutdown`: the CLI cleans up and answers `null`.
-    pub fn shutdown_runtime(&mut self, now: Instant) -> Result<RequestId, Error> {
+    pub fn shutdown_runtime(&mut self, now: Instant) -> Result<Call<RuntimeShutdown>, Error> {
         self.call(now, &RuntimeShutdown::new())
-    }
-
-    /// `session.send` ([`SendResult`](crate::proto::results::SendResult)). The
-    /// turn's events may arrive before the response.
-    pub fn send(
-        &mut self,
-        now: Instant,
-        session: SessionHandle,
-        message: &SessionSend<'_>,
-    ) -> Result<RequestId, Error> {
-        self.session_call(now, session, message)
-    }
-
-    /// `session.abort`: the turn ends with `abort` and `session.idle {aborted: true}`.
-    pub fn abort(
-        &mut self,
-        now: Instant,
-        session: SessionHandle,
-        reason: Option<AbortReason>,
-    ) -> Result<RequestId, Error> {
-        let abort = SessionAbort::new();
-        let abort = match reason {
-            Some(r) => abort.reason(r),
-            None => abort,
-        };
-        self.session_call(now, session, &abort)
-    }
-
-    /// `session.getMessages`: the persisted history
-    /// ([`Messages`](crate::proto::results::Messages); not described by the CLI's schema).
-    pub fn get_messages(
-        &mut self,
-        now: Instant,
-        session: SessionHandle,
-    ) -> Result<RequestId, Error> {
-        self.session_request(now, session, "session.getMessages", &())
-    }
-
-    /// `session.model.switchTo`
-    pub fn switch_model(
-        &mut self,
-        now: Instant,
-        session: SessionHandle,
-        model: &SessionModelSwitchTo<'_>,
-    ) -> Result<RequestId, Error> {
-        self.session_call(now, session, model)
-    }
-
-    /// `session.log`: a message in the session's timeline.
-    pub fn log(
-        &mut self,
-        now: Instant,
-        session: SessionHandle,
-        message: &SessionLog<'_>,
-    ) -> Result<RequestId, Error> {
-        self.session_call(now, session, message)
     }
 
     /// `session.list` ([`SessionListResult`](crate::proto::results::SessionListResult); not
@@ -216,92 +141,20 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
 
     /// `sessionFs.setProvider`: the CLI will keep session state through `sessionFs.*`
     /// requests to this client. Send it before creating sessions.
-    pub fn set_session_fs_provider(
+    pub fn set_session_fs_provider<'p>(
         &mut self,
         now: Instant,
-        provider: &SessionFsSetProvider<'_>,
-    ) -> Result<RequestId, Error> {
+        provider: &SessionFsSetProvider<'p>,
+    ) -> Result<Call<SessionFsSetProvider<'p>>, Error> {
         self.call(now, provider)
     }
 
     /// `llmInference.setProvider`: the CLI will route model HTTP traffic through
     /// `llmInference.*` requests to this client.
-    pub fn set_llm_inference_provider(&mut self, now: Instant) -> Result<RequestId, Error> {
+    pub fn set_llm_inference_provider(
+        &mut self,
+        now: Instant,
+    ) -> Result<Call<LlmInferenceSetProvider>, Error> {
         self.call(now, &LlmInferenceSetProvider::new())
-    }
-
-    /// Answers `external_tool.requested` (`session.tools.handlePendingToolCall`): `Ok` with
-    /// the tool's result (text, or a structured result), `Err` with an error message. Pass
-    /// the event's `requestId` as it came (escapes and all).
-    pub fn answer_tool_call(
-        &mut self,
-        now: Instant,
-        session: SessionHandle,
-        request_id: JsonStr<'_>,
-        result: Result<ExternalToolResult<'_>, &str>,
-    ) -> Result<RequestId, Error> {
-        let method = SessionToolsHandlePendingToolCall::NAME;
-        match result {
-            Ok(result) => {
-                let member = Some(("result", result));
-                self.session_request(now, session, method, &Pending { request_id, member })
-            }
-            Err(message) => {
-                let member = Some(("error", message));
-                self.session_request(now, session, method, &Pending { request_id, member })
-            }
-        }
-    }
-
-    /// Answers `permission.requested`
-    /// (`session.permissions.handlePendingPermissionRequest`). Pass the event's `requestId`
-    /// as it came.
-    pub fn answer_permission(
-        &mut self,
-        now: Instant,
-        session: SessionHandle,
-        request_id: JsonStr<'_>,
-        decision: PermissionDecision<'_>,
-    ) -> Result<RequestId, Error> {
-        let params = Pending {
-            request_id,
-            member: Some(("result", decision)),
-        };
-        let method = SessionPermissionsHandlePendingPermissionRequest::NAME;
-        self.session_request(now, session, method, &params)
-    }
-
-    /// Answers `elicitation.requested` (`session.ui.handlePendingElicitation`). Pass the
-    /// event's `requestId` as it came.
-    pub fn answer_elicitation(
-        &mut self,
-        now: Instant,
-        session: SessionHandle,
-        request_id: JsonStr<'_>,
-        response: UiElicitationResponse<'_>,
-    ) -> Result<RequestId, Error> {
-        let params = Pending {
-            request_id,
-            member: Some(("result", response)),
-        };
-        let method = SessionUiHandlePendingElicitation::NAME;
-        self.session_request(now, session, method, &params)
-    }
-
-    /// Answers `command.execute` (`session.commands.handlePendingCommand`); `error` reports
-    /// a failure (e.g. `Unknown command: X`). Pass the event's `requestId` as it came.
-    pub fn answer_command(
-        &mut self,
-        now: Instant,
-        session: SessionHandle,
-        request_id: JsonStr<'_>,
-        error: Option<&str>,
-    ) -> Result<RequestId, Error> {
-        let params = Pending {
-            request_id,
-            member: error.map(|e| ("error", e)),
-        };
-        let method = SessionCommandsHandlePendingCommand::NAME;
-        self.session_request(now, session, method, &params)
     }
 }

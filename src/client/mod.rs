@@ -7,7 +7,8 @@
 //!
 //! - `send`: requests of the caller's (and the handshake, the session opens and destroys),
 //!   reserved in their tables before their bytes exist.
-//! - `methods`: the typed request methods.
+//! - `methods`: the typed request methods; `session_view`: the per-session ones
+//!   ([`Client::session`]); `call`: typed request ids.
 //! - `receive`: [`Client::poll_event`], routing each frame to its session or request.
 //! - `answers`: answers to server requests, the caller's and the client's own (defaults,
 //!   automatic errors, answers owed when a session closes).
@@ -16,6 +17,7 @@
 //! - `sessions`, `requests`, `server_requests`: the three fixed-capacity tables.
 
 mod answers;
+mod call;
 mod config;
 mod ending;
 mod error;
@@ -25,15 +27,18 @@ mod receive;
 mod requests;
 mod send;
 mod server_requests;
+mod session_view;
 mod sessions;
 mod shutdown;
 mod time;
 
+pub use call::Call;
 pub use config::{CallerAnswers, Config};
 pub use error::Error;
 pub use event::{AutoAction, AutoReason, Event, Failure, InputError, ServerRequest, Unread};
 pub use requests::RequestId;
 pub use server_requests::ReplyHandle;
+pub use session_view::ClientSession;
 pub use sessions::{OpenMethod, SessionHandle, SessionState};
 pub use shutdown::{Shutdown, ShutdownMode};
 pub use time::Instant;

@@ -169,7 +169,7 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
     /// the members of `params` (an object without `sessionId`). The session must be open
     /// (active, or resuming): while its open or its destroy is in flight,
     /// [`Error::SessionNotActive`].
-    pub fn session_request<T: Serialize + ?Sized>(
+    pub(crate) fn session_request<T: Serialize + ?Sized>(
         &mut self,
         now: Instant,
         session: SessionHandle,
@@ -290,13 +290,8 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
         Ok(session)
     }
 
-    /// Sends `session.destroy`. The session keeps receiving its events until the response,
-    /// then one [`Event::SessionClosed`](crate::Event::SessionClosed) releases it.
-    pub fn destroy_session(&mut self, now: Instant, session: SessionHandle) -> Result<(), Error> {
-        self.destroy(now, session).map(|_| ())
-    }
-
-    /// [`destroy_session`](Self::destroy_session), returning the request's id.
+    /// Sends `session.destroy`, returning the request's id (see
+    /// [`ClientSession::destroy`](crate::ClientSession::destroy)).
     pub(super) fn destroy(
         &mut self,
         now: Instant,

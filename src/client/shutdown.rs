@@ -84,7 +84,7 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
             }
         }
         let runtime = match mode {
-            ShutdownMode::StopCli => self.shutdown_runtime(now).ok(),
+            ShutdownMode::StopCli => self.shutdown_runtime(now).ok().map(|call| call.id()),
             ShutdownMode::Leave => None,
         };
         if let Some(id) = runtime {

@@ -52,7 +52,7 @@ impl<V> Broadcast<'_, V> {
     /// What answers the call later, owned: keep it, return
     /// [`Answer::Later`](crate::handler::Answer::Later), and answer with the client's
     /// `answer_*` method for the call's kind
-    /// ([`answer_tool_call`](crate::Client::answer_tool_call), ...), passing
+    /// ([`ClientSession::answer_tool_call`](crate::ClientSession::answer_tool_call), ...), passing
     /// [`PendingCall::session`] and [`PendingCall::request_id`]. `None` if the id is longer
     /// than [`MAX_PENDING_ID_LEN`]: answer such a call now.
     pub fn defer(&self) -> Option<PendingCall> {

@@ -275,7 +275,11 @@ fn broadcast<H: SessionHandler, const S: usize, const P: usize>(
     match typed {
         TypedEvent::ExternalToolRequested(data) => send(
             handler.on_tool_call(broadcast_call(session, request_id, data)),
-            |result| client.answer_tool_call(now, session, request_id, result),
+            |result| {
+                client
+                    .session(session)
+                    .answer_tool_call(now, request_id, result)
+            },
         ),
         TypedEvent::PermissionRequested(data) => send(
             handler.on_permission(broadcast_call(session, request_id, data)),
@@ -285,19 +289,29 @@ fn broadcast<H: SessionHandler, const S: usize, const P: usize>(
                         PermissionDecisionDeniedNoApprovalRuleAndCouldNotRequestFromUser::new(),
                     ),
                 );
-                client.answer_permission(now, session, request_id, decision)
+                client
+                    .session(session)
+                    .answer_permission(now, request_id, decision)
             },
         ),
         TypedEvent::ElicitationRequested(data) => send(
             handler.on_elicitation(broadcast_call(session, request_id, data)),
             |result| {
                 let cancel = UiElicitationResponse::new(UiElicitationResponseAction::Cancel);
-                client.answer_elicitation(now, session, request_id, result.unwrap_or(cancel))
+                client.session(session).answer_elicitation(
+                    now,
+                    request_id,
+                    result.unwrap_or(cancel),
+                )
             },
         ),
         TypedEvent::CommandExecute(data) => send(
             handler.on_command(broadcast_call(session, request_id, data)),
-            |result| client.answer_command(now, session, request_id, result.err()),
+            |result| {
+                client
+                    .session(session)
+                    .answer_command(now, request_id, result.err())
+            },
         ),
         _ => Ok(None),
     }

@@ -284,7 +284,7 @@ impl<const N: usize, const B: usize> Turns<N, B> {
             true => "session.sendAndWait",
             false => "session.send",
         };
-        let request = client.session_request(now, session, method, message)?;
+        let request = client.session(session).request(now, method, message)?;
         let slot = self.slots.get_mut(index).ok_or(Error::TooManyPending)?;
         slot.live = Some(Live {
             session,
@@ -406,7 +406,9 @@ impl<const N: usize, const B: usize> Turns<N, B> {
                 let resent =
                     match RawJson::from_bytes(self.probe.get(..self.probe_len).unwrap_or(&[])) {
                         Ok(params) => {
-                            client.session_request(now, live.session, "session.send", &params)
+                            client
+                                .session(live.session)
+                                .request(now, "session.send", &params)
                         }
                         Err(e) => Err(Error::InvalidJson(e)),
                     };

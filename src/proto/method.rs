@@ -9,7 +9,7 @@ use crate::proto::view::FromJson;
 /// of [`params`](crate::proto::params), one per method of the CLI's schema.
 ///
 /// Send one with [`Client::call`](crate::Client::call) (connection-wide methods) or
-/// [`Client::session_call`](crate::Client::session_call) (session-scoped ones, [`SESSION`]:
+/// [`ClientSession::call`](crate::ClientSession::call) (session-scoped ones, [`SESSION`]:
 /// the client fills in `sessionId`; calling one with the other does not compile); read the
 /// response's result with [`Method::result`].
 ///

@@ -4,7 +4,7 @@
 //! (`session.model.switchTo` -> [`SessionModelSwitchTo`]), generated from the schema (see
 //! `src/proto/generated/params/`): build it with `new(required fields)` and chainable setters
 //! for the optional ones, then send it with [`Client::call`](crate::Client::call) or
-//! [`Client::session_call`](crate::Client::session_call). All strings are borrowed; options
+//! [`ClientSession::call`](crate::ClientSession::call). All strings are borrowed; options
 //! left `None` are not sent. Those of the methods the client's shorthands send are always
 //! here; the others come with the `methods` feature (they are most of the generated code), the
 //! internal ones with `internal`.

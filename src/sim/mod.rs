@@ -35,7 +35,7 @@
 //!     while let Some(event) = client.poll_event(&mut inbox, now) {
 //!         match event {
 //!             Event::SessionOpened { .. } => {
-//!                 client.send(now, session, &copilot_sansio::proto::params::SessionSend::new("Hi"))?;
+//!                 client.session(session).send(now, &copilot_sansio::proto::params::SessionSend::new("Hi"))?;
 //!             }
 //!             Event::Session { event, .. } if event.is("assistant.message") => {
 //!                 texts.push(event.data().get_str("content").unwrap().to_string());

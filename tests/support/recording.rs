@@ -194,12 +194,13 @@ fn act<const S: usize, const P: usize>(
                 sessions.insert(sid, h);
             })
         }
-        ("session.destroy", Some(sid)) => client.destroy_session(NOW, sessions[&sid]).map(|_| ()),
+        ("session.destroy", Some(sid)) => client.session(sessions[&sid]).destroy(NOW).map(|_| ()),
         (_, Some(sid)) if sessions.contains_key(&sid) => {
             let text = rest(&sid);
             let p = RawJson::parse(&text).expect("params");
             client
-                .session_request(NOW, sessions[&sid], &method, &p)
+                .session(sessions[&sid])
+                .request(NOW, &method, &p)
                 .map(|_| ())
         }
         _ => client.request_raw(NOW, &method, &params).map(|_| ()),

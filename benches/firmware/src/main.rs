@@ -113,7 +113,7 @@ fn run(rx: &'static mut [u8], tx: &'static mut [u8]) -> Result<(), copilot_sansi
         while let Some(event) = client.poll_event(&mut inbox, now()) {
             match event {
                 Event::SessionOpened { .. } => {
-                    let _ = client.send(now(), session, &SessionSend::new("What time is it?"))?;
+                    let _ = client.session(session).send(now(), &SessionSend::new("What time is it?"))?;
                 }
                 Event::Session { event, .. } => match event.typed() {
                     TypedEvent::AssistantMessageDelta(d) => {
@@ -126,17 +126,17 @@ fn run(rx: &'static mut [u8], tx: &'static mut [u8]) -> Result<(), copilot_sansi
                     TypedEvent::ExternalToolRequested(call) => {
                         if let Some(id) = call.request_id() {
                             let result = Ok(ExternalToolResult::Text("12:00"));
-                            let _ = client.answer_tool_call(now(), session, id, result)?;
+                            let _ = client.session(session).answer_tool_call(now(), id, result)?;
                         }
                     }
                     TypedEvent::PermissionRequested(p) => {
                         if let Some(id) = p.request_id() {
                             let decision = PermissionDecision::ApproveOnce(Default::default());
-                            let _ = client.answer_permission(now(), session, id, decision)?;
+                            let _ = client.session(session).answer_permission(now(), id, decision)?;
                         }
                     }
                     TypedEvent::SessionIdle(_) => {
-                        client.destroy_session(now(), session)?;
+                        client.session(session).destroy(now())?;
                     }
                     _ => {}
                 },

@@ -378,7 +378,7 @@ impl Run<'_> {
                 let Ok(p) = RawJson::parse(prompt) else {
                     panic!("test JSON")
                 };
-                if let Ok(id) = self.client.session_request(now, h, "session.send", &p) {
+                if let Ok(id) = self.client.session(h).request(now, "session.send", &p) {
                     self.caller.pending.push(id);
                 }
             }
@@ -388,14 +388,15 @@ impl Run<'_> {
                 };
                 if let Ok(id) =
                     self.client
-                        .session_request(now, h, "session.abort", &RawJson::EMPTY_OBJECT)
+                        .session(h)
+                        .request(now, "session.abort", &RawJson::EMPTY_OBJECT)
                 {
                     self.caller.pending.push(id);
                 }
             }
             4 => {
                 if let Some(h) = self.pick_session(r.u8()) {
-                    let _ = self.client.destroy_session(now, h);
+                    let _ = self.client.session(h).destroy(now);
                 }
             }
             5 => {
@@ -471,9 +472,11 @@ impl Run<'_> {
         let Ok(params) = RawJson::parse(&params) else {
             return;
         };
+        let now = self.now();
         if let Ok(rid) = self
             .client
-            .session_request(self.now(), ask.session, method, &params)
+            .session(ask.session)
+            .request(now, method, &params)
         {
             self.caller.pending.push(rid);
         }

@@ -630,7 +630,7 @@ impl<const S: usize, const P: usize> Harness<'_, S, P> {
                 let Some((h, state, id)) = self.handle(*session) else {
                     return;
                 };
-                match self.client.destroy_session(now, h) {
+                match self.client.session(h).destroy(now) {
                     Ok(()) => {
                         assert_eq!(state, MState::Live(SessionState::Active));
                         self.queued(None, "session.destroy", Some(&id));
@@ -1002,12 +1002,12 @@ impl<const S: usize, const P: usize> Harness<'_, S, P> {
             "fuzz.request"
         };
         let call = |c: &mut Client<'_, S, P>, p: &RawJson<'_>| match session {
-            Some(h) => c.session_request(now, h, method, p),
+            Some(h) => c.session(h).request(now, method, p),
             None => c.request(now, method, p),
         };
         match params % 6 {
             0 => match session {
-                Some(h) => self.client.session_request(now, h, method, &()),
+                Some(h) => self.client.session(h).request(now, method, &()),
                 None => self.client.request(now, method, &()),
             },
             1 => call(&mut self.client, &prompt),
