@@ -404,6 +404,37 @@ fn a_turn_times_out_on_its_own_deadline() {
 }
 
 #[test]
+fn a_quiet_session_ends_its_turn_with_the_activity_timeout() {
+    let mut s = Scripted::new(Turns::without_server_wait().activity_timeout_ms(100));
+    s.send("hi");
+    assert_eq!(s.turns.poll_timeout(), Some(Instant::from_millis(100)));
+    let mut log = Vec::new();
+    // Each event of the session starts the count again: a long turn that keeps talking lives.
+    for (at, frame) in [
+        (60, sent(3, "m-1")),
+        (150, user("m-1")),
+        (240, answer("m-1", "...")),
+    ] {
+        let now = Instant::from_millis(at);
+        s.turns.handle_timeout(now, |u| log.push(describe(&u)));
+        s.c.inbox.push(&frame);
+        while let Some(e) = s.c.client.poll_event(&mut s.c.inbox, now) {
+            s.turns
+                .on_event(&mut s.c.client, now, &e, |u| log.push(describe(&u)));
+        }
+    }
+    assert_eq!(log, [r#"0: message "...""#]);
+    assert_eq!(s.turns.poll_timeout(), Some(Instant::from_millis(340)));
+    s.turns
+        .handle_timeout(Instant::from_millis(339), |u| log.push(describe(&u)));
+    assert_eq!(log.len(), 1);
+    s.turns
+        .handle_timeout(Instant::from_millis(340), |u| log.push(describe(&u)));
+    assert_eq!(log[1], "0: ended Inactive");
+    assert!(s.turns.is_empty());
+}
+
+#[test]
 fn the_end_of_the_session_ends_its_turns() {
     let mut s = Scripted::new(Turns::without_server_wait());
     s.send("hi");

@@ -10,6 +10,9 @@
 //!   count), or the send itself failed;
 //! - **aborted**: an `abort` event, or an idle that says so;
 //! - **autopilot stopped**: `session.autopilot_stopped`;
+//! - **inactive**: with an activity timeout ([`Turns::activity_timeout_ms`]), no event of the
+//!   turn's session arrived for that long (long tool runs that keep the session talking are
+//!   not cut short, unlike an absolute deadline);
 //! - **timed out**: the turn's own deadline passed first (the turn is not aborted: do that
 //!   yourself if you want to);
 //! - **session closed**: the session or the connection ended first.
@@ -71,6 +74,9 @@ pub enum TurnEnd<'a> {
     AutopilotStopped(SessionEvent<'a>),
     /// The turn's deadline passed first.
     TimedOut,
+    /// No event of the turn's session arrived for the activity timeout
+    /// ([`Turns::activity_timeout_ms`]).
+    Inactive,
     /// The session (or the connection) ended first.
     SessionClosed,
 }
@@ -164,6 +170,8 @@ struct Live {
     guessed: bool,
     phase: Phase,
     deadline: Option<Instant>,
+    /// When the turn's session last showed activity (the send, or its latest event).
+    active_at: Instant,
     /// Sent as `session.sendAndWait`.
     server_wait: bool,
     /// Its params are in the probe buffer (to send again as `session.send` on -32601).
@@ -187,6 +195,8 @@ struct Slot {
 /// out [`TurnUpdate`]s. Events are still the caller's: the tracker only reads them.
 pub struct Turns<const N: usize = 4, const B: usize = 2048> {
     slots: [Slot; N],
+    /// Ends a turn whose session is quiet this long, in milliseconds.
+    activity_timeout_ms: Option<u64>,
     server_wait: ServerWait,
     probe: [u8; B],
     probe_len: usize,
@@ -218,6 +228,7 @@ impl<const N: usize, const B: usize> Turns<N, B> {
                 generation: 0,
                 live: None,
             }; N],
+            activity_timeout_ms: None,
             server_wait: ServerWait::Unknown,
             probe: [0; B],
             probe_len: 0,
@@ -233,6 +244,17 @@ impl<const N: usize, const B: usize> Turns<N, B> {
         let mut t = Self::new();
         t.server_wait = ServerWait::Unavailable;
         t
+    }
+
+    /// Ends a turn ([`TurnEnd::Inactive`]) when no event of its session arrives for `ms`
+    /// milliseconds; every event of the session (and the send's response) starts the count
+    /// again. It stands beside each
+    /// turn's own deadline (see [`send`](Self::send)), and suits long tool runs better: a
+    /// session that keeps reporting progress is never cut short.
+    #[must_use]
+    pub const fn activity_timeout_ms(mut self, ms: u64) -> Self {
+        self.activity_timeout_ms = Some(ms);
+        self
     }
 
     /// What is known of the CLI's `session.sendAndWait`.
@@ -293,6 +315,7 @@ impl<const N: usize, const B: usize> Turns<N, B> {
             guessed: false,
             phase: Phase::Sending,
             deadline,
+            active_at: now,
             server_wait,
             probing,
             completion: None,
@@ -312,19 +335,27 @@ impl<const N: usize, const B: usize> Turns<N, B> {
     pub fn poll_timeout(&self) -> Option<Instant> {
         self.slots
             .iter()
-            .filter_map(|s| s.live.and_then(|l| l.deadline))
+            .filter_map(|s| s.live)
+            .flat_map(|l| [l.deadline, self.quiet_until(&l)])
+            .flatten()
             .min()
     }
 
-    /// Ends the turns whose deadline is at or before `now` ([`TurnEnd::TimedOut`]).
+    /// When a turn ends for want of activity, if there is an activity timeout.
+    fn quiet_until(&self, live: &Live) -> Option<Instant> {
+        self.activity_timeout_ms
+            .map(|ms| live.active_at.add_millis(ms))
+    }
+
+    /// Ends the turns whose deadline is at or before `now` ([`TurnEnd::TimedOut`]), and those
+    /// whose session has been quiet for the activity timeout ([`TurnEnd::Inactive`]).
     pub fn handle_timeout(&mut self, now: Instant, mut on: impl FnMut(TurnUpdate<'static>)) {
         for i in 0..N {
-            let due = self
-                .live(i)
-                .and_then(|l| l.deadline)
-                .is_some_and(|d| d <= now);
-            if due {
+            let Some(live) = self.live(i) else { continue };
+            if live.deadline.is_some_and(|d| d <= now) {
                 self.end(i, TurnEnd::TimedOut, &mut on);
+            } else if self.quiet_until(&live).is_some_and(|q| q <= now) {
+                self.end(i, TurnEnd::Inactive, &mut on);
             }
         }
     }
@@ -366,7 +397,14 @@ impl<const N: usize, const B: usize> Turns<N, B> {
     ) {
         match *event {
             Event::Response { id, outcome } => self.on_response(client, now, id, outcome, &mut on),
-            Event::Session { session, event } => self.on_session_event(session, event, &mut on),
+            Event::Session { session, event } => {
+                for slot in self.slots.iter_mut() {
+                    if let Some(live) = slot.live.as_mut().filter(|l| l.session == session) {
+                        live.active_at = now;
+                    }
+                }
+                self.on_session_event(session, event, &mut on)
+            }
             Event::SessionClosed { session, .. } | Event::SessionOpenFailed { session, .. } => {
                 for i in 0..N {
                     if self.live(i).is_some_and(|l| l.session == session) {
@@ -398,6 +436,9 @@ impl<const N: usize, const B: usize> Turns<N, B> {
         let Some(i) = (0..N).find(|&i| self.live(i).is_some_and(|l| l.request == id)) else {
             return;
         };
+        if let Some(l) = self.live_mut(i) {
+            l.active_at = now;
+        }
         let Some(live) = self.live(i) else { return };
         match outcome {
             Err(Failure::Rpc(e)) if live.probing && e.code == code::METHOD_NOT_FOUND => {
