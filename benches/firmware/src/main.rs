@@ -1,18 +1,24 @@
 //! The chat flow on a bare Cortex-M4F: a UART moves the bytes, statics hold the buffers.
-//! Connects, opens a session, sends a prompt, prints the streamed deltas to the UART's log
-//! channel, answers a tool call and a permission request, then destroys the session and
-//! shuts down. Built only to measure how much code the library takes (`.text`); the UART
+//! Connects, opens a session with a handler (a tool, a permission policy, the streamed deltas
+//! printed to the UART's log channel), sends a prompt through the turn tracker, and when the
+//! turn is over destroys the session and shuts down. Built only to measure how much code the library takes (`.text`); the UART
 //! registers are those of an imaginary board.
 #![no_std]
 #![no_main]
 
 use core::panic::PanicInfo;
 
+use copilot_sansio::handler::{
+    Answer, Dispatch, PermissionCall, SessionHandler, ToolCall, TurnUpdate, Turns,
+};
 use copilot_sansio::proto::events::TypedEvent;
 use copilot_sansio::proto::params::{
     ExternalToolResult, PermissionDecision, SessionOptions, SessionSend, Tool,
 };
-use copilot_sansio::{CallerAnswers, Client, Config, Connect, Event, Inbox, Instant, SessionId};
+use copilot_sansio::{
+    CallerAnswers, Client, Config, Connect, Event, Inbox, Instant, SessionEvent, SessionHandle,
+    SessionId,
+};
 
 /// The UART: a status register (bit 0: a byte to read, bit 1: room to write), a data
 /// register, and a log channel.
@@ -89,20 +95,61 @@ fn halt() -> ! {
     }
 }
 
+/// The session's handler: the tool, the permission policy, and the streamed reply.
+struct Device {
+    text: [u8; 256],
+}
+
+impl SessionHandler for Device {
+    fn on_event(&mut self, _: SessionHandle, event: SessionEvent<'_>) {
+        if let TypedEvent::AssistantMessageDelta(d) = event.typed()
+            && let Some(Ok(bytes)) = d
+                .delta_content()
+                .map(|t| t.unescape_bytes_into(&mut self.text))
+        {
+            log(bytes);
+        }
+    }
+
+    fn on_tool_call<'a>(&'a mut self, call: ToolCall<'a>) -> Answer<'a, ExternalToolResult<'a>> {
+        match call.data.tool_name() {
+            Some(name) if name.eq_str("local_time") => {
+                Answer::Now(ExternalToolResult::Text("12:00"))
+            }
+            _ => Answer::Error("no such tool"),
+        }
+    }
+
+    fn on_permission<'a>(
+        &'a mut self,
+        _: PermissionCall<'a>,
+    ) -> Answer<'a, PermissionDecision<'a>> {
+        Answer::Now(PermissionDecision::ApproveOnce(Default::default()))
+    }
+}
+
+/// Writes out what the client queued, as far as the UART takes it.
+fn transmit(client: &mut Client<'_, 2, 4>) {
+    let out = client.transmit_bytes();
+    let sent = out.iter().take_while(|&&b| write_byte(b)).count();
+    client.transmitted(sent);
+}
+
 fn run(rx: &'static mut [u8], tx: &'static mut [u8]) -> Result<(), copilot_sansio::Error> {
     let config = Config::default().caller_answers(CallerAnswers::PERMISSIONS);
     let mut client: Client<'_, 2, 4> = Client::new(tx, config)?;
     let mut inbox = Inbox::new(rx);
+    let mut sessions: Dispatch<Device, 2> = Dispatch::new();
+    let mut turns: Turns<1, 256> = Turns::without_server_wait();
     client.connect(now(), &Connect::default())?;
     let tools = [Tool::new("local_time", "The device's local time")];
     let options = SessionOptions::default().streaming(true).tools(&tools);
-    let session = client.create_session(now(), SessionId::new_v4(random_bytes()), &options)?;
-    let mut text = [0u8; 256];
+    let id = SessionId::new_v4(random_bytes());
+    let device = Device { text: [0; 256] };
+    let session = sessions.create_session(&mut client, now(), id, &options, device)?;
     loop {
         // Bytes out, then bytes in.
-        let out = client.transmit_bytes();
-        let sent = out.iter().take_while(|&&b| write_byte(b)).count();
-        client.transmitted(sent);
+        transmit(&mut client);
         let room = inbox.receive_buffer();
         let mut got = 0;
         while let (Some(slot), Some(b)) = (room.get_mut(got), read_byte()) {
@@ -111,42 +158,29 @@ fn run(rx: &'static mut [u8], tx: &'static mut [u8]) -> Result<(), copilot_sansi
         }
         inbox.received(got);
         while let Some(event) = client.poll_event(&mut inbox, now()) {
-            match event {
-                Event::SessionOpened { .. } => {
-                    let _ = client.session(session).send(now(), &SessionSend::new("What time is it?"))?;
+            let mut done = false;
+            turns.on_event(&mut client, now(), &event, |u| {
+                done |= matches!(u, TurnUpdate::Ended { .. });
+            });
+            if done {
+                client.session(session).destroy(now())?;
+            }
+            // A call waits for the bytes before it to be written out.
+            let event = loop {
+                match sessions.dispatch(&mut client, now(), event) {
+                    Err(copilot_sansio::Error::TransmitFull { .. }) => transmit(&mut client),
+                    other => break other?,
                 }
-                Event::Session { event, .. } => match event.typed() {
-                    TypedEvent::AssistantMessageDelta(d) => {
-                        if let Some(Ok(bytes)) =
-                            d.delta_content().map(|t| t.unescape_bytes_into(&mut text))
-                        {
-                            log(bytes);
-                        }
-                    }
-                    TypedEvent::ExternalToolRequested(call) => {
-                        if let Some(id) = call.request_id() {
-                            let result = Ok(ExternalToolResult::Text("12:00"));
-                            let _ = client.session(session).answer_tool_call(now(), id, result)?;
-                        }
-                    }
-                    TypedEvent::PermissionRequested(p) => {
-                        if let Some(id) = p.request_id() {
-                            let decision = PermissionDecision::ApproveOnce(Default::default());
-                            let _ = client.session(session).answer_permission(now(), id, decision)?;
-                        }
-                    }
-                    TypedEvent::SessionIdle(_) => {
-                        client.session(session).destroy(now())?;
-                    }
-                    _ => {}
-                },
-                Event::SessionClosed { .. } => {
+            };
+            match event {
+                Some(Event::SessionOpened { .. }) => {
+                    let prompt = SessionSend::new("What time is it?");
+                    let _ = turns.send(&mut client, now(), session, &prompt, None)?;
+                }
+                Some(Event::SessionClosed { .. }) => {
                     let _ = client.shutdown_runtime(now())?;
                 }
-                Event::Request(req) => {
-                    client.respond_error(req.reply, -32601, "not handled")?;
-                }
-                Event::Closed => return Ok(()),
+                Some(Event::Closed) => return Ok(()),
                 _ => {}
             }
         }
