@@ -852,3 +852,147 @@ fn a_chat_with_a_tool_through_the_simulated_cli() {
         "every answer's response was taken"
     );
 }
+
+/// The weather tool and the permission policy of the recordings `tool-call` and
+/// `permissions` (real traffic of CLI 1.0.102), as handler answers.
+#[derive(Default)]
+struct Weather {
+    text: String,
+}
+
+impl SessionHandler for Weather {
+    fn on_tool_call<'a>(&'a mut self, call: ToolCall<'a>) -> Answer<'a, ExternalToolResult<'a>> {
+        use copilot_sansio::proto::params::ExternalToolTextResultForLlm as Rich;
+        let city = call
+            .data
+            .arguments()
+            .and_then(|a| a.get_str("city"))
+            .map(|c| c.to_string())
+            .unwrap_or_default();
+        self.text = match city.as_str() {
+            "Paris" => "18°C, clear sky".into(),
+            "Tokyo" => "25°C, humid".into(),
+            "Oslo" => "Weather service unavailable for Oslo".into(),
+            other => format!("city not found: {other}"),
+        };
+        let text = self.text.as_str();
+        match city.as_str() {
+            "Paris" => Answer::Now(ExternalToolResult::ExternalToolTextResultForLlm(
+                Rich::new(text).result_type("success"),
+            )),
+            "Tokyo" => Answer::Now(ExternalToolResult::Text(text)),
+            "Oslo" => Answer::Now(ExternalToolResult::ExternalToolTextResultForLlm(
+                Rich::new(text).result_type("failure").error("HTTP 503"),
+            )),
+            _ => Answer::Error(text),
+        }
+    }
+
+    fn on_permission<'a>(
+        &'a mut self,
+        request: PermissionCall<'a>,
+    ) -> Answer<'a, PermissionDecision<'a>> {
+        let writes = request
+            .data
+            .permission_request()
+            .and_then(|r| r.get_str("fullCommandText"))
+            .is_some_and(|c| c.to_string().contains('>'));
+        match writes {
+            true => Answer::Now(PermissionDecision::Reject(
+                PermissionDecisionReject::new().feedback("Do not write files"),
+            )),
+            false => Answer::Now(PermissionDecision::ApproveOnce(Default::default())),
+        }
+    }
+}
+
+/// Replays a recording with `Weather` as the session's handler: every frame the recorded
+/// client wrote must come out byte for byte, the handler's answers where it answers, the
+/// test's own calls (connect, create, send, destroy, the recorded client's repeated answers)
+/// for the rest. Returns how many answers the handler wrote.
+fn replay_with_handler(name: &str) -> usize {
+    use std::collections::VecDeque;
+    let lines = load(&format!("{name}.jsonl"));
+    let config = Config::default().caller_answers(CallerAnswers::PERMISSIONS);
+    let mut c = Conn::<2, 8>::new(1 << 20, 64 * 1024, config);
+    let mut d: Dispatch<Weather, 2> = Dispatch::new();
+    let mut session = None;
+    let mut answered: VecDeque<String> = VecDeque::new();
+    let mut by_handler = 0;
+    for line in &lines {
+        if !line.out {
+            c.inbox.push(&line.frame);
+            while let Some(e) = c.client.poll_event(&mut c.inbox, NOW) {
+                d.dispatch(&mut c.client, NOW, e).unwrap();
+            }
+            answered.extend(bodies(&c.output()));
+            continue;
+        }
+        if let Some(frame) = answered.pop_front() {
+            assert_eq!(frame, line.body, "the handler's answer, byte for byte");
+            by_handler += 1;
+            continue;
+        }
+        let body = line.json();
+        let method = body.get_str("method").unwrap().to_string();
+        let params = body.get("params").unwrap();
+        let sid = params.get_str("sessionId").map(|s| s.to_string());
+        let rest = match &sid {
+            Some(sid) => {
+                let tail = params
+                    .text()
+                    .strip_prefix(&format!("{{\"sessionId\":\"{sid}\""))
+                    .unwrap();
+                match tail.strip_prefix(',') {
+                    Some(members) => format!("{{{members}"),
+                    None => "{}".to_string(),
+                }
+            }
+            None => params.text().to_string(),
+        };
+        let rest = RawJson::parse(&rest).unwrap();
+        match method.as_str() {
+            "connect" => c.client.connect(NOW, &Connect::default()).unwrap(),
+            "session.create" => {
+                let id = SessionId::new(sid.as_deref().unwrap()).unwrap();
+                session = Some(
+                    d.create_session(&mut c.client, NOW, id, &rest, Weather::default())
+                        .unwrap(),
+                );
+            }
+            "session.destroy" => c.client.session(session.unwrap()).destroy(NOW).unwrap(),
+            _ if sid.is_some() => {
+                let _ = c
+                    .client
+                    .session(session.unwrap())
+                    .request(NOW, &method, &rest)
+                    .unwrap();
+            }
+            _ => {
+                let _ = c.client.request(NOW, &method, &rest).unwrap();
+            }
+        }
+        assert_eq!(
+            bodies(&c.output()),
+            [line.body.clone()],
+            "the test's own request"
+        );
+    }
+    assert!(
+        answered.is_empty(),
+        "answers the recorded client never gave: {answered:?}"
+    );
+    by_handler
+}
+
+#[test]
+fn recorded_tool_calls_are_answered_by_the_handler_as_the_recorded_client_did() {
+    // Paris (a rich result), Atlantis (an error), Tokyo (text) and Oslo (a failure result).
+    assert_eq!(replay_with_handler("tool-call"), 4);
+}
+
+#[test]
+fn recorded_permission_requests_are_answered_by_the_handler_as_the_recorded_client_did() {
+    // Three permissions (approve, reject with feedback, approve) and the tool call.
+    assert_eq!(replay_with_handler("permissions"), 4);
+}
