@@ -974,7 +974,7 @@ fn replay_with_handler(name: &str) -> usize {
         }
         assert_eq!(
             bodies(&c.output()),
-            [line.body.clone()],
+            std::slice::from_ref(&line.body),
             "the test's own request"
         );
     }
