@@ -30,6 +30,11 @@ async fn simulated_cli(mut stream: DuplexStream) -> std::io::Result<()> {
             sim.transmitted(n);
             continue;
         }
+        // Stopped by `runtime.shutdown`, as the real CLI exits. (The client's half of the
+        // duplex stream, split in two, shows no end of input until both halves are gone.)
+        if sim.stopped() {
+            return Ok(());
+        }
         let n = stream.read(sim.receive_buffer()).await?;
         if n == 0 {
             return Ok(());

@@ -66,8 +66,9 @@ impl embedded_io_async::Error for TokioIoError {
 pub struct TokioRead<R>(pub R);
 
 /// A tokio writer behind `embedded_io_async::Write`; dropping it (the driver's
-/// `close_write`) ends the peer's input (a child's stdin closes; a TCP write half shuts its
-/// sending side).
+/// `close_write`) ends the peer's input where the writer owns its side: a child's stdin
+/// closes, a TCP write half shuts its sending side. A half of `tokio::io::split` does not:
+/// the peer sees the end only once both halves are dropped.
 #[derive(Debug)]
 pub struct TokioWrite<W>(pub W);
 
