@@ -1027,10 +1027,7 @@ fn scenario_11_two_clients_share_a_cli_over_tcp_and_one_leaves() {
     // B finishes a turn in its session.
     api.push_text("Still serving.");
     let now = b.driver.now();
-    let _turn = b
-        .client
-        .send(now, hb, &SessionSend::new("Hello?"))
-        .unwrap();
+    let _turn = b.client.send(now, hb, &SessionSend::new("Hello?")).unwrap();
     let events = b.until(|e| matches!(e, Ev::Session(s, t, _) if *s == hb && t == "session.idle"));
     assert!(
         data_of(&events, hb, "assistant.message").is_some_and(|d| d.contains("Still serving.")),
