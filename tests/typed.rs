@@ -281,9 +281,11 @@ fn session_requests_are_byte_exact() {
     );
     let attachments = [
         Attachment::File(
-            AttachmentFile::new("/w/a.txt", "a.txt").line_range(AttachmentFileLineRange::new(1, 9)),
+            AttachmentFile::new("/w/a.txt")
+                .display_name("a.txt")
+                .line_range(AttachmentFileLineRange::new(1, 9)),
         ),
-        Attachment::Directory(AttachmentDirectory::new("/w/src", "src")),
+        Attachment::Directory(AttachmentDirectory::new("/w/src").display_name("src")),
         Attachment::Selection(AttachmentSelection::new(
             "/w/b.rs",
             "b.rs",

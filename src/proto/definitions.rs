@@ -247,3 +247,40 @@ impl<'a> CustomAgent<'a> {
         }
     }
 }
+
+/// How a tool call ended, for
+/// [`ExternalToolTextResultForLlm::result_type`](crate::proto::params::ExternalToolTextResultForLlm::result_type)
+/// (the schema leaves `resultType` an open string): `.result_type(ToolResultKind::Denied.as_str())`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ToolResultKind {
+    /// It worked.
+    Success,
+    /// It failed.
+    Failure,
+    /// The user rejected the call.
+    Rejected,
+    /// A policy denied the call.
+    Denied,
+    /// It timed out.
+    Timeout,
+}
+
+impl ToolResultKind {
+    /// The name on the wire.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ToolResultKind::Success => "success",
+            ToolResultKind::Failure => "failure",
+            ToolResultKind::Rejected => "rejected",
+            ToolResultKind::Denied => "denied",
+            ToolResultKind::Timeout => "timeout",
+        }
+    }
+}
+
+impl Serialize for ToolResultKind {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
