@@ -4,9 +4,8 @@
 
 mod support;
 
-use copilot_sansio::json::RawJson;
 use copilot_sansio::proto::params::Connect;
-use copilot_sansio::proto::params::SessionOptions;
+use copilot_sansio::proto::params::{Provider, SessionOptions};
 use copilot_sansio::proto::server::ProviderTokenAcquireResult;
 use copilot_sansio::{CallerAnswers, Config, Error, Inbox, Instant, SessionId, ShutdownMode};
 use support::*;
@@ -381,8 +380,7 @@ fn secrets_never_show_in_debug_output() {
     const SECRET: &str = "ghu_s3cr3t-T0KEN";
     let connect = Connect::default().token(SECRET);
     let answer = ProviderTokenAcquireResult::new(SECRET);
-    let provider = format!(r#"{{"type":"openai","apiKey":"{SECRET}"}}"#);
-    let provider = RawJson::parse(&provider).unwrap();
+    let provider = Provider::new("http://127.0.0.1:1").api_key(SECRET);
     let options = SessionOptions::default().model("m").provider(provider);
     let cli = copilot_sansio::driver::CliCommand::new("copilot")
         .auth_token(SECRET)

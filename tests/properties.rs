@@ -710,7 +710,9 @@ fn typed_round_trip(
     let opened: serde_json::Value = serde_json::from_str(&opened.unwrap()).unwrap();
     prop_assert_eq!(opened["sessionId"].as_str(), Some(sid));
 
-    let attachments = [Attachment::File(AttachmentFile::new(text, text))];
+    let attachments = [Attachment::File(
+        AttachmentFile::new(text).display_name(text),
+    )];
     let send = SessionSend::new(text).attachments(&attachments);
     let send = match mode {
         Some(mode) => send.mode(mode),

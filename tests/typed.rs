@@ -9,13 +9,15 @@ use copilot_sansio::proto::events::TypedEvent;
 use copilot_sansio::proto::params::{
     AbortReason, Attachment, AttachmentBlob, AttachmentDirectory, AttachmentFile,
     AttachmentFileLineRange, AttachmentSelection, AttachmentSelectionDetails,
-    AttachmentSelectionDetailsEnd, AttachmentSelectionDetailsStart, ExternalToolResult,
-    ExternalToolTextResultForLlm, Extra, PermissionDecision, PermissionDecisionApproveForLocation,
+    AttachmentSelectionDetailsEnd, AttachmentSelectionDetailsStart, EnvValueMode,
+    ExternalToolResult, ExternalToolTextResultForLlm, Extra, McpServer, McpServers,
+    PermissionDecision, PermissionDecisionApproveForLocation,
     PermissionDecisionApproveForLocationApproval,
-    PermissionDecisionApproveForLocationApprovalCommands, PermissionDecisionReject, Section,
-    SectionAction, SendMode, SessionFilter, SessionFsSetProvider, SessionFsSetProviderConventions,
-    SessionLog, SessionLogLevel, SessionModelSwitchTo, SessionOptions, SessionSend, SystemMessage,
-    Tool, UiElicitationResponse, UiElicitationResponseAction,
+    PermissionDecisionApproveForLocationApprovalCommands, PermissionDecisionReject, Provider,
+    ProviderType, Section, SectionAction, SendMode, SessionFilter, SessionFsSetProvider,
+    SessionFsSetProviderConventions, SessionLog, SessionLogLevel, SessionModelSwitchTo,
+    SessionOptions, SessionSend, SystemMessage, Tool, UiElicitationResponse,
+    UiElicitationResponseAction,
 };
 use copilot_sansio::proto::results::{
     AuthStatus, ConnectResult, Messages, ModelList, OpenResult, PingResult, SendResult,
@@ -191,6 +193,7 @@ fn session_options_are_typed_and_extensible() {
     let extra =
         RawJson::parse(r#"{"envValueMode":"direct","includeSubAgentStreamingEvents":true}"#)
             .unwrap();
+    let servers = [McpServer::local("fs", "mcp-fs").working_directory("/")];
     let options = config
         .session_options()
         .model("claude-sonnet-4.5")
@@ -202,9 +205,10 @@ fn session_options_are_typed_and_extensible() {
         .available_tools(&["get_weather", "view"])
         .excluded_tools(&["shell"])
         .reasoning_effort("high")
-        .mcp_servers(RawJson::parse(r#"{"fs":{"command":"mcp-fs","cwd":"/"}}"#).unwrap())
-        .provider(RawJson::parse(r#"{"type":"openai","baseUrl":"http://127.0.0.1:1"}"#).unwrap())
-        .extra(Extra(Some(extra)));
+        .mcp_servers(McpServers(&servers))
+        .provider(Provider::new("http://127.0.0.1:1").kind(ProviderType::OpenAi))
+        .env_value_mode(EnvValueMode::Direct)
+        .include_sub_agent_streaming_events(true);
     let _ = c
         .client
         .create_session(NOW, SessionId::new(SID).unwrap(), &options)
@@ -212,7 +216,7 @@ fn session_options_are_typed_and_extensible() {
     assert_eq!(
         body(&mut c),
         format!(
-            r#"{{"jsonrpc":"2.0","id":1,"method":"session.create","params":{{"sessionId":"{SID}","model":"claude-sonnet-4.5","clientName":"probe.py","streaming":true,"workingDirectory":"/home/dev/demo/work","systemMessage":{{"mode":"customize","sections":{{"tone":{{"action":"replace","content":"Be terse."}},"safety":{{"action":"transform"}}}}}},"tools":[{{"name":"get_weather","description":"Get \"weather\"","parameters":{{"type":"object","properties":{{"city":{{"type":"string"}}}},"required":["city"]}},"skipPermission":true}}],"availableTools":["get_weather","view"],"excludedTools":["shell"],"reasoningEffort":"high","requestPermission":true,"requestUserInput":false,"requestElicitation":false,"requestExitPlanMode":true,"requestAutoModeSwitch":false,"hooks":false,"mcpServers":{{"fs":{{"command":"mcp-fs","cwd":"/"}}}},"provider":{{"type":"openai","baseUrl":"http://127.0.0.1:1"}},"envValueMode":"direct","includeSubAgentStreamingEvents":true}}}}"#
+            r#"{{"jsonrpc":"2.0","id":1,"method":"session.create","params":{{"sessionId":"{SID}","model":"claude-sonnet-4.5","clientName":"probe.py","reasoningEffort":"high","tools":[{{"name":"get_weather","description":"Get \"weather\"","parameters":{{"type":"object","properties":{{"city":{{"type":"string"}}}},"required":["city"]}},"skipPermission":true}}],"systemMessage":{{"mode":"customize","sections":{{"tone":{{"action":"replace","content":"Be terse."}},"safety":{{"action":"transform"}}}}}},"availableTools":["get_weather","view"],"excludedTools":["shell"],"provider":{{"type":"openai","baseUrl":"http://127.0.0.1:1"}},"requestPermission":true,"requestUserInput":false,"requestElicitation":false,"requestExitPlanMode":true,"requestAutoModeSwitch":false,"hooks":false,"workingDirectory":"/home/dev/demo/work","streaming":true,"includeSubAgentStreamingEvents":true,"mcpServers":{{"fs":{{"type":"local","command":"mcp-fs","cwd":"/"}}}},"envValueMode":"direct"}}}}"#
         )
     );
     // The recorded probe's create, typed: the same JSON (member order aside).
@@ -279,9 +283,11 @@ fn session_requests_are_byte_exact() {
     );
     let attachments = [
         Attachment::File(
-            AttachmentFile::new("/w/a.txt", "a.txt").line_range(AttachmentFileLineRange::new(1, 9)),
+            AttachmentFile::new("/w/a.txt")
+                .display_name("a.txt")
+                .line_range(AttachmentFileLineRange::new(1, 9)),
         ),
-        Attachment::Directory(AttachmentDirectory::new("/w/src", "src")),
+        Attachment::Directory(AttachmentDirectory::new("/w/src").display_name("src")),
         Attachment::Selection(AttachmentSelection::new(
             "/w/b.rs",
             "b.rs",

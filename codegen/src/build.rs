@@ -63,6 +63,15 @@ fn is_nothing(v: &Value) -> bool {
     v.get("not").is_some() && v.as_object().is_some_and(|o| o.len() == 1)
 }
 
+/// Members the schema requires that the official SDKs leave out and the CLI accepts without:
+/// optional in the params written here (type name, member).
+const RELAXED: &[(&str, &str)] = &[
+    // The Node SDK's `file` and `directory` attachments have an optional `displayName`; the
+    // CLI takes the path's last component.
+    ("AttachmentFile", "displayName"),
+    ("AttachmentDirectory", "displayName"),
+];
+
 /// A schema that only says which members are required (an alternative of `anyOf` over the
 /// same properties).
 fn is_required_only(v: &Value) -> bool {
@@ -780,7 +789,8 @@ impl<'s> Builder<'s> {
             }
             let hint = format!("{name}{}", names::pascal(key));
             let ty = self.ty(file, schema, ctx, &hint);
-            let req = required.contains(&key.as_str());
+            let req = required.contains(&key.as_str())
+                && !(ctx.dir == Dir::Ser && RELAXED.contains(&(name, key.as_str())));
             if ctx.dir == Dir::Ser && matches!(ty, Ty::Const(_) | Ty::ConstBool(_)) && !req {
                 continue;
             }

@@ -9,6 +9,7 @@
 //! `resume`/`destroy`/`getMessages`/`list`/`delete`/`getLastId`/`getMetadata`, `status.get`,
 //! `auth.getStatus`, a few server requests) is written by hand next to it and says so.
 
+mod definitions;
 mod envelope;
 pub mod events;
 mod family;
@@ -18,6 +19,7 @@ pub mod params;
 pub mod results;
 pub mod server;
 mod session_id;
+mod session_options;
 pub(crate) mod setters;
 pub(crate) mod view;
 

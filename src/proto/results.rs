@@ -124,3 +124,64 @@ impl<'a> SessionMetadata<'a> {
             .map(SessionInfo::new)
     }
 }
+
+impl<'a> ModelList<'a> {
+    /// The entries of `models`, read as the official SDKs fill them in: see [`ModelInfo`].
+    pub fn infos(&self) -> impl Iterator<Item = ModelInfo<'a>> + use<'a> {
+        self.models().into_iter().flatten().map(ModelInfo)
+    }
+}
+
+/// One entry of `models.list`, whose [`capabilities`](Self::capabilities) read as empty
+/// (not `None`) when the CLI leaves them out, as the Node SDK fills in `capabilities`,
+/// `capabilities.supports` and `capabilities.limits`. Everything else of the entry is on
+/// [`model`](Self::model).
+#[derive(Debug, Clone, Copy)]
+pub struct ModelInfo<'a>(pub Model<'a>);
+
+impl<'a> ModelInfo<'a> {
+    /// The whole entry.
+    pub fn model(&self) -> Model<'a> {
+        self.0
+    }
+
+    /// `id`.
+    pub fn id(&self) -> Option<JsonStr<'a>> {
+        self.0.id()
+    }
+
+    /// `name`.
+    pub fn name(&self) -> Option<JsonStr<'a>> {
+        self.0.name()
+    }
+
+    /// `capabilities`, empty if absent.
+    pub fn capabilities(&self) -> ModelInfoCapabilities<'a> {
+        ModelInfoCapabilities(
+            self.0
+                .capabilities()
+                .unwrap_or(ModelCapabilities::new(RawJson::EMPTY_OBJECT)),
+        )
+    }
+}
+
+/// A model's capabilities, whose [`supports`](Self::supports) and [`limits`](Self::limits)
+/// read as empty objects when absent.
+#[derive(Debug, Clone, Copy)]
+pub struct ModelInfoCapabilities<'a>(pub ModelCapabilities<'a>);
+
+impl<'a> ModelInfoCapabilities<'a> {
+    /// `supports`, empty if absent: every flag then reads as `None`.
+    pub fn supports(&self) -> ModelCapabilitiesSupports<'a> {
+        self.0
+            .supports()
+            .unwrap_or(ModelCapabilitiesSupports::new(RawJson::EMPTY_OBJECT))
+    }
+
+    /// `limits`, empty if absent: every limit then reads as `None`.
+    pub fn limits(&self) -> ModelCapabilitiesLimits<'a> {
+        self.0
+            .limits()
+            .unwrap_or(ModelCapabilitiesLimits::new(RawJson::EMPTY_OBJECT))
+    }
+}

@@ -132,7 +132,11 @@ pub(crate) struct Secret(pub bool);
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.0 { "<redacted>" } else { "None" })
+        f.write_str(if self.0 {
+            crate::proto::REDACTED
+        } else {
+            "None"
+        })
     }
 }
 

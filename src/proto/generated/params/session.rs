@@ -85,8 +85,8 @@ pub struct AttachmentFile<'a> {
     pub path: &'a str,
     /// User-facing display name for the attachment
     ///
-    /// `displayName`
-    pub display_name: &'a str,
+    /// `displayName` (optional: not sent when `None`)
+    pub display_name: Option<&'a str>,
     /// Optional line range to scope the attachment to a specific section of the file
     ///
     /// `lineRange` (optional: not sent when `None`)
@@ -116,10 +116,10 @@ pub struct AttachmentFile<'a> {
 impl<'a> AttachmentFile<'a> {
     /// With the required fields; the optional ones are not sent until set.
     #[inline]
-    pub const fn new(path: &'a str, display_name: &'a str) -> Self {
+    pub const fn new(path: &'a str) -> Self {
         Self {
             path,
-            display_name,
+            display_name: None,
             line_range: None,
             mime_type: None,
             asset_id: None,
@@ -127,6 +127,14 @@ impl<'a> AttachmentFile<'a> {
             omitted_reason: None,
             tagged_files_entry: None,
         }
+    }
+
+    /// Sets `displayName`.
+    #[inline]
+    #[must_use]
+    pub const fn display_name(mut self, display_name: &'a str) -> Self {
+        self.display_name = Some(display_name);
+        self
     }
 
     /// Sets `lineRange`.
@@ -186,7 +194,7 @@ impl Serialize for AttachmentFile<'_> {
         let mut map = serializer.serialize_map(None)?;
         map.serialize_entry("type", "file")?;
         map.serialize_entry("path", &self.path)?;
-        map.serialize_entry("displayName", &self.display_name)?;
+        entry(&mut map, "displayName", &self.display_name)?;
         entry(&mut map, "lineRange", &self.line_range)?;
         entry(&mut map, "mimeType", &self.mime_type)?;
         entry(&mut map, "assetId", &self.asset_id)?;
@@ -264,8 +272,8 @@ pub struct AttachmentDirectory<'a> {
     pub path: &'a str,
     /// User-facing display name for the attachment
     ///
-    /// `displayName`
-    pub display_name: &'a str,
+    /// `displayName` (optional: not sent when `None`)
+    pub display_name: Option<&'a str>,
     /// Frozen rendered line this attachment contributed to the `<tagged_files>` prompt block (e.g. "* /path (12 items)"). Captured at send time so resumed history reproduces the exact text the model saw, independent of later filesystem changes.
     ///
     /// `taggedFilesEntry` (optional: not sent when `None`)
@@ -275,12 +283,20 @@ pub struct AttachmentDirectory<'a> {
 impl<'a> AttachmentDirectory<'a> {
     /// With the required fields; the optional ones are not sent until set.
     #[inline]
-    pub const fn new(path: &'a str, display_name: &'a str) -> Self {
+    pub const fn new(path: &'a str) -> Self {
         Self {
             path,
-            display_name,
+            display_name: None,
             tagged_files_entry: None,
         }
+    }
+
+    /// Sets `displayName`.
+    #[inline]
+    #[must_use]
+    pub const fn display_name(mut self, display_name: &'a str) -> Self {
+        self.display_name = Some(display_name);
+        self
     }
 
     /// Sets `taggedFilesEntry`.
@@ -297,7 +313,7 @@ impl Serialize for AttachmentDirectory<'_> {
         let mut map = serializer.serialize_map(None)?;
         map.serialize_entry("type", "directory")?;
         map.serialize_entry("path", &self.path)?;
-        map.serialize_entry("displayName", &self.display_name)?;
+        entry(&mut map, "displayName", &self.display_name)?;
         entry(&mut map, "taggedFilesEntry", &self.tagged_files_entry)?;
         map.end()
     }
