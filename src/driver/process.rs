@@ -157,6 +157,11 @@ impl CliCommand {
         self
     }
 
+    /// The program it starts.
+    pub(crate) fn program(&self) -> &std::path::Path {
+        &self.program
+    }
+
     /// The command this builder describes, with stdin, stdout and stderr piped: spawn it with
     /// any runtime.
     pub fn command(&self) -> Command {
@@ -488,8 +493,8 @@ impl StderrTail {
 /// A running CLI.
 #[derive(Debug)]
 pub struct CliProcess {
-    child: Child,
-    stderr: StderrTail,
+    pub(crate) child: Child,
+    pub(crate) stderr: StderrTail,
 }
 
 /// How a CLI process ended after [`CliProcess::shutdown`].
@@ -575,7 +580,7 @@ pub fn connect_tcp(addr: impl ToSocketAddrs) -> io::Result<BlockingDriver<TcpWri
 /// `close_write`) shuts the socket's sending side, which tells the CLI this client is done
 /// (a plain clone of the stream would keep it open).
 #[derive(Debug)]
-pub struct TcpWriter(TcpStream);
+pub struct TcpWriter(pub(crate) TcpStream);
 
 impl std::io::Write for TcpWriter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
