@@ -102,6 +102,16 @@ impl CliCommand {
             .map(CliCommand::new)
     }
 
+    /// Authenticates with the token in `COPILOT_SDK_AUTH_TOKEN`, if it is set (and then does
+    /// not use a logged-in user): [`auth_token`](Self::auth_token) from the environment.
+    #[must_use]
+    pub fn auth_token_from_env(self) -> Self {
+        match std::env::var_os(AUTH_TOKEN_ENV).filter(|t| !t.is_empty()) {
+            Some(token) => self.auth_token(token).no_auto_login(),
+            None => self,
+        }
+    }
+
     /// Authenticates with `token` (passed in `COPILOT_SDK_AUTH_TOKEN`, named by
     /// `--auth-token-env`, never on the command line; `Debug` does not print it).
     #[must_use]

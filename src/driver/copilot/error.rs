@@ -14,8 +14,8 @@ use crate::driver::{AUTH_TOKEN_ENV, CLI_PATH_ENV, StartError};
 /// What went wrong with a [`Copilot`](crate::blocking::Copilot) or one of its sessions.
 ///
 /// Its `Display` says what to do about it: what to install, which environment variable to set,
-/// the CLI's own words.
-#[derive(Debug)]
+/// the CLI's own words. Its `Debug` says the same, after the variant's name, so that a `main`
+/// returning the error shows something a person can act on.
 #[non_exhaustive]
 pub enum CopilotError {
     /// The CLI's program was not found where it was looked for.
@@ -225,6 +225,29 @@ impl fmt::Display for CopilotError {
             }
             CopilotError::Io(e) => write!(f, "talking to the Copilot CLI failed: {e}"),
         }
+    }
+}
+
+impl fmt::Debug for CopilotError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match self {
+            CopilotError::CliNotFound { .. } => "CliNotFound",
+            CopilotError::CliExited { .. } => "CliExited",
+            CopilotError::Start(_) => "Start",
+            CopilotError::AuthMissing { .. } => "AuthMissing",
+            CopilotError::TimedOut { .. } => "TimedOut",
+            CopilotError::Rpc { .. } => "Rpc",
+            CopilotError::Failed { .. } => "Failed",
+            CopilotError::Turn { .. } => "Turn",
+            CopilotError::Aborted => "Aborted",
+            CopilotError::SessionClosed => "SessionClosed",
+            CopilotError::Closed => "Closed",
+            CopilotError::Refused { .. } => "Refused",
+            CopilotError::InvalidToolSchema { .. } => "InvalidToolSchema",
+            CopilotError::UnexpectedReply { .. } => "UnexpectedReply",
+            CopilotError::Io(_) => "Io",
+        };
+        write!(f, "{name}: {self}")
     }
 }
 
