@@ -61,6 +61,7 @@ pub struct Copilot {
     config: Config,
     settings: Settings,
     stopped: bool,
+    pid: Option<u32>,
 }
 
 /// A session of a [`Copilot`]: send prompts and wait for the replies, watch its events,
@@ -115,19 +116,22 @@ impl Copilot {
         if let Some(pipe) = child.stderr.take() {
             stderr.follow(pipe);
         }
+        let pid = child.id();
         let process = Arc::new(Mutex::new(CliProcess { child, stderr }));
         let peer = Box::new(ProcessPeer {
             process: Arc::clone(&process),
             seen: None,
         });
-        Copilot::start(
+        let mut copilot = Copilot::start(
             stdout,
             stdin,
             settings,
             ShutdownMode::StopCli,
             peer,
             Some(process),
-        )
+        )?;
+        copilot.pid = Some(pid);
+        Ok(copilot)
     }
 
     /// Connects over any reader and writer (a CLI's pipes, a simulated CLI, ...). The shutdown
@@ -211,12 +215,18 @@ impl Copilot {
             config,
             settings,
             stopped: false,
+            pid: None,
         };
         match outcome.recv().unwrap_or(Err(CopilotError::Closed)) {
             Ok(()) => Ok(copilot),
             // Dropping it stops what was started.
             Err(e) => Err(e),
         }
+    }
+
+    /// The process id of the CLI it spawned, if it did.
+    pub fn cli_process_id(&self) -> Option<u32> {
+        self.pid
     }
 
     /// Creates a session with `options` and `handler` (its tools are declared in the

@@ -6,6 +6,9 @@ use std::fmt;
 use crate::proto::events::PermissionRequested;
 use crate::proto::params::{PermissionDecision, PermissionDecisionReject};
 
+/// What a denied request tells the model.
+const DENIED: &str = "Denied by the application's permission policy.";
+
 /// A closure that decides one permission request: true approves it (once).
 type Decide = dyn FnMut(PermissionRequested<'_>) -> bool + Send;
 
@@ -40,7 +43,8 @@ impl Permissions {
         Permissions::Decide(Box::new(decide))
     }
 
-    /// The answer to `request`.
+    /// The answer to `request`: approved once, or rejected with a note for the model (so
+    /// that the turn goes on without what was denied).
     pub fn answer(&mut self, request: PermissionRequested<'_>) -> PermissionDecision<'static> {
         let approved = match self {
             Permissions::ApproveAll => true,
@@ -49,7 +53,9 @@ impl Permissions {
         };
         match approved {
             true => PermissionDecision::ApproveOnce(Default::default()),
-            false => PermissionDecision::Reject(PermissionDecisionReject::new()),
+            // With feedback the model is told and the turn goes on (the real CLI aborts the
+            // turn on a rejection without one).
+            false => PermissionDecision::Reject(PermissionDecisionReject::new().feedback(DENIED)),
         }
     }
 }
