@@ -193,6 +193,31 @@ pub mod proto;
 pub mod sim;
 mod wire;
 
+/// (feature `std`) The blocking [`Copilot`](blocking::Copilot): a whole chat with a tool in a
+/// few lines. It starts the CLI ([`CliCommand`](crate::driver::CliCommand)) or attaches to
+/// one, runs each session's [`Handlers`](blocking::Handlers) on a thread of its own, and
+/// waits for the turns ([`Session::send_and_wait`](blocking::Session::send_and_wait)).
+#[cfg(feature = "std")]
+pub mod blocking {
+    pub use crate::driver::copilot::blocking::{Copilot, Session};
+    pub use crate::driver::{
+        CliCommand, CopilotError, CopilotHandler, Handlers, OwnedEvent, Permissions, Reply,
+        Settings, Tool, ToolOutput,
+    };
+}
+
+/// (feature `tokio`) The async [`Copilot`](tokio::Copilot), over tokio's own IO, clock and
+/// child processes: the blocking one's twin, whose sessions any task may use, whose pending
+/// `send_and_wait` is cancelled when dropped, and whose sessions stream their events.
+#[cfg(feature = "tokio")]
+pub mod tokio {
+    pub use crate::driver::copilot::tokio::{Copilot, EventStream, Session};
+    pub use crate::driver::{
+        CliCommand, CopilotError, CopilotHandler, Handlers, OwnedEvent, Permissions, Reply,
+        Settings, Tool, ToolOutput,
+    };
+}
+
 pub use client::{
     AutoAction, AutoReason, Call, CallerAnswers, Client, ClientSession, Config, Error, Event,
     Failure, InputError, Instant, MIN_TRANSMIT_BUFFER, OpenMethod, PROTOCOL_VERSION, ReplyHandle,

@@ -1066,3 +1066,128 @@ fn scenario_11_two_clients_share_a_cli_over_tcp_and_one_leaves() {
     let _ = std::fs::remove_dir_all(&dir);
     eprintln!("real CLI shared-tcp: {} ms", started.elapsed().as_millis());
 }
+
+// The blocking `Copilot` on the real CLI: the layer a user starts with.
+
+mod copilot_layer {
+    use super::*;
+    use copilot_sansio::blocking::{Copilot, Handlers, Settings, Tool};
+    use std::sync::Arc;
+
+    const CITY_SCHEMA: &str =
+        r#"{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}"#;
+
+    /// The CLI with its stand-in, through the blocking `Copilot`.
+    fn start(name: &str) -> (MutexGuard<'static, ()>, PathBuf, StandIn, Copilot) {
+        let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+        let dir = temp_dir(name);
+        let api = StandIn::start().expect("stand-in");
+        let settings = Settings::default().request_timeout(Some(Duration::from_secs(60)));
+        let copilot = Copilot::spawn_with(&hermetic_cli(&dir, &api), settings).expect("start");
+        (turn, dir, api, copilot)
+    }
+
+    /// A `get_weather` tool that counts its calls.
+    fn weather(calls: &Arc<Mutex<Vec<String>>>) -> Tool {
+        let calls = Arc::clone(calls);
+        Tool::new(
+            "get_weather",
+            "Get the current weather for a city",
+            CITY_SCHEMA,
+            move |args| {
+                calls.lock().unwrap().push(args.text().to_string());
+                Ok::<_, String>("18°C, clear sky")
+            },
+        )
+    }
+
+    /// Shuts down and checks that the CLI is gone.
+    fn finish(dir: PathBuf, copilot: Copilot) {
+        let pid = copilot.cli_process_id().expect("a spawned CLI");
+        copilot.shutdown().expect("shutdown");
+        assert!(
+            !Path::new(&format!("/proc/{pid}")).exists(),
+            "the CLI {pid} is still running (or not reaped)"
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    #[ignore = "needs the real CLI: set COPILOT_CLI_PATH (see scripts/install-cli.sh)"]
+    fn copilot_send_and_wait() {
+        let (_turn, dir, api, copilot) = start("copilot-send-and-wait");
+        api.push_text("2 + 2 = 4");
+        let session = copilot
+            .create_session(&SessionOptions::default(), Handlers::new())
+            .unwrap();
+        let reply = session.send_and_wait("What is 2 + 2?").unwrap();
+        assert_eq!(reply.text, "2 + 2 = 4");
+        assert!(reply.event.unwrap().is("assistant.message"));
+        finish(dir, copilot);
+    }
+
+    #[test]
+    #[ignore = "needs the real CLI: set COPILOT_CLI_PATH (see scripts/install-cli.sh)"]
+    fn copilot_tool_round_trip_with_permission_approved() {
+        let (_turn, dir, api, copilot) = start("copilot-tool");
+        api.push_tool_call("get_weather", r#"{"city":"Paris"}"#);
+        api.push_text("It is 18°C and clear in Paris.");
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let handlers = Handlers::new().tool(weather(&calls)).approve_all();
+        let session = copilot
+            .create_session(&SessionOptions::default(), handlers)
+            .unwrap();
+        let reply = session.send_and_wait("Weather in Paris?").unwrap();
+        assert_eq!(reply.text, "It is 18°C and clear in Paris.");
+        assert_eq!(calls.lock().unwrap().len(), 1);
+        assert!(
+            api.chat_bodies()
+                .last()
+                .unwrap()
+                .contains("18°C, clear sky")
+        );
+        finish(dir, copilot);
+    }
+
+    #[test]
+    #[ignore = "needs the real CLI: set COPILOT_CLI_PATH (see scripts/install-cli.sh)"]
+    fn copilot_permission_denied() {
+        let (_turn, dir, api, copilot) = start("copilot-denied");
+        api.push_tool_call("get_weather", r#"{"city":"Paris"}"#);
+        api.push_text("I could not get the weather.");
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let handlers = Handlers::new().tool(weather(&calls)).deny_all();
+        let session = copilot
+            .create_session(&SessionOptions::default(), handlers)
+            .unwrap();
+        let reply = session.send_and_wait("Weather in Paris?").unwrap();
+        assert_eq!(reply.text, "I could not get the weather.");
+        assert!(calls.lock().unwrap().is_empty(), "the tool did not run");
+        finish(dir, copilot);
+    }
+
+    #[test]
+    #[ignore = "needs the real CLI: set COPILOT_CLI_PATH (see scripts/install-cli.sh)"]
+    fn copilot_three_concurrent_sessions() {
+        let (_turn, dir, api, copilot) = start("copilot-three");
+        for _ in 0..3 {
+            api.push_text("Hello from the stand-in.");
+        }
+        let sessions: Vec<_> = (0..3)
+            .map(|_| {
+                copilot
+                    .create_session(&SessionOptions::default(), Handlers::new())
+                    .unwrap()
+            })
+            .collect();
+        let replies: Vec<String> = std::thread::scope(|scope| {
+            let threads: Vec<_> = sessions
+                .iter()
+                .map(|s| scope.spawn(move || s.send_and_wait("Hello?").unwrap().text))
+                .collect();
+            threads.into_iter().map(|t| t.join().unwrap()).collect()
+        });
+        assert_eq!(replies, ["Hello from the stand-in."; 3]);
+        finish(dir, copilot);
+    }
+}

@@ -11,6 +11,9 @@
 //!   thread so a wait can end at a deadline.
 //! - [`AsyncDriver`] (feature `async`): any `embedded_io_async::{Read, Write}` pair, with a
 //!   [`Clock`] of the caller's (embassy's timer, tokio's, ...).
+//! - The blocking `Copilot` ([`crate::blocking`], feature `std`) and the async one
+//!   ([`crate::tokio`], feature `tokio`): they own the connection, run the sessions'
+//!   [`Handlers`] and wait for the turns, on a thread or a task of their own.
 //! - [`CliCommand`] (feature `std`): the one place that builds the CLI's command line; it
 //!   spawns the CLI for the blocking driver, and gives the [`std::process::Command`] to any
 //!   runtime that spawns processes its own way (`tokio::process::Command::from`).
@@ -22,6 +25,8 @@
 
 #[cfg(feature = "std")]
 mod blocking;
+#[cfg(feature = "std")]
+pub(crate) mod copilot;
 #[cfg(feature = "std")]
 mod dir_fs;
 #[cfg(feature = "async")]
@@ -38,6 +43,11 @@ pub use self::tokio::{
 };
 #[cfg(feature = "std")]
 pub use blocking::BlockingDriver;
+#[cfg(feature = "std")]
+pub use copilot::{
+    CopilotError, CopilotHandler, Handlers, OwnedEvent, Permissions, Reply, Settings, Tool,
+    ToolOutput,
+};
 #[cfg(feature = "std")]
 pub use dir_fs::{DirectoryFs, FsFailure, FsStat};
 #[cfg(feature = "async")]

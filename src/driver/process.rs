@@ -102,6 +102,16 @@ impl CliCommand {
             .map(CliCommand::new)
     }
 
+    /// Authenticates with the token in `COPILOT_SDK_AUTH_TOKEN`, if it is set (and then does
+    /// not use a logged-in user): [`auth_token`](Self::auth_token) from the environment.
+    #[must_use]
+    pub fn auth_token_from_env(self) -> Self {
+        match std::env::var_os(AUTH_TOKEN_ENV).filter(|t| !t.is_empty()) {
+            Some(token) => self.auth_token(token).no_auto_login(),
+            None => self,
+        }
+    }
+
     /// Authenticates with `token` (passed in `COPILOT_SDK_AUTH_TOKEN`, named by
     /// `--auth-token-env`, never on the command line; `Debug` does not print it).
     #[must_use]
@@ -155,6 +165,11 @@ impl CliCommand {
     pub fn current_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.dir = Some(dir.into());
         self
+    }
+
+    /// The program it starts.
+    pub(crate) fn program(&self) -> &std::path::Path {
+        &self.program
     }
 
     /// The command this builder describes, with stdin, stdout and stderr piped: spawn it with
@@ -488,8 +503,8 @@ impl StderrTail {
 /// A running CLI.
 #[derive(Debug)]
 pub struct CliProcess {
-    child: Child,
-    stderr: StderrTail,
+    pub(crate) child: Child,
+    pub(crate) stderr: StderrTail,
 }
 
 /// How a CLI process ended after [`CliProcess::shutdown`].
@@ -575,7 +590,7 @@ pub fn connect_tcp(addr: impl ToSocketAddrs) -> io::Result<BlockingDriver<TcpWri
 /// `close_write`) shuts the socket's sending side, which tells the CLI this client is done
 /// (a plain clone of the stream would keep it open).
 #[derive(Debug)]
-pub struct TcpWriter(TcpStream);
+pub struct TcpWriter(pub(crate) TcpStream);
 
 impl std::io::Write for TcpWriter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {

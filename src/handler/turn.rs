@@ -327,6 +327,17 @@ impl<const N: usize, const B: usize> Turns<N, B> {
         })
     }
 
+    /// The request that carries `turn`'s message (`session.send`, or `session.sendAndWait`
+    /// until the turn is over), to cancel it with [`Client::cancel`]; `None` once the turn
+    /// ended.
+    pub fn request(&self, turn: TurnId) -> Option<RequestId> {
+        self.slots
+            .get(turn.index())
+            .filter(|s| s.generation == turn.generation)
+            .and_then(|s| s.live)
+            .map(|l| l.request)
+    }
+
     fn probing(&self) -> bool {
         self.slots.iter().any(|s| s.live.is_some_and(|l| l.probing))
     }

@@ -55,7 +55,11 @@ mod methods;
 mod pipe;
 mod player;
 mod script;
+#[cfg(feature = "tokio")]
+mod tokio;
 
+#[cfg(feature = "tokio")]
+pub use self::tokio::duplex;
 #[cfg(feature = "std")]
 pub use pipe::{PipeReader, PipeWriter, SharedSim, pipe, spawn, spawn_shared};
 

@@ -1,0 +1,96 @@
+//! [`Settings`]: buffer sizes and timeouts of a `Copilot`.
+
+use std::string::String;
+use std::time::Duration;
+
+use crate::{CallerAnswers, Config};
+
+/// How a `Copilot` is set up. The defaults suit the real CLI; change what you need:
+/// `Settings::default().request_timeout(None)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Settings {
+    /// The receive buffer, in bytes: also the largest frame accepted (a larger one is skipped
+    /// and reported, and fails the request it answers). Default 256 KiB: the largest frames
+    /// CLI 1.0.102 sends are about 42 KB (an event) and 44 KB (a `session.getMessages` result
+    /// of a short conversation), and long conversations' histories grow.
+    pub receive_buffer: usize,
+    /// The transmit buffer, in bytes: bounds a prompt, a tool's output, a session's options.
+    /// Default 64 KiB.
+    pub transmit_buffer: usize,
+    /// How long a request may wait for its response (the handshake, `session.create`,
+    /// `session.destroy`, ...); `None` waits forever. Default 60 s.
+    pub request_timeout: Option<Duration>,
+    /// How long a turn (`send_and_wait`) may take; `None` (the default) waits forever.
+    pub turn_timeout: Option<Duration>,
+    /// How long a shutdown may take before the connection is closed (and a spawned CLI
+    /// killed). Default 10 s.
+    pub shutdown_timeout: Duration,
+    /// The connection token of a CLI serving TCP.
+    pub connection_token: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            receive_buffer: 256 * 1024,
+            transmit_buffer: 64 * 1024,
+            request_timeout: Some(Duration::from_secs(60)),
+            turn_timeout: None,
+            shutdown_timeout: Duration::from_secs(10),
+            connection_token: None,
+        }
+    }
+}
+
+impl Settings {
+    /// Sets [`receive_buffer`](Self::receive_buffer).
+    #[must_use]
+    pub fn receive_buffer(mut self, bytes: usize) -> Self {
+        self.receive_buffer = bytes;
+        self
+    }
+
+    /// Sets [`transmit_buffer`](Self::transmit_buffer).
+    #[must_use]
+    pub fn transmit_buffer(mut self, bytes: usize) -> Self {
+        self.transmit_buffer = bytes;
+        self
+    }
+
+    /// Sets [`request_timeout`](Self::request_timeout).
+    #[must_use]
+    pub fn request_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// Sets [`turn_timeout`](Self::turn_timeout).
+    #[must_use]
+    pub fn turn_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.turn_timeout = timeout;
+        self
+    }
+
+    /// Sets [`shutdown_timeout`](Self::shutdown_timeout).
+    #[must_use]
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.shutdown_timeout = timeout;
+        self
+    }
+
+    /// Sets [`connection_token`](Self::connection_token).
+    #[must_use]
+    pub fn connection_token(mut self, token: impl Into<String>) -> Self {
+        self.connection_token = Some(token.into());
+        self
+    }
+
+    /// The client's configuration: the handlers answer permissions and the session
+    /// filesystem.
+    pub(crate) fn config(&self) -> Config {
+        Config::default()
+            .caller_answers(CallerAnswers::PERMISSIONS | CallerAnswers::SESSION_FS)
+            .request_timeout_ms(self.request_timeout.map(|d| d.as_millis() as u64))
+    }
+}
