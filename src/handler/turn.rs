@@ -571,15 +571,17 @@ impl<const N: usize, const B: usize> Turns<N, B> {
             self.on_message_taken(session, data.get_str("messageId"), on);
             return;
         }
-        let origin = data.get_str("originatingMessageId");
-        // The running turns of the session this event is about: the one its message names,
-        // or every running one when the CLI does not say.
-        let mine = |l: &Live| {
-            l.session == session
-                && l.phase == Phase::Running
-                && (origin.is_none() || l.message.is_some_and(|m| m.is(origin)))
-        };
+        // Read only for the events that use it: a delta's data is not scanned again.
+        let origin = || data.get_str("originatingMessageId");
         if event.is("assistant.message") {
+            let origin = origin();
+            // The running turns of the session this event is about: the one its message
+            // names, or every running one when the CLI does not say.
+            let mine = |l: &Live| {
+                l.session == session
+                    && l.phase == Phase::Running
+                    && (origin.is_none() || l.message.is_some_and(|m| m.is(origin)))
+            };
             for i in 0..N {
                 if self.live(i).is_some_and(|l| mine(&l)) {
                     on(TurnUpdate::Message {
@@ -601,6 +603,7 @@ impl<const N: usize, const B: usize> Turns<N, B> {
                 }
             }
         } else if event.is("session.error") {
+            let origin = origin();
             // The turn it names; without a name, the running ones, or else the oldest waiting
             // (1.0.102 fails a turn it cannot run before taking its message up).
             let named = |l: &Live| {

@@ -12,6 +12,8 @@ pub struct SessionEvent<'a> {
     session_id: Option<JsonStr<'a>>,
     event_type: JsonStr<'a>,
     data: Option<RawJson<'a>>,
+    id: Option<JsonStr<'a>>,
+    agent_id: Option<JsonStr<'a>>,
     raw: RawJson<'a>,
 }
 
@@ -28,15 +30,19 @@ impl<'a> SessionEvent<'a> {
     }
 
     /// Reads an event object (as in `session.getMessages`): it needs a string `type`. One
-    /// pass, up to `type` and `data` (the first of each counts, as with [`RawJson::get`]).
+    /// pass over its members reads `type`, `data`, `id` and `agentId` (the first of each
+    /// counts, as with [`RawJson::get`]), so that routing, turns and handlers never scan the
+    /// event again for them.
     pub fn from_event(raw: RawJson<'a>) -> Option<Self> {
-        let mut found = [None; 2];
-        raw.get_each(&["type", "data"], &mut found);
-        let [kind, data] = found;
+        let mut found = [None; 4];
+        raw.get_each(&["type", "data", "id", "agentId"], &mut found);
+        let [kind, data, id, agent_id] = found;
         Some(SessionEvent {
             session_id: None,
             event_type: kind?.as_string()?,
             data,
+            id: id.and_then(|v| v.as_string()),
+            agent_id: agent_id.and_then(|v| v.as_string()),
             raw,
         })
     }
@@ -59,7 +65,7 @@ impl<'a> SessionEvent<'a> {
 
     /// The event's `id`.
     pub fn id(&self) -> Option<JsonStr<'a>> {
-        self.raw.get_str("id")
+        self.id
     }
 
     /// The event's ISO-8601 `timestamp`.
@@ -82,7 +88,7 @@ impl<'a> SessionEvent<'a> {
 
     /// The sub-agent instance that produced it (absent for the main agent).
     pub fn agent_id(&self) -> Option<JsonStr<'a>> {
-        self.raw.get_str("agentId")
+        self.agent_id
     }
 
     /// The event's `data` object (`{}` if absent).
