@@ -1,6 +1,7 @@
 //! [`Reply`] (what `send_and_wait` returns) and [`OwnedEvent`] (an event copied out of the
 //! receive buffer, for another thread or task).
 
+use core::fmt::Write;
 use std::string::{String, ToString};
 
 use crate::json::RawJson;
@@ -9,37 +10,45 @@ use crate::proto::SessionEvent;
 /// A session event, copied: what a stream of events hands to another thread or task.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OwnedEvent {
-    json: String,
-    event_type: String,
+    /// The event object as the CLI sent it, then its type unescaped: one allocation per event.
+    text: String,
+    /// Where the event object ends in `text`.
+    json_len: usize,
 }
 
 impl OwnedEvent {
     /// A copy of `event`.
     pub fn of(event: &SessionEvent<'_>) -> Self {
+        let json = event.raw().text();
+        let event_type = event.event_type();
+        let mut text = String::with_capacity(json.len() + event_type.raw_bytes().len());
+        text.push_str(json);
+        // The unescaped type is never longer than its escaped form.
+        let _ = write!(text, "{event_type}");
         OwnedEvent {
-            json: event.raw().text().to_string(),
-            event_type: event.event_type().to_string(),
+            text,
+            json_len: json.len(),
         }
     }
 
     /// The event's `type`, e.g. `assistant.message`.
     pub fn event_type(&self) -> &str {
-        &self.event_type
+        self.text.get(self.json_len..).unwrap_or_default()
     }
 
     /// True if the event's type is `t`.
     pub fn is(&self, t: &str) -> bool {
-        self.event_type == t
+        self.event_type() == t
     }
 
     /// The whole event object, as the CLI sent it.
     pub fn json(&self) -> &str {
-        &self.json
+        self.text.get(..self.json_len).unwrap_or_default()
     }
 
     /// The event, to read with the crate's views (`typed()`, `data()`, ...).
     pub fn view(&self) -> Option<SessionEvent<'_>> {
-        SessionEvent::from_event(RawJson::parse(&self.json).ok()?)
+        SessionEvent::from_event(RawJson::parse(self.json()).ok()?)
     }
 
     /// A string member of the event's `data`, unescaped (e.g. `content`, `deltaContent`).
