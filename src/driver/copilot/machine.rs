@@ -721,3 +721,44 @@ impl State {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use core::mem::size_of;
+
+    use super::*;
+
+    /// What one more session adds to a table of `N` entries of which each `Client`, `Dispatch`
+    /// or `Turns` holds: the difference between `SESSIONS` entries and one, per entry.
+    fn per_entry(full: usize, one: usize, n: usize) -> usize {
+        (full - one).div_ceil(n - 1)
+    }
+
+    /// Memory per live session, beyond the caller's handler: its entries in the client's
+    /// tables, the handler table, the turn table (one turn per session) and the `Copilot`'s
+    /// own slots. Sizes are static, so this is exact, not a timing.
+    #[test]
+    fn a_live_session_costs_at_most_one_kilobyte() {
+        let client = per_entry(
+            size_of::<Client<'static, SESSIONS, PENDING>>(),
+            size_of::<Client<'static, 1, PENDING>>(),
+            SESSIONS,
+        );
+        let dispatch = per_entry(
+            size_of::<Dispatch<Hosted, SESSIONS>>(),
+            size_of::<Dispatch<Hosted, 1>>(),
+            SESSIONS,
+        );
+        let turn = per_entry(size_of::<Turns<TURNS>>(), size_of::<Turns<1>>(), TURNS);
+        let slots = size_of::<Option<Opening>>()
+            + size_of::<Option<Destroying>>()
+            + size_of::<Option<Wait>>()
+            + size_of::<Option<(SessionHandle, Sink)>>();
+        let total = client + dispatch + turn + slots;
+        std::println!(
+            "per session: client {client} B, handler table {dispatch} B, turn {turn} B, \
+             Copilot slots {slots} B: {total} B"
+        );
+        assert!(total <= 1024, "{total} bytes per session");
+    }
+}
