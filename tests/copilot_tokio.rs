@@ -2,7 +2,9 @@
 //! policy, a stream of owned events, three sessions used from parallel tasks, and a dropped
 //! `send_and_wait` that cancels its turn.
 
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 
 use copilot_sansio::proto::params::SessionOptions;
 use copilot_sansio::sim::{self, Reply, SimConfig};
@@ -19,6 +21,40 @@ static TIME: [Reply<'static>; 1] = [Reply::ToolCall {
 async fn simulated(config: SimConfig<'static>) -> Copilot {
     let (reader, writer) = tokio::io::split(sim::duplex::<8>(config));
     Copilot::attach(reader, writer).await.unwrap()
+}
+
+/// A writer that keeps a copy of what the client writes, to read the requests on the wire.
+struct Tap<W> {
+    inner: W,
+    written: Arc<Mutex<Vec<u8>>>,
+}
+
+impl<W: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for Tap<W> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let polled = Pin::new(&mut self.inner).poll_write(cx, buf);
+        if let Poll::Ready(Ok(n)) = polled {
+            self.written.lock().unwrap().extend_from_slice(&buf[..n]);
+        }
+        polled
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// The `id` of the first request for `method` in `written` (frames of JSON-RPC).
+fn request_id(written: &str, method: &str) -> Option<u64> {
+    let at = written.find(&format!(r#""method":"{method}""#))?;
+    let body = written[..at].rfind("\r\n\r\n").map_or(0, |b| b + 4);
+    let id = written[body..].split(r#""id":"#).nth(1)?;
+    id.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
 }
 
 #[tokio::test]
@@ -102,7 +138,15 @@ async fn three_sessions_in_parallel_tasks() {
 #[tokio::test]
 async fn dropping_a_send_and_wait_cancels_its_turn() {
     static STALL: [Reply<'static>; 2] = [Reply::Stall, Reply::Text("Back.")];
-    let copilot = simulated(SimConfig::default().replies(&STALL).send_and_wait(true)).await;
+    let (reader, writer) = tokio::io::split(sim::duplex::<8>(
+        SimConfig::default().replies(&STALL).send_and_wait(true),
+    ));
+    let written = Arc::new(Mutex::new(Vec::new()));
+    let tap = Tap {
+        inner: writer,
+        written: written.clone(),
+    };
+    let copilot = Copilot::attach(reader, tap).await.unwrap();
     let session = copilot
         .create_session(&SessionOptions::default(), Handlers::new())
         .await
@@ -131,6 +175,24 @@ async fn dropping_a_send_and_wait_cancels_its_turn() {
             break;
         }
     }
+    // On the wire: the pending `session.sendAndWait` was cancelled by its id, then the turn
+    // aborted.
+    let wire = String::from_utf8(written.lock().unwrap().clone()).unwrap();
+    let send = request_id(&wire, "session.sendAndWait").expect("a sendAndWait request");
+    let cancel = wire
+        .find(r#""method":"$/cancelRequest""#)
+        .expect("a $/cancelRequest");
+    assert!(
+        wire[cancel..].starts_with(&format!(
+            r#""method":"$/cancelRequest","params":{{"id":{send}}}"#
+        )),
+        "{}",
+        &wire[cancel..]
+    );
+    let abort = wire
+        .find(r#""method":"session.abort""#)
+        .expect("a session.abort");
+    assert!(cancel < abort, "{wire}");
     assert_eq!(
         session.send_and_wait("Are you back?").await.unwrap().text,
         "Back."
