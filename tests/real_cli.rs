@@ -1190,4 +1190,73 @@ mod copilot_layer {
         assert_eq!(replies, ["Hello from the stand-in."; 3]);
         finish(dir, copilot);
     }
+
+    /// The tokio `Copilot` against the real CLI: a tool round trip with a permission policy
+    /// and three sessions used from parallel tasks, on one CLI, ending with the CLI reaped.
+    #[test]
+    #[ignore = "needs the real CLI: set COPILOT_CLI_PATH (see scripts/install-cli.sh)"]
+    fn tokio_copilot_tool_round_trip_and_three_tasks() {
+        use copilot_sansio::tokio as tk;
+        let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+        let dir = temp_dir("tokio-copilot");
+        let api = StandIn::start().expect("stand-in");
+        api.push_tool_call("get_weather", r#"{"city":"Paris"}"#);
+        api.push_text("It is 18°C and clear in Paris.");
+        for _ in 0..3 {
+            api.push_text("Hello from the stand-in.");
+        }
+        let runtime = ::tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let settings = tk::Settings::default().request_timeout(Some(Duration::from_secs(60)));
+            let copilot = tk::Copilot::spawn_with(&hermetic_cli(&dir, &api), settings)
+                .await
+                .expect("start");
+            let calls = Arc::new(Mutex::new(Vec::new()));
+            let counted = Arc::clone(&calls);
+            let tool = tk::Tool::new(
+                "get_weather",
+                "Get the current weather for a city",
+                CITY_SCHEMA,
+                move |args| {
+                    counted.lock().unwrap().push(args.text().to_string());
+                    Ok::<_, String>("18°C, clear sky")
+                },
+            );
+            let handlers = tk::Handlers::new().tool(tool).approve_all();
+            let session = copilot
+                .create_session(&SessionOptions::default(), handlers)
+                .await
+                .unwrap();
+            let reply = session.send_and_wait("Weather in Paris?").await.unwrap();
+            assert_eq!(reply.text, "It is 18°C and clear in Paris.");
+            assert_eq!(calls.lock().unwrap().len(), 1);
+
+            let mut tasks = Vec::new();
+            for _ in 0..3 {
+                let session = copilot
+                    .create_session(&SessionOptions::default(), tk::Handlers::new())
+                    .await
+                    .unwrap();
+                tasks.push(::tokio::spawn(async move {
+                    session.send_and_wait("Hello?").await.unwrap().text
+                }));
+            }
+            for task in tasks {
+                assert_eq!(task.await.unwrap(), "Hello from the stand-in.");
+            }
+
+            let pid = copilot.cli_process_id().expect("a spawned CLI");
+            copilot.shutdown().await.expect("shutdown");
+            assert!(
+                !Path::new(&format!("/proc/{pid}")).exists(),
+                "the CLI {pid} is still running (or not reaped)"
+            );
+        });
+        drop(turn);
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

@@ -60,6 +60,8 @@ struct Inner {
     config: Config,
     settings: Settings,
     tickets: AtomicU64,
+    /// The process id of the CLI it spawned, if it did.
+    pid: Option<u32>,
 }
 
 /// A session of a [`Copilot`], usable from any task (clones share it): send prompts and wait
@@ -112,6 +114,7 @@ impl Copilot {
         let mut child = cmd
             .spawn()
             .map_err(|e| CopilotError::of_spawn(cli.program().into(), e))?;
+        let pid = child.id();
         let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
             return Err(CopilotError::Io(io::Error::other(
                 "the CLI's stdio is not piped",
@@ -140,6 +143,7 @@ impl Copilot {
             ShutdownMode::StopCli,
             peer,
             Some(child),
+            pid,
         )
         .await
     }
@@ -165,7 +169,16 @@ impl Copilot {
         W: AsyncWrite + Unpin + Send + 'static,
     {
         let mode = ShutdownMode::StopCli;
-        Copilot::start(reader, writer, settings, mode, Box::new(Connection), None).await
+        Copilot::start(
+            reader,
+            writer,
+            settings,
+            mode,
+            Box::new(Connection),
+            None,
+            None,
+        )
+        .await
     }
 
     /// Connects to a CLI serving TCP (`copilot --headless --port N`), with the connection token
@@ -179,7 +192,16 @@ impl Copilot {
         stream.set_nodelay(true)?;
         let (reader, writer) = stream.into_split();
         let mode = ShutdownMode::Leave;
-        Copilot::start(reader, writer, settings, mode, Box::new(Connection), None).await
+        Copilot::start(
+            reader,
+            writer,
+            settings,
+            mode,
+            Box::new(Connection),
+            None,
+            None,
+        )
+        .await
     }
 
     async fn start<R, W>(
@@ -189,6 +211,7 @@ impl Copilot {
         mode: ShutdownMode,
         peer: Box<dyn Peer>,
         child: Option<Arc<Mutex<Child>>>,
+        pid: Option<u32>,
     ) -> Result<Copilot, CopilotError>
     where
         R: AsyncRead + Unpin + Send + 'static,
@@ -217,6 +240,7 @@ impl Copilot {
                 config: settings.config(),
                 settings,
                 tickets: AtomicU64::new(1),
+                pid,
             }),
         };
         match outcome.await.unwrap_or(Err(CopilotError::Closed)) {
@@ -227,6 +251,11 @@ impl Copilot {
                 Err(e)
             }
         }
+    }
+
+    /// The process id of the CLI it spawned, if it did.
+    pub fn cli_process_id(&self) -> Option<u32> {
+        self.inner.pid
     }
 
     /// Creates a session with `options` and `handler` (its tools are declared in the
