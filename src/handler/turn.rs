@@ -546,13 +546,16 @@ impl<const N: usize, const B: usize> Turns<N, B> {
         event: SessionEvent<'a>,
         on: &mut impl FnMut(TurnUpdate<'a>),
     ) {
-        self.remember(session, event.id());
+        // The event's `id` and `agentId` (both after its data) in one pass.
+        let event = event.with_ids();
+        let (id, agent_id) = (event.id(), event.agent_id());
+        self.remember(session, id);
         // A server-side wait that was answered before its completion event.
         for i in 0..N {
             let Some(l) = self.live(i) else { continue };
             if l.session == session
                 && l.phase == Phase::Completing
-                && l.completion.is_some_and(|c| c.is(event.id()))
+                && l.completion.is_some_and(|c| c.is(id))
             {
                 let end = if l.aborted {
                     TurnEnd::Aborted
@@ -563,7 +566,7 @@ impl<const N: usize, const B: usize> Turns<N, B> {
             }
         }
         // Sub-agents' events never end or answer a top-level turn.
-        if event.agent_id().is_some_and(|a| !a.raw_bytes().is_empty()) {
+        if agent_id.is_some_and(|a| !a.raw_bytes().is_empty()) {
             return;
         }
         let data = event.data();

@@ -6,16 +6,35 @@ use crate::json::{JsonStr, RawJson};
 
 /// A `session.event`: the raw envelope, with accessors that decode on demand. Unknown event
 /// types and unknown fields are normal; nothing here depends on knowing the type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// Two events are equal if their session ids and their whole objects are.
+#[derive(Debug, Clone, Copy)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct SessionEvent<'a> {
     session_id: Option<JsonStr<'a>>,
     event_type: JsonStr<'a>,
     data: Option<RawJson<'a>>,
-    id: Option<JsonStr<'a>>,
-    agent_id: Option<JsonStr<'a>>,
+    /// `id` and `agentId`, once read by [`with_ids`](Self::with_ids): both come after `data`,
+    /// so reading them skips the data, which routing alone never needs.
+    ids: Option<Ids<'a>>,
     raw: RawJson<'a>,
 }
+
+/// An event's `id` and `agentId`.
+#[derive(Debug, Clone, Copy)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+struct Ids<'a> {
+    id: Option<JsonStr<'a>>,
+    agent_id: Option<JsonStr<'a>>,
+}
+
+impl PartialEq for SessionEvent<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.session_id == other.session_id && self.raw == other.raw
+    }
+}
+
+impl Eq for SessionEvent<'_> {}
 
 impl<'a> SessionEvent<'a> {
     /// Reads the `params` of a `session.event` notification (one pass over its members): it
@@ -30,21 +49,30 @@ impl<'a> SessionEvent<'a> {
     }
 
     /// Reads an event object (as in `session.getMessages`): it needs a string `type`. One
-    /// pass over its members reads `type`, `data`, `id` and `agentId` (the first of each
-    /// counts, as with [`RawJson::get`]), so that routing, turns and handlers never scan the
-    /// event again for them.
+    /// pass, up to `type` and `data` (the first of each counts, as with [`RawJson::get`]).
     pub fn from_event(raw: RawJson<'a>) -> Option<Self> {
-        let mut found = [None; 4];
-        raw.get_each(&["type", "data", "id", "agentId"], &mut found);
-        let [kind, data, id, agent_id] = found;
+        let mut found = [None; 2];
+        raw.get_each(&["type", "data"], &mut found);
+        let [kind, data] = found;
         Some(SessionEvent {
             session_id: None,
             event_type: kind?.as_string()?,
             data,
-            id: id.and_then(|v| v.as_string()),
-            agent_id: agent_id.and_then(|v| v.as_string()),
+            ids: None,
             raw,
         })
+    }
+
+    /// The event with its `id` and `agentId` read, in one pass: for a consumer that reads
+    /// both of every event (the turn tracker, a handler), so that the data is skipped once.
+    pub(crate) fn with_ids(mut self) -> Self {
+        if self.ids.is_none() {
+            let mut found = [None; 2];
+            self.raw.get_each(&["id", "agentId"], &mut found);
+            let [id, agent_id] = found.map(|v| v.and_then(|v| v.as_string()));
+            self.ids = Some(Ids { id, agent_id });
+        }
+        self
     }
 
     /// `params.sessionId`: the session the server sent it for (`None` for events read from a
@@ -65,7 +93,10 @@ impl<'a> SessionEvent<'a> {
 
     /// The event's `id`.
     pub fn id(&self) -> Option<JsonStr<'a>> {
-        self.id
+        match self.ids {
+            Some(ids) => ids.id,
+            None => self.raw.get_str("id"),
+        }
     }
 
     /// The event's ISO-8601 `timestamp`.
@@ -88,7 +119,10 @@ impl<'a> SessionEvent<'a> {
 
     /// The sub-agent instance that produced it (absent for the main agent).
     pub fn agent_id(&self) -> Option<JsonStr<'a>> {
-        self.agent_id
+        match self.ids {
+            Some(ids) => ids.agent_id,
+            None => self.raw.get_str("agentId"),
+        }
     }
 
     /// The event's `data` object (`{}` if absent).

@@ -601,6 +601,14 @@ impl State {
         now: Instant,
         event: Event<'_>,
     ) {
+        // The handler and the turns both read every event's `id` and `agentId`: read once.
+        let event = match event {
+            Event::Session { session, event } => Event::Session {
+                session,
+                event: event.with_ids(),
+            },
+            event => event,
+        };
         // The handler first: the transmit buffer is empty, so it has room to answer.
         let _ = self.dispatch.dispatch(client, now, event);
         let closing = matches!(event, Event::Closed);
