@@ -244,3 +244,70 @@ fn a_tool_with_a_broken_schema_is_named() {
         .unwrap_err();
     assert!(error.to_string().contains("\"broken\""), "{error}");
 }
+
+/// A writer that keeps a copy of what the client writes.
+struct Tap<W> {
+    inner: W,
+    written: Arc<Mutex<Vec<u8>>>,
+}
+
+impl<W: std::io::Write> std::io::Write for Tap<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.written.lock().unwrap().extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// What the client wrote through a `Copilot` attached with `settings` that created a session
+/// and shut down.
+fn wire_of_a_shutdown(settings: Settings) -> String {
+    let (reader, writer) = sim::spawn::<4>(SimConfig::default());
+    let written = Arc::new(Mutex::new(Vec::new()));
+    let tap = Tap {
+        inner: writer,
+        written: Arc::clone(&written),
+    };
+    let copilot = Copilot::attach_with(reader, tap, settings).unwrap();
+    copilot
+        .create_session(&SessionOptions::default(), Handlers::new())
+        .unwrap();
+    copilot.shutdown().unwrap();
+    String::from_utf8(written.lock().unwrap().clone()).unwrap()
+}
+
+#[test]
+fn an_attached_copilot_leaves_the_cli_running_unless_told_to_stop_it() {
+    // Attached to streams, the CLI may have other clients: only this connection's sessions go.
+    let left = wire_of_a_shutdown(Settings::default());
+    assert!(left.contains(r#""method":"session.destroy""#), "{left}");
+    assert!(!left.contains("runtime.shutdown"), "{left}");
+    let stopped = wire_of_a_shutdown(
+        Settings::default().shutdown_mode(copilot_sansio::ShutdownMode::StopCli),
+    );
+    assert!(
+        stopped.contains(r#""method":"session.destroy""#),
+        "{stopped}"
+    );
+    assert!(
+        stopped.contains(r#""method":"runtime.shutdown""#),
+        "{stopped}"
+    );
+}
+
+#[test]
+fn the_connection_token_never_shows_in_debug_output() {
+    let settings = Settings::default().connection_token("s3cret-token");
+    assert!(!format!("{settings:?}").contains("s3cret"), "{settings:?}");
+    assert!(
+        format!("{settings:?}").contains("<redacted>"),
+        "{settings:?}"
+    );
+    let (reader, writer) = sim::spawn::<4>(SimConfig::default());
+    let copilot = Copilot::attach_with(reader, writer, settings).unwrap();
+    assert!(!format!("{copilot:?}").contains("s3cret"), "{copilot:?}");
+    copilot.shutdown().unwrap();
+}

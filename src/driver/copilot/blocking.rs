@@ -103,6 +103,7 @@ impl Copilot {
 
     /// [`spawn`](Self::spawn) with `settings`.
     pub fn spawn_with(cli: &CliCommand, settings: Settings) -> Result<Copilot, CopilotError> {
+        let mode = settings.shutdown_mode.unwrap_or(ShutdownMode::StopCli);
         let mut child = cli
             .command()
             .spawn()
@@ -122,20 +123,15 @@ impl Copilot {
             process: Arc::clone(&process),
             seen: None,
         });
-        let mut copilot = Copilot::start(
-            stdout,
-            stdin,
-            settings,
-            ShutdownMode::StopCli,
-            peer,
-            Some(process),
-        )?;
+        let mut copilot = Copilot::start(stdout, stdin, settings, mode, peer, Some(process))?;
         copilot.pid = Some(pid);
         Ok(copilot)
     }
 
     /// Connects over any reader and writer (a CLI's pipes, a simulated CLI, ...). The shutdown
-    /// stops the CLI.
+    /// destroys this connection's sessions and closes it, leaving the CLI running (it may have
+    /// other clients); to stop it too, set [`Settings::shutdown_mode`] to
+    /// [`ShutdownMode::StopCli`] and attach with [`attach_with`](Self::attach_with).
     pub fn attach<R, W>(reader: R, writer: W) -> Result<Copilot, CopilotError>
     where
         R: Read + Send + 'static,
@@ -155,12 +151,14 @@ impl Copilot {
         W: Write + Send + 'static,
     {
         let peer = Box::new(Connection);
-        Copilot::start(reader, writer, settings, ShutdownMode::StopCli, peer, None)
+        let mode = settings.shutdown_mode.unwrap_or(ShutdownMode::Leave);
+        Copilot::start(reader, writer, settings, mode, peer, None)
     }
 
     /// Connects to a CLI serving TCP (`copilot --headless --port N`), with the connection token
     /// of `settings` if it needs one. The shutdown leaves the CLI running for its other
-    /// clients, destroying only this connection's sessions.
+    /// clients, destroying only this connection's sessions (unless
+    /// [`Settings::shutdown_mode`] says otherwise).
     pub fn connect_tcp(
         addr: impl ToSocketAddrs,
         settings: Settings,
@@ -169,14 +167,8 @@ impl Copilot {
         stream.set_nodelay(true)?;
         let reader = stream.try_clone()?;
         let peer = Box::new(Connection);
-        Copilot::start(
-            reader,
-            TcpWriter(stream),
-            settings,
-            ShutdownMode::Leave,
-            peer,
-            None,
-        )
+        let mode = settings.shutdown_mode.unwrap_or(ShutdownMode::Leave);
+        Copilot::start(reader, TcpWriter(stream), settings, mode, peer, None)
     }
 
     fn start<R, W>(

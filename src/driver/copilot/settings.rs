@@ -1,13 +1,17 @@
 //! [`Settings`]: buffer sizes and timeouts of a `Copilot`.
 
+use core::fmt;
 use std::string::String;
 use std::time::Duration;
 
-use crate::{CallerAnswers, Config};
+use crate::proto::REDACTED;
+use crate::{CallerAnswers, Config, ShutdownMode};
 
 /// How a `Copilot` is set up. The defaults suit the real CLI; change what you need:
 /// `Settings::default().request_timeout(None)`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Its `Debug` leaves the connection token out.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Settings {
     /// The receive buffer, in bytes: also the largest frame accepted (a larger one is skipped
@@ -28,6 +32,27 @@ pub struct Settings {
     pub shutdown_timeout: Duration,
     /// The connection token of a CLI serving TCP.
     pub connection_token: Option<String>,
+    /// What the shutdown does to the CLI. `None` (the default): stop a CLI the `Copilot`
+    /// spawned ([`ShutdownMode::StopCli`]), leave running one it attached to, over streams or
+    /// TCP ([`ShutdownMode::Leave`]: only this connection's sessions are destroyed).
+    pub shutdown_mode: Option<ShutdownMode>,
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("receive_buffer", &self.receive_buffer)
+            .field("transmit_buffer", &self.transmit_buffer)
+            .field("request_timeout", &self.request_timeout)
+            .field("turn_timeout", &self.turn_timeout)
+            .field("shutdown_timeout", &self.shutdown_timeout)
+            .field(
+                "connection_token",
+                &self.connection_token.as_ref().map(|_| REDACTED),
+            )
+            .field("shutdown_mode", &self.shutdown_mode)
+            .finish()
+    }
 }
 
 impl Default for Settings {
@@ -39,6 +64,7 @@ impl Default for Settings {
             turn_timeout: None,
             shutdown_timeout: Duration::from_secs(10),
             connection_token: None,
+            shutdown_mode: None,
         }
     }
 }
@@ -83,6 +109,13 @@ impl Settings {
     #[must_use]
     pub fn connection_token(mut self, token: impl Into<String>) -> Self {
         self.connection_token = Some(token.into());
+        self
+    }
+
+    /// Sets [`shutdown_mode`](Self::shutdown_mode).
+    #[must_use]
+    pub fn shutdown_mode(mut self, mode: ShutdownMode) -> Self {
+        self.shutdown_mode = Some(mode);
         self
     }
 

@@ -106,6 +106,7 @@ impl Copilot {
 
     /// [`spawn`](Self::spawn) with `settings`.
     pub async fn spawn_with(cli: &CliCommand, settings: Settings) -> Result<Copilot, CopilotError> {
+        let mode = settings.shutdown_mode.unwrap_or(ShutdownMode::StopCli);
         let mut cmd = ::tokio::process::Command::from(cli.command());
         cmd.stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -136,20 +137,14 @@ impl Copilot {
             child: Arc::clone(&child),
             stderr,
         });
-        Copilot::start(
-            stdout,
-            stdin,
-            settings,
-            ShutdownMode::StopCli,
-            peer,
-            Some(child),
-            pid,
-        )
-        .await
+        Copilot::start(stdout, stdin, settings, mode, peer, Some(child), pid).await
     }
 
     /// Connects over any tokio reader and writer (the halves of a stream, a duplex pipe, a
-    /// simulated CLI, ...). The shutdown stops the CLI.
+    /// simulated CLI, ...). The shutdown destroys this connection's sessions and closes it,
+    /// leaving the CLI running (it may have other clients); to stop it too, set
+    /// [`Settings::shutdown_mode`] to [`ShutdownMode::StopCli`] and attach with
+    /// [`attach_with`](Self::attach_with).
     pub async fn attach<R, W>(reader: R, writer: W) -> Result<Copilot, CopilotError>
     where
         R: AsyncRead + Unpin + Send + 'static,
@@ -168,7 +163,7 @@ impl Copilot {
         R: AsyncRead + Unpin + Send + 'static,
         W: AsyncWrite + Unpin + Send + 'static,
     {
-        let mode = ShutdownMode::StopCli;
+        let mode = settings.shutdown_mode.unwrap_or(ShutdownMode::Leave);
         Copilot::start(
             reader,
             writer,
@@ -183,7 +178,8 @@ impl Copilot {
 
     /// Connects to a CLI serving TCP (`copilot --headless --port N`), with the connection token
     /// of `settings` if it needs one. The shutdown leaves the CLI running for its other
-    /// clients, destroying only this connection's sessions.
+    /// clients, destroying only this connection's sessions (unless
+    /// [`Settings::shutdown_mode`] says otherwise).
     pub async fn connect_tcp(
         addr: impl ToSocketAddrs,
         settings: Settings,
@@ -191,7 +187,7 @@ impl Copilot {
         let stream = TcpStream::connect(addr).await?;
         stream.set_nodelay(true)?;
         let (reader, writer) = stream.into_split();
-        let mode = ShutdownMode::Leave;
+        let mode = settings.shutdown_mode.unwrap_or(ShutdownMode::Leave);
         Copilot::start(
             reader,
             writer,
