@@ -238,6 +238,9 @@ fn malformed_responses_resolve_their_requests() {
             r#"{"jsonrpc":"2.0","id":ID,"error":{"code":1.5,"message":"m"}}"#,
             "BadErrorObject",
         ),
+        // Neither a result nor an error.
+        (r#"{"jsonrpc":"2.0","id":ID}"#, "BadResponse"),
+        (r#"{"jsonrpc":"2.0","id":ID,"params":{}}"#, "BadResponse"),
     ] {
         let mut c = Conn::<4, 8>::new(4096, 4096, Config::default());
         let id = c.client.ping(NOW, None).unwrap().id();

@@ -258,9 +258,9 @@ pub fn classify(body: &[u8], max_depth: usize) -> Result<Message<'_>, BadMessage
             id: valid_id(&id).then_some(id),
             method: method.ok(),
         },
-        (Some(id), None) if valid_id(&id) && (f.result.is_some() || f.error.is_some()) => {
-            Intent::Response { id }
-        }
+        // Without a method, a valid id can only mean a response, however malformed: its
+        // request is resolved with the reason.
+        (Some(id), None) if valid_id(&id) => Intent::Response { id },
         _ => Intent::Other,
     };
     let invalid = |error| BadMessage::Invalid { error, intent };
@@ -357,7 +357,8 @@ mod tests {
             kind(r#"{"jsonrpc":"2.0","id":5,"error":{"code":-32603,"message":"boom","data":[1]}}"#),
             "error"
         );
-        assert_eq!(kind(r#"{"jsonrpc":"2.0","id":1}"#), "invalid");
+        // Neither a result nor an error: still the response of request 1.
+        assert_eq!(kind(r#"{"jsonrpc":"2.0","id":1}"#), "invalid response");
         // Malformed responses still say which request they answer.
         assert_eq!(
             kind(r#"{"jsonrpc":"2.0","id":1,"result":1,"error":{}}"#),
