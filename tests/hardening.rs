@@ -337,21 +337,54 @@ fn handles_of_another_client_are_refused() {
         panic!()
     };
     assert_eq!(ra, rb);
-    // Each client takes its own handles, and refuses the other's.
-    let mut foreign = Conn::<4, 8>::new(4096, 4096, Config::default());
-    assert_eq!(foreign.client.session_id(ha), None);
+    // Each client takes its own handles, and refuses the other's, though the other has a live
+    // session and a pending request in the same slots.
+    assert_eq!(b.client.session_id(ha), None);
+    assert_eq!(a.client.session_id(hb), None);
     assert_eq!(
-        foreign.client.session(ha).destroy(NOW),
+        b.client.session(ha).destroy(NOW),
         Err(Error::UnknownSession)
     );
-    assert_eq!(
-        foreign.client.respond_raw(ra, "{}"),
-        Err(Error::UnknownReply)
-    );
+    assert_eq!(b.client.respond_raw(ra, "{}"), Err(Error::UnknownReply));
+    assert_eq!(a.client.respond_raw(rb, "{}"), Err(Error::UnknownReply));
     assert!(a.client.session_id(ha).is_some());
+    assert!(b.client.session_id(hb).is_some());
     a.client.respond_raw(ra, "{}").unwrap();
     b.client.respond_raw(rb, "{}").unwrap();
     assert_eq!(a.client.respond_raw(ra, "{}"), Err(Error::UnknownReply));
+}
+
+#[test]
+fn a_new_client_on_a_reused_buffer_refuses_the_old_clients_handles() {
+    let mut tx = vec![0u8; 4096];
+    let mut rx = vec![0u8; 4096];
+    let mut handles = Vec::new();
+    for _ in 0..2 {
+        let mut inbox = copilot_sansio::Inbox::new(&mut rx);
+        let mut client = copilot_sansio::Client::<4, 8>::new(&mut tx, Config::default()).unwrap();
+        let h = client
+            .create_session(NOW, SessionId::new(SID).unwrap(), &())
+            .unwrap();
+        let n = client.transmit_bytes().len();
+        client.transmitted(n);
+        let response = frame(&format!(
+            r#"{{"jsonrpc":"2.0","id":1,"result":{{"sessionId":"{SID}"}}}}"#
+        ));
+        assert_eq!(inbox.push(&response), response.len());
+        while let Some(event) = client.poll_event(&mut inbox, NOW) {
+            assert!(
+                matches!(event, copilot_sansio::Event::SessionOpened { .. }),
+                "{event:?}"
+            );
+        }
+        // The handle of the client before, on this very buffer, in the same slot: refused.
+        for &old in &handles {
+            assert_eq!(client.session_id(old), None);
+        }
+        assert!(client.session_id(h).is_some());
+        handles.push(h);
+    }
+    assert_eq!(handles[0], handles[1], "same slot, same generation");
 }
 
 #[test]

@@ -105,6 +105,8 @@ pub struct Client<'b, const S: usize = 8, const P: usize = 16> {
     server: ServerRequests<P>,
     expired: bool,
     stats: Stats,
+    /// The tag of this client's handles, given when the first is made.
+    tag: ClientTag,
 }
 
 impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
@@ -131,6 +133,7 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
                 auto_answers: 0,
                 input_errors: 0,
             },
+            tag: ClientTag::NONE,
         })
     }
 
@@ -226,8 +229,11 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
     }
 
     /// The tag of this client's handles.
-    fn tag(&self) -> ClientTag {
-        ClientTag::of(self.out.addr())
+    fn tag(&mut self) -> ClientTag {
+        if self.tag == ClientTag::NONE {
+            self.tag = ClientTag::next(self.out.addr());
+        }
+        self.tag
     }
 }
 

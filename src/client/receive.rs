@@ -428,7 +428,8 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
             }
             None => None,
         };
-        match self.server.insert(self.tag(), id.as_bytes(), session) {
+        let tag = self.tag();
+        match self.server.insert(tag, id.as_bytes(), session) {
             Some(reply) => Ok(Event::Request(ServerRequest {
                 reply,
                 id,

@@ -245,7 +245,8 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
             return self.resume_live(now, slot, options);
         }
         // Reserve before emit.
-        self.sessions.set_tag(self.tag());
+        let tag = self.tag();
+        self.sessions.set_tag(tag);
         let slot = self.sessions.reserve(id, method).map_err(|e| match e {
             ReserveError::Full => Error::SessionTableFull,
             ReserveError::Duplicate => Error::DuplicateSession,

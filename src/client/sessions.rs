@@ -73,20 +73,43 @@ impl defmt::Format for SessionHandle {
     }
 }
 
-/// Which client a handle belongs to: a cheap tag from the address of the client's transmit
-/// buffer (which no other live client can share), folded to 16 bits. A client refuses the
-/// handles of another; two clients whose tags collide (1 chance in 32,768) would not tell
-/// their handles apart, which still cannot misroute anything of their own.
+/// Which client a handle belongs to, checked when a handle is used: a client refuses the
+/// handles of another. Given once per client, when its first handle is made: a number from a
+/// counter shared by all clients where the target has atomics (distinct for 65,535 clients in a
+/// row, even on one reused buffer), else a hash of the address of the client's transmit buffer,
+/// which no other live client shares (two tags collide by 1 chance in 32,768). Clients whose
+/// tags collide would not tell their handles apart, which still cannot misroute anything of
+/// their own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub(crate) struct ClientTag(u16);
 
 impl ClientTag {
     /// The tag of a table no handle came from yet.
     pub(crate) const NONE: ClientTag = ClientTag(0);
-}
 
-impl ClientTag {
+    /// A new client's tag; `addr` is the address of its transmit buffer.
+    pub(crate) fn next(addr: usize) -> ClientTag {
+        #[cfg(target_has_atomic = "16")]
+        {
+            use core::sync::atomic::{AtomicU16, Ordering};
+            static NEXT: AtomicU16 = AtomicU16::new(1);
+            let _ = addr;
+            // Never 0, the tag of a table no handle came from yet.
+            let tag = NEXT.fetch_add(1, Ordering::Relaxed);
+            ClientTag(if tag == 0 {
+                NEXT.fetch_add(1, Ordering::Relaxed)
+            } else {
+                tag
+            })
+        }
+        #[cfg(not(target_has_atomic = "16"))]
+        {
+            ClientTag::of(addr)
+        }
+    }
+
     /// The tag of the client whose transmit buffer starts at `addr`.
+    #[cfg_attr(target_has_atomic = "16", allow(dead_code))]
     pub(crate) fn of(addr: usize) -> ClientTag {
         let mixed = (addr as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         // Never 0, the tag of a table no handle came from yet.
