@@ -113,6 +113,19 @@ fn a_response_nested_too_deep_resolves_its_request() {
         &valid_output(&mut c)[..],
         [Out::Request { method, .. }] if method == "session.destroy"
     ));
+    // With no request timeout configured, a destroy that is never answered still gives the
+    // slot back, after a minute.
+    assert_eq!(c.client.session_slots_in_use(), 1);
+    let later = Instant::from_millis(NOW.as_millis() + 60_000);
+    assert_eq!(c.client.poll_timeout(), Some(later));
+    c.client.handle_timeout(later);
+    let mut events = Vec::new();
+    while let Some(e) = c.client.poll_event(&mut c.inbox, later) {
+        events.push(Ev::of(&e));
+    }
+    assert_eq!(events, [Ev::Auto("OrphanReleased".into())]);
+    assert_eq!(c.client.session_slots_in_use(), 0);
+    assert_eq!(c.client.pending_requests(), 0);
 }
 
 #[test]

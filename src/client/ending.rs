@@ -8,9 +8,10 @@ use crate::client::sessions::{SessionHandle, SessionState, SlotState};
 use crate::client::time::Instant;
 use crate::client::{Client, Handshake, Link};
 
-/// How long the client waits, after a session open timed out, for the response that would
-/// tell it to destroy the session, when no request timeout is configured.
-const ORPHAN_GRACE_MS: u64 = 60_000;
+/// How long the client waits, when no request timeout is configured, after a session open
+/// timed out for the response that would tell it to destroy the session, and for the answer
+/// to the destroy of such an orphan.
+pub(super) const ORPHAN_GRACE_MS: u64 = 60_000;
 
 impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
     /// The earliest request deadline, if any: call [`handle_timeout`](Self::handle_timeout)

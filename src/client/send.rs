@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::client::ending::ORPHAN_GRACE_MS;
 use crate::client::error::Error;
 use crate::client::requests::{Entry, Purpose, RequestId};
 use crate::client::sessions::{OpenMethod, ReserveError, SessionHandle, SessionState};
@@ -100,7 +101,14 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
             })
             .map_err(frame_error)?;
         self.next_id = id.checked_add(1).unwrap_or(1);
-        let deadline = self.config.request_timeout_ms.map(|ms| now.add_millis(ms));
+        let timeout = match purpose {
+            // Nobody waits for it: it must not hold its slot forever.
+            Purpose::OrphanDestroy { .. } => {
+                Some(self.config.request_timeout_ms.unwrap_or(ORPHAN_GRACE_MS))
+            }
+            _ => self.config.request_timeout_ms,
+        };
+        let deadline = timeout.map(|ms| now.add_millis(ms));
         self.requests.insert(Entry {
             id,
             purpose,
