@@ -13,18 +13,18 @@ use copilot_sansio::proto::params::{
     SessionSend, Tool,
 };
 use copilot_sansio::proto::server::SessionFsReadFileResult;
-use copilot_sansio::sim::{self, Reply, Sim, SimConfig, pipe};
+use copilot_sansio::sim::{self, ModelReply, Sim, SimConfig, pipe};
 use copilot_sansio::{
     CallerAnswers, Client, Config, Connect, Event, Failure, Inbox, Instant, SessionId,
 };
 
-static REPLIES: [Reply<'static>; 2] = [
-    Reply::ToolCall {
+static REPLIES: [ModelReply<'static>; 2] = [
+    ModelReply::ToolCall {
         tool: "get_weather",
         arguments: r#"{"city":"Paris"}"#,
         then: "It is 18°C and \"clear\" in Paris.",
     },
-    Reply::Text("Second turn."),
+    ModelReply::Text("Second turn."),
 ];
 
 fn provider() -> SessionFsSetProvider<'static> {

@@ -774,10 +774,10 @@ impl SessionHandler for Clock {
 fn a_chat_with_a_tool_through_the_simulated_cli() {
     use copilot_sansio::handler::{TurnEnd, TurnUpdate, Turns};
     use copilot_sansio::proto::params::{SessionSend, Tool};
-    use copilot_sansio::sim::{Reply, Sim, SimConfig};
+    use copilot_sansio::sim::{ModelReply, Sim, SimConfig};
     use copilot_sansio::{Client, Inbox, Instant};
 
-    let replies = [Reply::ToolCall {
+    let replies = [ModelReply::ToolCall {
         tool: "local_time",
         arguments: r#"{"zone":"UTC"}"#,
         then: "It is noon.",

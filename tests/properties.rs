@@ -654,13 +654,13 @@ fn typed_round_trip(
         AbortReason, Attachment, AttachmentFile, ExternalToolResult, SessionLog, SessionLogLevel,
         SessionModelSwitchTo, SessionOptions, SessionSend, SystemMessage, Tool,
     };
-    use copilot_sansio::sim::{Reply, Sim, SimConfig};
+    use copilot_sansio::sim::{ModelReply, Sim, SimConfig};
 
     let now = Instant::from_millis(0);
     let mut client: Client<'static, 4, 8> =
         Client::new(leak(16 * 1024), Config::default()).unwrap();
     let mut inbox = Inbox::new(leak(16 * 1024));
-    const REPLIES: [Reply<'static>; 1] = [Reply::ToolCall {
+    const REPLIES: [ModelReply<'static>; 1] = [ModelReply::ToolCall {
         tool: "lookup",
         arguments: r#"{"q":"x"}"#,
         then: "done",

@@ -23,7 +23,7 @@ use copilot_sansio::proto::params::{
     ToolDefer, ToolFilterPrecedence, ToolResultKind, ToolSearch, WireApi,
 };
 use copilot_sansio::proto::results::ModelList;
-use copilot_sansio::sim::{Reply, Sim, SimConfig};
+use copilot_sansio::sim::{ModelReply, Sim, SimConfig};
 use copilot_sansio::{Client, Config, Event, Inbox, SessionHandle, SessionId};
 use serde_json::{Value, json};
 use support::*;
@@ -354,7 +354,7 @@ fn secrets_of_the_options_never_show_in_debug_output() {
 /// Runs a create through the simulated CLI, then one turn; returns the events' types.
 fn through_the_sim(
     options: &SessionOptions<'_>,
-    replies: &'static [Reply<'static>],
+    replies: &'static [ModelReply<'static>],
 ) -> Vec<String> {
     let (mut rx, mut tx, mut srx, mut stx) = (
         vec![0u8; 64 * 1024],
@@ -408,8 +408,8 @@ fn through_the_sim(
     types
 }
 
-static HELLO: [Reply<'static>; 1] = [Reply::Text("Hello!")];
-static CLEAR: [Reply<'static>; 1] = [Reply::ToolCall {
+static HELLO: [ModelReply<'static>; 1] = [ModelReply::Text("Hello!")];
+static CLEAR: [ModelReply<'static>; 1] = [ModelReply::ToolCall {
     tool: "clear",
     arguments: "{}",
     then: "Done.",

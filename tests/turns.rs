@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use copilot_sansio::handler::{ServerWait, TurnEnd, TurnUpdate, Turns};
 use copilot_sansio::json::RawJson;
-use copilot_sansio::sim::{Reply, Sim, SimConfig};
+use copilot_sansio::sim::{ModelReply, Sim, SimConfig};
 use copilot_sansio::{
     Client, Config, Connect, Inbox, Instant, SessionHandle, SessionId, SessionState,
 };
@@ -524,7 +524,7 @@ fn converse(sim_config: SimConfig<'_>, prompts: &[&str]) -> (Vec<String>, Server
     (log, turns.server_wait(), methods.trim_end().to_string())
 }
 
-static REPLIES: [Reply<'static>; 2] = [Reply::Text("One."), Reply::Text("Two.")];
+static REPLIES: [ModelReply<'static>; 2] = [ModelReply::Text("One."), ModelReply::Text("Two.")];
 
 #[test]
 fn without_server_side_wait_the_tracker_falls_back_once_per_connection() {
