@@ -652,7 +652,7 @@ fn typed_round_trip(
     use copilot_sansio::Connect;
     use copilot_sansio::proto::params::{
         AbortReason, Attachment, AttachmentFile, ExternalToolResult, SessionLog, SessionLogLevel,
-        SessionModelSwitchTo, SessionOptions, SessionSend, SystemMessage, Tool,
+        SessionModelSwitchTo, SessionOptions, SessionSend, SystemMessage, ToolDeclaration,
     };
     use copilot_sansio::sim::{ModelReply, Sim, SimConfig};
 
@@ -689,7 +689,7 @@ fn typed_round_trip(
     prop_assert_eq!(pong["message"].as_str(), Some(expected.as_str()));
 
     let schema = copilot_sansio::json::RawJson::parse(r#"{"type":"object"}"#).unwrap();
-    let tools = [Tool::new("lookup", text)
+    let tools = [ToolDeclaration::new("lookup", text)
         .parameters(schema)
         .skip_permission(true)];
     let options = SessionOptions::default()

@@ -9,7 +9,7 @@ use copilot_sansio::json::JsonStr;
 use copilot_sansio::json::RawJson;
 use copilot_sansio::proto::params::{
     AbortReason, ExternalToolResult, ExternalToolTextResultForLlm, PermissionDecision,
-    PermissionDecisionReject, SessionOptions, SessionSend, Tool,
+    PermissionDecisionReject, SessionOptions, SessionSend, ToolDeclaration,
 };
 use copilot_sansio::sim::{ModelReply, Sim, SimConfig};
 use copilot_sansio::{
@@ -151,8 +151,8 @@ static WEATHER: [ModelReply<'static>; 1] = [ModelReply::ToolCall {
 }];
 static STALL: [ModelReply<'static>; 1] = [ModelReply::Stall];
 
-fn tools(skip_permission: bool) -> [Tool<'static>; 1] {
-    let tool = Tool::new("get_weather", "Get the current weather for a city");
+fn tools(skip_permission: bool) -> [ToolDeclaration<'static>; 1] {
+    let tool = ToolDeclaration::new("get_weather", "Get the current weather for a city");
     [if skip_permission {
         tool.skip_permission(true)
     } else {
