@@ -9,7 +9,7 @@ use core::mem::size_of;
 use copilot_sansio::handler::{Dispatch, SessionHandler};
 use copilot_sansio::proto::events::TypedEvent;
 use copilot_sansio::proto::params::SessionSend;
-use copilot_sansio::sim::{Reply, Sim, SimConfig};
+use copilot_sansio::sim::{ModelReply, Sim, SimConfig};
 use copilot_sansio::{
     Client, Config, Connect, Event, Inbox, Instant, SessionEvent, SessionHandle, SessionId,
 };
@@ -51,7 +51,7 @@ fn main() -> Result<(), copilot_sansio::Error> {
 
     // The peer: the simulated CLI, in the same loop (on a device: a UART or a socket).
     let (mut sim_rx, mut sim_tx) = ([0u8; 8192], [0u8; 8192]);
-    let replies = [Reply::Text("Hello from a few kilobytes.")];
+    let replies = [ModelReply::Text("Hello from a few kilobytes.")];
     let config = SimConfig::default().replies(&replies);
     let mut sim: Sim<'_, 2> = Sim::new(&mut sim_rx, &mut sim_tx, config);
 

@@ -6,7 +6,7 @@
 use std::error::Error;
 
 use copilot_sansio::proto::params::SessionOptions;
-use copilot_sansio::sim::{self, Reply, SimConfig};
+use copilot_sansio::sim::{self, ModelReply, SimConfig};
 use copilot_sansio::tokio::{CliCommand, Copilot, CopilotError, Handlers};
 
 #[tokio::main]
@@ -14,7 +14,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let copilot = match CliCommand::from_env() {
         Some(cli) => Copilot::spawn(&cli.auth_token_from_env()).await?,
         None => {
-            static ECHO: [Reply<'static>; 1] = [Reply::Echo {
+            static ECHO: [ModelReply<'static>; 1] = [ModelReply::Echo {
                 before: "(simulated) You asked: ",
                 after: "",
             }];

@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use copilot_sansio::blocking::{CliCommand, Copilot, CopilotError, Handlers, Settings, Tool};
 use copilot_sansio::proto::params::SessionOptions;
-use copilot_sansio::sim::{self, Reply, SimConfig};
+use copilot_sansio::sim::{self, ModelReply, SimConfig};
 
 const ZONE_SCHEMA: &str = r#"{"type":"object","properties":{"zone":{"type":"string"}}}"#;
 
-static TIME: [Reply<'static>; 1] = [Reply::ToolCall {
+static TIME: [ModelReply<'static>; 1] = [ModelReply::ToolCall {
     tool: "local_time",
     arguments: r#"{"zone":"UTC"}"#,
     then: "It is noon in UTC.",
@@ -104,7 +104,7 @@ fn a_structured_reply_reads_into_a_type() {
     struct Answer {
         answer: u32,
     }
-    static JSON: [Reply<'static>; 1] = [Reply::Text("```json\n{\"answer\": 42}\n```")];
+    static JSON: [ModelReply<'static>; 1] = [ModelReply::Text("```json\n{\"answer\": 42}\n```")];
     let (reader, writer) = sim::spawn::<4>(SimConfig::default().replies(&JSON));
     let copilot = Copilot::attach(reader, writer).unwrap();
     let session = copilot
@@ -123,7 +123,7 @@ fn a_structured_reply_reads_into_a_type() {
 
 #[test]
 fn three_sessions_at_once_on_one_connection() {
-    static ECHO: [Reply<'static>; 1] = [Reply::Echo {
+    static ECHO: [ModelReply<'static>; 1] = [ModelReply::Echo {
         before: "You said ",
         after: ".",
     }];
@@ -210,7 +210,7 @@ fn a_cli_without_credentials_gives_its_message() {
 
 #[test]
 fn a_turn_that_takes_too_long_says_how_long_it_waited() {
-    static STALL: [Reply<'static>; 2] = [Reply::Stall, Reply::Text("Back.")];
+    static STALL: [ModelReply<'static>; 2] = [ModelReply::Stall, ModelReply::Text("Back.")];
     let (reader, writer) = sim::spawn::<4>(SimConfig::default().replies(&STALL));
     let settings = Settings::default().turn_timeout(Some(Duration::from_millis(50)));
     let copilot = Copilot::attach_with(reader, writer, settings).unwrap();

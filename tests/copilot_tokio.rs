@@ -7,12 +7,12 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use copilot_sansio::proto::params::SessionOptions;
-use copilot_sansio::sim::{self, Reply, SimConfig};
+use copilot_sansio::sim::{self, ModelReply, SimConfig};
 use copilot_sansio::tokio::{Copilot, CopilotError, Handlers, Permissions, Tool};
 
 const ZONE_SCHEMA: &str = r#"{"type":"object","properties":{"zone":{"type":"string"}}}"#;
 
-static TIME: [Reply<'static>; 1] = [Reply::ToolCall {
+static TIME: [ModelReply<'static>; 1] = [ModelReply::ToolCall {
     tool: "local_time",
     arguments: r#"{"zone":"UTC"}"#,
     then: "It is noon in UTC.",
@@ -110,7 +110,7 @@ async fn a_whole_chat_with_a_tool_a_permission_policy_and_a_stream_of_events() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_sessions_in_parallel_tasks() {
-    static ECHO: [Reply<'static>; 1] = [Reply::Echo {
+    static ECHO: [ModelReply<'static>; 1] = [ModelReply::Echo {
         before: "You said ",
         after: ".",
     }];
@@ -137,7 +137,7 @@ async fn three_sessions_in_parallel_tasks() {
 
 #[tokio::test]
 async fn dropping_a_send_and_wait_cancels_its_turn() {
-    static STALL: [Reply<'static>; 2] = [Reply::Stall, Reply::Text("Back.")];
+    static STALL: [ModelReply<'static>; 2] = [ModelReply::Stall, ModelReply::Text("Back.")];
     let (reader, writer) = tokio::io::split(sim::duplex::<8>(
         SimConfig::default().replies(&STALL).send_and_wait(true),
     ));

@@ -10,21 +10,21 @@ use copilot_sansio::driver::{AsyncDriver, BlockingDriver, Clock, Polled, TokioDr
 use copilot_sansio::proto::events::TypedEvent;
 use copilot_sansio::proto::params::{
     ExternalToolResult, PermissionDecision, SessionFsSetProvider, SessionFsSetProviderConventions,
-    SessionSend, Tool,
+    SessionSend, ToolDeclaration,
 };
 use copilot_sansio::proto::server::SessionFsReadFileResult;
-use copilot_sansio::sim::{self, Reply, Sim, SimConfig, pipe};
+use copilot_sansio::sim::{self, ModelReply, Sim, SimConfig, pipe};
 use copilot_sansio::{
     CallerAnswers, Client, Config, Connect, Event, Failure, Inbox, Instant, SessionId,
 };
 
-static REPLIES: [Reply<'static>; 2] = [
-    Reply::ToolCall {
+static REPLIES: [ModelReply<'static>; 2] = [
+    ModelReply::ToolCall {
         tool: "get_weather",
         arguments: r#"{"city":"Paris"}"#,
         then: "It is 18°C and \"clear\" in Paris.",
     },
-    Reply::Text("Second turn."),
+    ModelReply::Text("Second turn."),
 ];
 
 fn provider() -> SessionFsSetProvider<'static> {
@@ -61,7 +61,7 @@ fn react<const S: usize, const P: usize>(
 ) -> bool {
     match event {
         Event::Connected { .. } => {
-            let tools = [Tool::new("get_weather", "Weather by city")];
+            let tools = [ToolDeclaration::new("get_weather", "Weather by city")];
             let options = config().session_options().streaming(true).tools(&tools);
             let _ = client
                 .create_session(now, SessionId::new_v4([9; 16]), &options)

@@ -773,11 +773,11 @@ impl SessionHandler for Clock {
 #[test]
 fn a_chat_with_a_tool_through_the_simulated_cli() {
     use copilot_sansio::handler::{TurnEnd, TurnUpdate, Turns};
-    use copilot_sansio::proto::params::{SessionSend, Tool};
-    use copilot_sansio::sim::{Reply, Sim, SimConfig};
+    use copilot_sansio::proto::params::{SessionSend, ToolDeclaration};
+    use copilot_sansio::sim::{ModelReply, Sim, SimConfig};
     use copilot_sansio::{Client, Inbox, Instant};
 
-    let replies = [Reply::ToolCall {
+    let replies = [ModelReply::ToolCall {
         tool: "local_time",
         arguments: r#"{"zone":"UTC"}"#,
         then: "It is noon.",
@@ -797,7 +797,7 @@ fn a_chat_with_a_tool_through_the_simulated_cli() {
 
     let now = Instant::from_millis(0);
     client.connect(now, &Connect::default()).unwrap();
-    let tools = [Tool::new("local_time", "The time")];
+    let tools = [ToolDeclaration::new("local_time", "The time")];
     let options = config.session_options().tools(&tools);
     let session = dispatch
         .create_session(

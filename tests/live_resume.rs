@@ -4,7 +4,7 @@
 
 mod support;
 
-use copilot_sansio::sim::{Reply, Sim, SimConfig};
+use copilot_sansio::sim::{ModelReply, Sim, SimConfig};
 use copilot_sansio::{
     Client, Config, Connect, Error, Event, Inbox, Instant, OpenMethod, SessionHandle, SessionId,
     SessionState,
@@ -267,7 +267,7 @@ fn the_simulated_cli_takes_a_live_resume_between_turns_and_refuses_one_mid_turn(
     );
     let mut inbox = Inbox::new(&mut rx);
     let mut client: Client<'_, 4, 8> = Client::new(&mut tx, Config::default()).unwrap();
-    let replies = [Reply::Stall, Reply::Text("Hello!")];
+    let replies = [ModelReply::Stall, ModelReply::Text("Hello!")];
     let mut sim: Sim<'_, 4> = Sim::new(&mut srx, &mut stx, SimConfig::default().replies(&replies));
     client.connect(NOW, &Connect::default()).unwrap();
     let id = || SessionId::new(SID).unwrap();

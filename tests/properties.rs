@@ -652,15 +652,15 @@ fn typed_round_trip(
     use copilot_sansio::Connect;
     use copilot_sansio::proto::params::{
         AbortReason, Attachment, AttachmentFile, ExternalToolResult, SessionLog, SessionLogLevel,
-        SessionModelSwitchTo, SessionOptions, SessionSend, SystemMessage, Tool,
+        SessionModelSwitchTo, SessionOptions, SessionSend, SystemMessage, ToolDeclaration,
     };
-    use copilot_sansio::sim::{Reply, Sim, SimConfig};
+    use copilot_sansio::sim::{ModelReply, Sim, SimConfig};
 
     let now = Instant::from_millis(0);
     let mut client: Client<'static, 4, 8> =
         Client::new(leak(16 * 1024), Config::default()).unwrap();
     let mut inbox = Inbox::new(leak(16 * 1024));
-    const REPLIES: [Reply<'static>; 1] = [Reply::ToolCall {
+    const REPLIES: [ModelReply<'static>; 1] = [ModelReply::ToolCall {
         tool: "lookup",
         arguments: r#"{"q":"x"}"#,
         then: "done",
@@ -689,7 +689,7 @@ fn typed_round_trip(
     prop_assert_eq!(pong["message"].as_str(), Some(expected.as_str()));
 
     let schema = copilot_sansio::json::RawJson::parse(r#"{"type":"object"}"#).unwrap();
-    let tools = [Tool::new("lookup", text)
+    let tools = [ToolDeclaration::new("lookup", text)
         .parameters(schema)
         .skip_permission(true)];
     let options = SessionOptions::default()

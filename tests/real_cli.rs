@@ -21,7 +21,8 @@ use copilot_sansio::driver::{CliCommand, CliProcess};
 use copilot_sansio::json::{JsonStr, RawJson};
 use copilot_sansio::proto::params::{
     AbortReason, ExternalToolResult, PermissionDecision, PermissionDecisionReject,
-    SessionFsSetProvider, SessionFsSetProviderConventions, SessionOptions, SessionSend, Tool,
+    SessionFsSetProvider, SessionFsSetProviderConventions, SessionOptions, SessionSend,
+    ToolDeclaration,
 };
 use copilot_sansio::proto::server::{
     SessionFsError, SessionFsErrorCode, SessionFsExistsResult, SessionFsReadFileResult,
@@ -555,13 +556,13 @@ fn scenario_3_full_turn() {
     real.finish();
 }
 
-fn weather_tool(skip_permission: bool) -> [Tool<'static>; 1] {
+fn weather_tool(skip_permission: bool) -> [ToolDeclaration<'static>; 1] {
     let parameters = RawJson::parse(
         r#"{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}"#,
     )
     .unwrap();
-    let tool =
-        Tool::new("get_weather", "Get the current weather for a city").parameters(parameters);
+    let tool = ToolDeclaration::new("get_weather", "Get the current weather for a city")
+        .parameters(parameters);
     [if skip_permission {
         tool.skip_permission(true)
     } else {

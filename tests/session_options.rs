@@ -19,11 +19,11 @@ use copilot_sansio::proto::params::{
     PermissionDecisionOutcome, PermissionDecisionSurface, Provider, ProviderAzure, ProviderModel,
     ProviderType, SessionFsSetProvider, SessionFsSetProviderCapabilities,
     SessionFsSetProviderConventions, SessionLimits, SessionOptions,
-    SessionPermissionsHandlePendingPermissionRequest, SessionSend, StrMap, SystemMessage, Tool,
-    ToolDefer, ToolFilterPrecedence, ToolResultKind, ToolSearch, WireApi,
+    SessionPermissionsHandlePendingPermissionRequest, SessionSend, StrMap, SystemMessage,
+    ToolDeclaration, ToolDefer, ToolFilterPrecedence, ToolResultKind, ToolSearch, WireApi,
 };
 use copilot_sansio::proto::results::ModelList;
-use copilot_sansio::sim::{Reply, Sim, SimConfig};
+use copilot_sansio::sim::{ModelReply, Sim, SimConfig};
 use copilot_sansio::{Client, Config, Event, Inbox, SessionHandle, SessionId};
 use serde_json::{Value, json};
 use support::*;
@@ -42,7 +42,7 @@ fn params<const S: usize, const P: usize>(c: &mut Conn<S, P>) -> Value {
 fn with_every_option<R>(f: impl FnOnce(SessionOptions<'_>) -> R) -> R {
     let schema = RawJson::parse(r#"{"type":"object"}"#).unwrap();
     let meta = RawJson::parse(r#"{"x-host":{"pinned":true}}"#).unwrap();
-    let tools = [Tool::new("clear", "Clear the context")
+    let tools = [ToolDeclaration::new("clear", "Clear the context")
         .parameters(schema)
         .overrides_built_in_tool(false)
         .skip_permission(true)
@@ -312,7 +312,7 @@ fn unset_options_are_left_out() {
         .unwrap();
     assert_eq!(params(&mut c), json!({"sessionId": "s-1"}));
     // Nested structs leave out what is unset too; a tool is only name and description.
-    let tools = [Tool::new("t", "d")];
+    let tools = [ToolDeclaration::new("t", "d")];
     let agents = [CustomAgent::new("a", "p")];
     let options = SessionOptions::default()
         .tools(&tools)
@@ -354,7 +354,7 @@ fn secrets_of_the_options_never_show_in_debug_output() {
 /// Runs a create through the simulated CLI, then one turn; returns the events' types.
 fn through_the_sim(
     options: &SessionOptions<'_>,
-    replies: &'static [Reply<'static>],
+    replies: &'static [ModelReply<'static>],
 ) -> Vec<String> {
     let (mut rx, mut tx, mut srx, mut stx) = (
         vec![0u8; 64 * 1024],
@@ -408,8 +408,8 @@ fn through_the_sim(
     types
 }
 
-static HELLO: [Reply<'static>; 1] = [Reply::Text("Hello!")];
-static CLEAR: [Reply<'static>; 1] = [Reply::ToolCall {
+static HELLO: [ModelReply<'static>; 1] = [ModelReply::Text("Hello!")];
+static CLEAR: [ModelReply<'static>; 1] = [ModelReply::ToolCall {
     tool: "clear",
     arguments: "{}",
     then: "Done.",
@@ -428,7 +428,7 @@ fn the_simulated_cli_takes_every_option_and_commands() {
 
 #[test]
 fn a_tool_result_can_be_rejected() {
-    let tools = [Tool::new("clear", "Clear")
+    let tools = [ToolDeclaration::new("clear", "Clear")
         .skip_permission(true)
         .is_terminal(true)];
     let commands = [Command::new("deploy", "Deploy")];

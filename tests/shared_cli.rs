@@ -8,13 +8,13 @@ use std::time::Duration;
 
 use copilot_sansio::driver::{BlockingDriver, CliCommand, Polled, StartFailure};
 use copilot_sansio::proto::params::SessionSend;
-use copilot_sansio::sim::{PipeReader, PipeWriter, Reply, SharedSim, SimConfig, spawn_shared};
+use copilot_sansio::sim::{ModelReply, PipeReader, PipeWriter, SharedSim, SimConfig, spawn_shared};
 use copilot_sansio::{
     Client, Config, Connect, Event, Failure, Inbox, SessionHandle, SessionId, SessionState,
     Shutdown, ShutdownMode,
 };
 
-static REPLIES: [Reply<'static>; 1] = [Reply::Text("Still here.")];
+static REPLIES: [ModelReply<'static>; 1] = [ModelReply::Text("Still here.")];
 
 /// One client of the shared CLI, with its buffers.
 struct Member {

@@ -9,9 +9,9 @@ use copilot_sansio::json::JsonStr;
 use copilot_sansio::json::RawJson;
 use copilot_sansio::proto::params::{
     AbortReason, ExternalToolResult, ExternalToolTextResultForLlm, PermissionDecision,
-    PermissionDecisionReject, SessionOptions, SessionSend, Tool,
+    PermissionDecisionReject, SessionOptions, SessionSend, ToolDeclaration,
 };
-use copilot_sansio::sim::{Reply, Sim, SimConfig};
+use copilot_sansio::sim::{ModelReply, Sim, SimConfig};
 use copilot_sansio::{
     CallerAnswers, Client, Config, Event, Inbox, SessionEvent, SessionHandle, SessionId,
 };
@@ -86,7 +86,7 @@ fn recorded(name: &str, idles: usize) -> Vec<String> {
 
 /// Plays a scenario with the simulator: `react` sees each session event of the client.
 fn simulated(
-    replies: &'static [Reply<'static>],
+    replies: &'static [ModelReply<'static>],
     options: &SessionOptions<'_>,
     config: Config,
     idles: usize,
@@ -141,16 +141,18 @@ fn simulated(
     normalize(types.into_iter())
 }
 
-static TEXT: [Reply<'static>; 1] = [Reply::Text("Hello! Streaming works: “quoted”, tab\there.")];
-static WEATHER: [Reply<'static>; 1] = [Reply::ToolCall {
+static TEXT: [ModelReply<'static>; 1] = [ModelReply::Text(
+    "Hello! Streaming works: “quoted”, tab\there.",
+)];
+static WEATHER: [ModelReply<'static>; 1] = [ModelReply::ToolCall {
     tool: "get_weather",
     arguments: r#"{"city":"Paris"}"#,
     then: "It is 18°C and clear in Paris.",
 }];
-static STALL: [Reply<'static>; 1] = [Reply::Stall];
+static STALL: [ModelReply<'static>; 1] = [ModelReply::Stall];
 
-fn tools(skip_permission: bool) -> [Tool<'static>; 1] {
-    let tool = Tool::new("get_weather", "Get the current weather for a city");
+fn tools(skip_permission: bool) -> [ToolDeclaration<'static>; 1] {
+    let tool = ToolDeclaration::new("get_weather", "Get the current weather for a city");
     [if skip_permission {
         tool.skip_permission(true)
     } else {

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use copilot_sansio::handler::{ServerWait, TurnEnd, TurnUpdate, Turns};
 use copilot_sansio::json::RawJson;
-use copilot_sansio::sim::{Reply, Sim, SimConfig};
+use copilot_sansio::sim::{ModelReply, Sim, SimConfig};
 use copilot_sansio::{
     Client, Config, Connect, Inbox, Instant, SessionHandle, SessionId, SessionState,
 };
@@ -91,7 +91,7 @@ fn replay(name: &str) -> Vec<String> {
             ("session.send", Some(sid)) => {
                 let message = rest(&sid);
                 let message = RawJson::parse(&message).unwrap();
-                turns
+                let _ = turns
                     .send(&mut c.client, NOW, sessions[&sid], &message, None)
                     .unwrap();
             }
@@ -290,8 +290,8 @@ impl Scripted {
 #[test]
 fn concurrent_turns_on_one_session_end_in_order() {
     let mut s = Scripted::new(Turns::without_server_wait());
-    s.send("first");
-    s.send("second");
+    let _ = s.send("first");
+    let _ = s.send("second");
     let log = s.feed(&[
         sent(3, "m-1"),
         sent(4, "m-2"),
@@ -316,7 +316,7 @@ fn concurrent_turns_on_one_session_end_in_order() {
 #[test]
 fn events_before_the_send_response_belong_to_the_turn() {
     let mut s = Scripted::new(Turns::without_server_wait());
-    s.send("hi");
+    let _ = s.send("hi");
     let log = s.feed(&[user("m-1"), answer("m-1", "early"), sent(3, "m-1"), idle()]);
     assert_eq!(log, ["0: message \"early\"", "0: ended Completed"]);
 }
@@ -324,7 +324,7 @@ fn events_before_the_send_response_belong_to_the_turn() {
 #[test]
 fn an_error_for_another_message_does_not_fail_the_turn() {
     let mut s = Scripted::new(Turns::without_server_wait());
-    s.send("hi");
+    let _ = s.send("hi");
     let other = event(
         "session.error",
         r#"{"errorType":"query","message":"boom","originatingMessageId":"m-other"}"#,
@@ -345,7 +345,7 @@ fn an_error_for_another_message_does_not_fail_the_turn() {
 #[test]
 fn sub_agents_neither_answer_nor_end_the_turn() {
     let mut s = Scripted::new(Turns::without_server_wait());
-    s.send("hi");
+    let _ = s.send("hi");
     let agent = r#","agentId":"explore-1""#;
     let log = s.feed(&[
         sent(3, "m-1"),
@@ -370,7 +370,7 @@ fn sub_agents_neither_answer_nor_end_the_turn() {
 #[test]
 fn autopilot_stopping_ends_the_turn() {
     let mut s = Scripted::new(Turns::without_server_wait());
-    s.send("hi");
+    let _ = s.send("hi");
     let log = s.feed(&[
         sent(3, "m-1"),
         user("m-1"),
@@ -388,7 +388,8 @@ fn a_turn_times_out_on_its_own_deadline() {
     let mut s = Scripted::new(Turns::without_server_wait());
     let message = RawJson::parse(r#"{"prompt":"hi"}"#).unwrap();
     let at = Instant::from_millis(500);
-    s.turns
+    let _ = s
+        .turns
         .send(&mut s.c.client, NOW, s.h, &message, Some(at))
         .unwrap();
     assert_eq!(s.turns.poll_timeout(), Some(at));
@@ -406,7 +407,7 @@ fn a_turn_times_out_on_its_own_deadline() {
 #[test]
 fn a_quiet_session_ends_its_turn_with_the_activity_timeout() {
     let mut s = Scripted::new(Turns::without_server_wait().activity_timeout_ms(100));
-    s.send("hi");
+    let _ = s.send("hi");
     assert_eq!(s.turns.poll_timeout(), Some(Instant::from_millis(100)));
     let mut log = Vec::new();
     // Each event of the session starts the count again: a long turn that keeps talking lives.
@@ -437,7 +438,7 @@ fn a_quiet_session_ends_its_turn_with_the_activity_timeout() {
 #[test]
 fn the_end_of_the_session_ends_its_turns() {
     let mut s = Scripted::new(Turns::without_server_wait());
-    s.send("hi");
+    let _ = s.send("hi");
     s.c.inbox.close();
     let mut log = Vec::new();
     while let Some(e) = s.c.client.poll_event(&mut s.c.inbox, NOW) {
@@ -451,7 +452,7 @@ fn the_end_of_the_session_ends_its_turns() {
 #[test]
 fn a_server_side_wait_answered_before_its_completion_event_waits_for_it() {
     let mut s = Scripted::new(Turns::new());
-    s.send("hi");
+    let _ = s.send("hi");
     assert!(
         s.c.client.transmit_bytes().is_empty(),
         "the send was written out by the helper"
@@ -495,7 +496,7 @@ fn converse(sim_config: SimConfig<'_>, prompts: &[&str]) -> (Vec<String>, Server
             let Some(p) = prompts.next() else { break };
             let text = format!(r#"{{"prompt":"{p}"}}"#);
             let message = RawJson::parse(&text).unwrap();
-            turns.send(&mut client, NOW, h, &message, None).unwrap();
+            let _ = turns.send(&mut client, NOW, h, &message, None).unwrap();
             busy = true;
         }
         let out = client.transmit_bytes();
@@ -524,7 +525,7 @@ fn converse(sim_config: SimConfig<'_>, prompts: &[&str]) -> (Vec<String>, Server
     (log, turns.server_wait(), methods.trim_end().to_string())
 }
 
-static REPLIES: [Reply<'static>; 2] = [Reply::Text("One."), Reply::Text("Two.")];
+static REPLIES: [ModelReply<'static>; 2] = [ModelReply::Text("One."), ModelReply::Text("Two.")];
 
 #[test]
 fn without_server_side_wait_the_tracker_falls_back_once_per_connection() {

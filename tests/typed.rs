@@ -16,7 +16,7 @@ use copilot_sansio::proto::params::{
     PermissionDecisionApproveForLocationApprovalCommands, PermissionDecisionReject, Provider,
     ProviderType, Section, SectionAction, SendMode, SessionFilter, SessionFsSetProvider,
     SessionFsSetProviderConventions, SessionLog, SessionLogLevel, SessionModelSwitchTo,
-    SessionOptions, SessionSend, SystemMessage, Tool, UiElicitationResponse,
+    SessionOptions, SessionSend, SystemMessage, ToolDeclaration, UiElicitationResponse,
     UiElicitationResponseAction,
 };
 use copilot_sansio::proto::results::{
@@ -175,7 +175,7 @@ fn session_options_are_typed_and_extensible() {
         r#"{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}"#,
     )
     .unwrap();
-    let tools = [Tool::new("get_weather", "Get \"weather\"")
+    let tools = [ToolDeclaration::new("get_weather", "Get \"weather\"")
         .parameters(schema)
         .skip_permission(true)];
     let sections = [

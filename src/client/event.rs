@@ -341,6 +341,7 @@ pub enum InputError<'a> {
 /// A request from the server for the caller to answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub struct ServerRequest<'a> {
     /// Pass to `respond`/`respond_error`.
     pub reply: ReplyHandle,

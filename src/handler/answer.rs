@@ -7,6 +7,7 @@
 /// ([`Now`](Self::Now), [`Error`](Self::Error), [`Unhandled`](Self::Unhandled)), or by the
 /// handler's owner later ([`Later`](Self::Later)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Answer<'a, T> {
     /// Answer with this, now.
     Now(T),

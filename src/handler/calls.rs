@@ -55,6 +55,7 @@ impl<V> Broadcast<'_, V> {
     /// ([`ClientSession::answer_tool_call`](crate::ClientSession::answer_tool_call), ...), passing
     /// [`PendingCall::session`] and [`PendingCall::request_id`]. `None` if the id is longer
     /// than [`MAX_PENDING_ID_LEN`]: answer such a call now.
+    #[must_use = "no one else answers a deferred call: keep it to answer it later"]
     pub fn defer(&self) -> Option<PendingCall> {
         let raw = self.request_id.raw_bytes();
         Some(PendingCall {
@@ -67,6 +68,7 @@ impl<V> Broadcast<'_, V> {
 
 /// A broadcast call kept to answer later (see [`Broadcast::defer`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use = "no one else answers a deferred call: answer it with the client's `answer_*` method"]
 pub struct PendingCall {
     session: SessionHandle,
     request_id: heapless::Vec<u8, MAX_PENDING_ID_LEN>,

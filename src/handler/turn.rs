@@ -45,6 +45,7 @@ const RECENT_EVENTS: usize = 16;
 /// A turn: a small copyable key, in every update about it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[must_use = "the turn's updates and its end arrive carrying this id"]
 pub struct TurnId {
     index: u16,
     generation: u32,

@@ -25,6 +25,7 @@ pub struct JsonError {
 /// The kinds of [`JsonError`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum JsonErrorKind {
     /// Nothing but whitespace.
     Empty,

@@ -21,10 +21,11 @@ pub enum ToolDefer {
 }
 
 wire_struct! {
-    /// A tool you implement (docs/protocol.md, Sessions): calls arrive as
-    /// `external_tool.requested`.
+    /// The declaration of a tool you implement, as `session.create`/`session.resume` send it
+    /// (docs/protocol.md, Sessions): calls arrive as `external_tool.requested`. The `Copilot`'s
+    /// `Tool` (a tool from a closure, features `std`/`tokio`) declares itself with one.
     #[derive(Clone, Copy, Default)]
-    Tool {
+    ToolDeclaration {
         /// The name the model calls it by.
         name: req &'a str = "name",
         /// What it does.
@@ -46,13 +47,13 @@ wire_struct! {
     }
 }
 
-impl<'a> Tool<'a> {
+impl<'a> ToolDeclaration<'a> {
     /// A tool called `name` that does what `description` says.
     pub fn new(name: &'a str, description: &'a str) -> Self {
-        Tool {
+        ToolDeclaration {
             name,
             description,
-            ..Tool::default()
+            ..ToolDeclaration::default()
         }
     }
 }

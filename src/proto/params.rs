@@ -10,12 +10,12 @@
 //! internal ones with `internal`.
 //!
 //! Written by hand, because the schema does not describe them: [`SessionOptions`]
-//! (`session.create`/`resume`, every option of the official SDKs, with [`Tool`], [`Command`],
-//! [`CustomAgent`], [`McpServer`], [`Provider`] and the other nested configurations, in
-//! `session_options.rs` and `definitions.rs`), [`SystemMessage`] and [`Sections`] here, and
-//! [`SessionFilter`] (`session.list`). [`ToolResultKind`] names the values of a tool result's
-//! open `resultType`. Where the crate does not type an option, [`Extra`] splices any JSON
-//! members into the parameters.
+//! (`session.create`/`resume`, every option of the official SDKs, with [`ToolDeclaration`],
+//! [`Command`], [`CustomAgent`], [`McpServer`], [`Provider`] and the other nested
+//! configurations, in `session_options.rs` and `definitions.rs`), [`SystemMessage`] and
+//! [`Sections`] here, and [`SessionFilter`] (`session.list`). [`ToolResultKind`] names the
+//! values of a tool result's open `resultType`. Where the crate does not type an option,
+//! [`Extra`] splices any JSON members into the parameters.
 
 pub use super::definitions::*;
 pub use super::generated::params::*;

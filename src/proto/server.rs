@@ -131,6 +131,7 @@ pub struct ExitPlanModeAnswer<'a> {
 /// Answer to `autoModeSwitch.request`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum AutoModeSwitch {
     /// Switch, this time.
     Yes,

@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use crate::json::RawJson;
-use crate::proto::definitions::{Command, CustomAgent, McpServers, StrMap, Tool};
+use crate::proto::definitions::{Command, CustomAgent, McpServers, StrMap, ToolDeclaration};
 use crate::proto::params::{Extra, ModelCapabilitiesOverride, SystemMessage};
 use crate::proto::setters::wire_struct;
 
@@ -427,7 +427,7 @@ wire_struct! {
         /// `default` or `long_context`.
         context_tier: opt &'a str = "contextTier",
         /// Your tools; calls arrive as `external_tool.requested`.
-        tools: opt &'a [Tool<'a>] = "tools",
+        tools: opt &'a [ToolDeclaration<'a>] = "tools",
         /// Tool search.
         tool_search: opt ToolSearch<'a> = "toolSearch",
         /// Image generation.

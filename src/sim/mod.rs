@@ -12,14 +12,14 @@
 //! [`SimConfig::failing_creates`]). Use it to test an application without the CLI.
 //!
 //! ```
-//! use copilot_sansio::sim::{Reply, Sim, SimConfig};
+//! use copilot_sansio::sim::{ModelReply, Sim, SimConfig};
 //! use copilot_sansio::{Client, Config, Connect, Event, Inbox, Instant, SessionId};
 //!
 //! # fn main() -> Result<(), copilot_sansio::Error> {
 //! let (mut rx, mut tx, mut srx, mut stx) = ([0u8; 8192], [0u8; 8192], [0u8; 8192], [0u8; 8192]);
 //! let mut inbox = Inbox::new(&mut rx);
 //! let mut client: Client<'_, 4, 8> = Client::new(&mut tx, Config::default())?;
-//! let replies = [Reply::Text("Hello!")];
+//! let replies = [ModelReply::Text("Hello!")];
 //! let mut sim: Sim<'_, 4> = Sim::new(&mut srx, &mut stx, SimConfig::default().replies(&replies));
 //! let now = Instant::from_millis(0);
 //! client.connect(now, &Connect::default())?;
@@ -72,7 +72,7 @@ use script::SimSession;
 
 /// A scripted model reply. Turns take the replies in order, cycling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reply<'a> {
+pub enum ModelReply<'a> {
     /// The model answers with this text.
     Text(&'a str),
     /// The model calls a tool (`arguments` is a JSON object), gets its result, then answers
@@ -97,7 +97,7 @@ pub enum Reply<'a> {
 }
 
 /// How the simulated CLI behaves. Start from [`SimConfig::default`] and set what you need:
-/// `SimConfig::default().replies(&[Reply::Text("Hi!")]).delta_len(8)`.
+/// `SimConfig::default().replies(&[ModelReply::Text("Hi!")]).delta_len(8)`.
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
 pub struct SimConfig<'a> {
@@ -110,11 +110,11 @@ pub struct SimConfig<'a> {
     /// The model's replies, one per turn, cycling. Empty (and no [`keyed`](Self::keyed)
     /// reply for the prompt): a turn fails with a `session.error`, as the real CLI does
     /// without credentials.
-    pub replies: &'a [Reply<'a>],
+    pub replies: &'a [ModelReply<'a>],
     /// Replies chosen by a word in the prompt: the first entry whose word the prompt contains
     /// (ASCII letters compared without case) plays, instead of the next of
     /// [`replies`](Self::replies).
-    pub keyed: &'a [(&'a str, Reply<'a>)],
+    pub keyed: &'a [(&'a str, ModelReply<'a>)],
     /// Bytes of reply text per `assistant.message_delta` (sessions created with
     /// `streaming: true`).
     pub delta_len: usize,
@@ -156,8 +156,8 @@ crate::proto::setters::setters! {
         version = &'a str,
         authenticated = bool,
         connection_token: &'a str,
-        replies = &'a [Reply<'a>],
-        keyed = &'a [(&'a str, Reply<'a>)],
+        replies = &'a [ModelReply<'a>],
+        keyed = &'a [(&'a str, ModelReply<'a>)],
         delta_len = usize,
         early_session_start = bool,
         fs_requests_on_create = u8,
@@ -170,7 +170,7 @@ crate::proto::setters::setters! {
 impl<'a> SimConfig<'a> {
     /// The reply at `index`: one of [`replies`](Self::replies), then one of
     /// [`keyed`](Self::keyed).
-    pub(crate) fn reply(&self, index: u16) -> Option<Reply<'a>> {
+    pub(crate) fn reply(&self, index: u16) -> Option<ModelReply<'a>> {
         let i = usize::from(index);
         match self.replies.get(i) {
             Some(r) => Some(*r),

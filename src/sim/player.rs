@@ -6,7 +6,7 @@ use crate::json::write::Writer;
 use super::emit::{self, Envelope};
 use super::methods::valid_object;
 use super::script::{Program, Step, ToolOutcome, Wait};
-use super::{Core, Reply};
+use super::{Core, ModelReply};
 use crate::wire::code;
 
 impl<'b, const S: usize> Core<'b, S> {
@@ -124,7 +124,7 @@ impl<'b, const S: usize> Core<'b, S> {
         let reply = s.program.reply.and_then(|r| self.config.reply(r));
         // What the model says, for a reply that repeats the prompt.
         let mut echo = heapless::String::<512>::new();
-        if let Some(Reply::Echo { before, after }) = reply {
+        if let Some(ModelReply::Echo { before, after }) = reply {
             for part in [before, s.said.as_str(), after] {
                 for c in part.chars() {
                     if echo.push(c).is_err() {
@@ -142,15 +142,15 @@ impl<'b, const S: usize> Core<'b, S> {
         let noted = s.note.clone();
         let fs_op = s.program.fs_sent;
         let (tool, args) = match reply {
-            Some(Reply::ToolCall {
+            Some(ModelReply::ToolCall {
                 tool, arguments, ..
             }) => (tool, valid_object(arguments)),
             _ => ("", "{}"),
         };
         let text = |then: bool| match reply {
-            Some(Reply::Text(t)) => t,
-            Some(Reply::Echo { .. }) => echo.as_str(),
-            Some(Reply::ToolCall { then: t, .. }) if then => t,
+            Some(ModelReply::Text(t)) => t,
+            Some(ModelReply::Echo { .. }) => echo.as_str(),
+            Some(ModelReply::ToolCall { then: t, .. }) if then => t,
             _ => "",
         };
         let call_id = |w: &mut Writer<'_>| {

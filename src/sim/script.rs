@@ -3,7 +3,7 @@
 
 use crate::client::OpenMethod;
 
-use super::{IdBytes, Reply};
+use super::{IdBytes, ModelReply};
 
 /// One frame of a session's program.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -215,7 +215,7 @@ impl Program {
     /// A model turn playing `reply` (none: no model).
     pub(crate) fn turn(
         index: Option<u16>,
-        reply: Option<Reply<'_>>,
+        reply: Option<ModelReply<'_>>,
         streaming: bool,
         permission: PermissionMode,
         first: bool,
@@ -234,18 +234,18 @@ impl Program {
         };
         match reply {
             None => p.push(Step::NoModel),
-            Some(Reply::Text(_) | Reply::Echo { .. }) => {
+            Some(ModelReply::Text(_) | ModelReply::Echo { .. }) => {
                 p.push(Step::User);
                 p.push(Step::TurnStart);
                 message(&mut p, false);
                 p.push(Step::TurnEnd);
             }
-            Some(Reply::Stall) => {
+            Some(ModelReply::Stall) => {
                 p.push(Step::User);
                 p.push(Step::TurnStart);
                 p.push(Step::Stall);
             }
-            Some(Reply::ToolCall { .. }) => {
+            Some(ModelReply::ToolCall { .. }) => {
                 p.push(Step::User);
                 p.push(Step::TurnStart);
                 p.push(Step::ToolMessage);
@@ -401,7 +401,7 @@ mod tests {
 
     #[test]
     fn programs_follow_the_cli() {
-        let replies = [Reply::ToolCall {
+        let replies = [ModelReply::ToolCall {
             tool: "t",
             arguments: "{}",
             then: "done",

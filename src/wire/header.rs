@@ -16,6 +16,7 @@ pub const MAX_HEADER_LEN: usize = 1024;
 /// Why a frame header could not be read. Framing is lost, so this ends the connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum HeaderError {
     /// The header block ended without a `Content-Length`.
     MissingContentLength,

@@ -13,7 +13,7 @@ use copilot_sansio::handler::{
 };
 use copilot_sansio::proto::events::TypedEvent;
 use copilot_sansio::proto::params::{
-    ExternalToolResult, PermissionDecision, SessionOptions, SessionSend, Tool,
+    ExternalToolResult, PermissionDecision, SessionOptions, SessionSend, ToolDeclaration,
 };
 use copilot_sansio::{
     CallerAnswers, Client, Config, Connect, Event, Inbox, Instant, SessionEvent, SessionHandle,
@@ -142,7 +142,10 @@ fn run(rx: &'static mut [u8], tx: &'static mut [u8]) -> Result<(), copilot_sansi
     let mut sessions: Dispatch<Device, 2> = Dispatch::new();
     let mut turns: Turns<1, 256> = Turns::without_server_wait();
     client.connect(now(), &Connect::default())?;
-    let tools = [Tool::new("local_time", "The device's local time")];
+    let tools = [ToolDeclaration::new(
+        "local_time",
+        "The device's local time",
+    )];
     let options = SessionOptions::default().streaming(true).tools(&tools);
     let id = SessionId::new_v4(random_bytes());
     let device = Device { text: [0; 256] };

@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 
 use copilot_sansio::json::RawJson;
-use copilot_sansio::sim::{Reply, Sim, SimConfig};
+use copilot_sansio::sim::{ModelReply, Sim, SimConfig};
 use copilot_sansio::{
     CallerAnswers, Client, Config, Connect, Event, Inbox, Instant, ReplyHandle, RequestId,
     SessionHandle, SessionId,
@@ -280,17 +280,17 @@ pub fn sim_faults(data: &[u8]) {
     let max_frame = usize::from(r.u16());
     let timeout = r.u8();
     let replies = [
-        Reply::Text("Hello {there} \"friend\""),
-        Reply::ToolCall {
+        ModelReply::Text("Hello {there} \"friend\""),
+        ModelReply::ToolCall {
             tool: "lookup",
             arguments: r#"{"q":"{x}"}"#,
             then: "Found it.",
         },
-        Reply::Echo {
+        ModelReply::Echo {
             before: "You said: ",
             after: ".",
         },
-        Reply::Stall,
+        ModelReply::Stall,
     ];
     let mix = usize::from(r.u8()) % replies.len();
     let sim_config = SimConfig::default()

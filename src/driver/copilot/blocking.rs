@@ -44,10 +44,10 @@ enum Msg {
 /// ```
 /// use copilot_sansio::blocking::{Copilot, Handlers};
 /// use copilot_sansio::proto::params::SessionOptions;
-/// use copilot_sansio::sim::{self, Reply, SimConfig};
+/// use copilot_sansio::sim::{self, ModelReply, SimConfig};
 ///
 /// # fn main() -> Result<(), copilot_sansio::blocking::CopilotError> {
-/// static REPLIES: [Reply<'static>; 1] = [Reply::Text("Hello!")];
+/// static REPLIES: [ModelReply<'static>; 1] = [ModelReply::Text("Hello!")];
 /// let (reader, writer) = sim::spawn::<4>(SimConfig::default().replies(&REPLIES));
 /// let copilot = Copilot::attach(reader, writer)?;
 /// let session = copilot.create_session(&SessionOptions::default(), Handlers::new())?;

@@ -13,7 +13,7 @@ use crate::driver::copilot::handlers::Hosted;
 use crate::driver::copilot::{CopilotError, CopilotHandler, OwnedEvent, Reply};
 use crate::handler::{Dispatch, TurnEnd, TurnId, TurnUpdate, Turns};
 use crate::json::RawJson;
-use crate::proto::params::{SessionOptions, SessionSend, Tool as ToolDeclaration};
+use crate::proto::params::{SessionOptions, SessionSend, ToolDeclaration};
 use crate::proto::{SessionEvent, SessionId};
 use crate::{
     Client, Config, Connect, Error, Event, Failure, Inbox, Instant, SessionHandle, Shutdown,

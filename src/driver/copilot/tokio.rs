@@ -37,11 +37,11 @@ const EXIT_GRACE: Duration = Duration::from_secs(5);
 /// ```
 /// use copilot_sansio::tokio::{Copilot, Handlers};
 /// use copilot_sansio::proto::params::SessionOptions;
-/// use copilot_sansio::sim::{self, Reply, SimConfig};
+/// use copilot_sansio::sim::{self, ModelReply, SimConfig};
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), copilot_sansio::tokio::CopilotError> {
-/// static REPLIES: [Reply<'static>; 1] = [Reply::Text("Hello!")];
+/// static REPLIES: [ModelReply<'static>; 1] = [ModelReply::Text("Hello!")];
 /// let (reader, writer) = tokio::io::split(sim::duplex::<4>(SimConfig::default().replies(&REPLIES)));
 /// let copilot = Copilot::attach(reader, writer).await?;
 /// let session = copilot.create_session(&SessionOptions::default(), Handlers::new()).await?;

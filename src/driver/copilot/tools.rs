@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 
 use crate::driver::copilot::CopilotError;
 use crate::json::RawJson;
-use crate::proto::params::Tool as ToolDeclaration;
+use crate::proto::params::ToolDeclaration;
 
 /// What a tool returns to the model: text, or JSON (sent as its text).
 #[derive(Debug, Clone, PartialEq, Eq)]
