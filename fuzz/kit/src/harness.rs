@@ -722,8 +722,7 @@ impl<const S: usize, const P: usize> Harness<'_, S, P> {
                             // A `$/cancelRequest` frame is 80 to 90 bytes: refused only when
                             // it does not fit, and the error says so.
                             Error::TransmitFull { needed, free } => {
-                                free == self.free()
-                                    && needed.is_some_and(|n| n > free && n <= 96)
+                                free == self.free() && needed.is_some_and(|n| n > free && n <= 96)
                             }
                             Error::Closed => self.m.maybe_closing,
                             _ => false,
