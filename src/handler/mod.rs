@@ -10,6 +10,7 @@ mod dispatch;
 mod fs;
 mod session;
 mod turn;
+mod turn_update;
 
 pub use answer::Answer;
 pub use calls::{
@@ -19,4 +20,5 @@ pub use calls::{
 pub use dispatch::Dispatch;
 pub use fs::SessionFs;
 pub use session::SessionHandler;
-pub use turn::{ServerWait, TurnEnd, TurnId, TurnUpdate, Turns};
+pub use turn::Turns;
+pub use turn_update::{ServerWait, TurnEnd, TurnId, TurnUpdate};

@@ -14,9 +14,8 @@ use std::vec::Vec;
 
 use serde::de::DeserializeOwned;
 
-use crate::driver::copilot::machine::{
-    Command, Connection, Machine, Peer, Respond, session_options,
-};
+use crate::driver::copilot::commands::{Command, Connection, Peer, Respond, session_options};
+use crate::driver::copilot::machine::Machine;
 use crate::driver::copilot::{CopilotError, CopilotHandler, OwnedEvent, Reply, Settings};
 use crate::driver::{CliCommand, CliProcess, TcpWriter};
 use crate::proto::SessionId;
@@ -307,7 +306,7 @@ impl Session {
     pub fn events(&self) -> Receiver<OwnedEvent> {
         let (sink, events) = mpsc::channel();
         let session = self.handle;
-        let sink = crate::driver::copilot::machine::Sink::Std(sink);
+        let sink = crate::driver::copilot::commands::Sink::Std(sink);
         let _ = self
             .commands
             .send(Msg::Command(Command::Watch { session, sink }));

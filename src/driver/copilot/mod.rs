@@ -9,6 +9,7 @@
 //! there, with each event borrowed from the receive buffer: nothing is copied or allocated per
 //! event on that path.
 
+mod commands;
 mod error;
 mod events;
 mod handlers;

@@ -18,9 +18,8 @@ use ::tokio::sync::{mpsc, oneshot};
 use serde::de::DeserializeOwned;
 
 use crate::driver::CliCommand;
-use crate::driver::copilot::machine::{
-    Command, Connection, Machine, Peer, Respond, Sink, session_options,
-};
+use crate::driver::copilot::commands::{Command, Connection, Peer, Respond, Sink, session_options};
+use crate::driver::copilot::machine::Machine;
 use crate::driver::copilot::{CopilotError, CopilotHandler, OwnedEvent, Reply, Settings};
 use crate::driver::process::StderrTail;
 use crate::proto::SessionId;
