@@ -76,11 +76,18 @@
 //! - **The drivers** ([`driver`]): [`driver::BlockingDriver`] over `std::io` (feature `std`),
 //!   [`driver::AsyncDriver`] over `embedded-io-async` (feature `async`), and
 //!   [`driver::CliCommand`] to start the real CLI.
+//! - **A `Copilot` that owns the connection** (features `std` and `tokio`):
+//!   `blocking::Copilot` and `tokio::Copilot` start the CLI (or attach to streams or TCP), run
+//!   the client, the handlers and the turns on a thread or task of their own, and give
+//!   sessions with `send_and_wait`, tools from closures (`Tool`), permission policies in one
+//!   line and streams of events, as the official SDKs do.
 //! - **The simulated CLI** ([`sim`], feature `sim`): the server side, sans-IO, speaking as CLI
 //!   1.0.102 does, for tests and examples without the real CLI.
 //! - **The examples** (in the repository's `examples/`): `chat` (a whole conversation with a
-//!   tool and a permission request, blocking), `tokio` (the same over tokio), `fixed_memory`
-//!   (no heap, with its sizes), `replay` (recorded CLI traffic through the client).
+//!   tool and a permission policy, streaming the reply, through the blocking `Copilot`),
+//!   `tokio_chat` (the same through the tokio `Copilot`), `multi_session` (three sessions in
+//!   parallel tasks on one CLI), `fixed_memory` (the sans-IO client and handlers with no heap,
+//!   with their sizes), `replay` (recorded CLI traffic through the client).
 //!
 //! The folders of the source follow the layers: `json/` < `wire/` (framing, JSON-RPC
 //! classification) < `proto/` < `client/` < `handler/` < `driver/` and `sim/`; a layer never
@@ -141,6 +148,11 @@
 //! - **Waits end when the caller says**: every driver wait takes an optional deadline of the
 //!   caller's and returns `Polled::DeadlinePassed` when it passes first, with nothing pending
 //!   touched, nothing lost and the connection still usable.
+//! - **Numbers read one way**: every integer of every view (and of the generated code) is read
+//!   by [`json::RawJson::as_u64`] and [`json::RawJson::as_i64`], which take an integer however
+//!   it is written (`7`, `7.0`, `7e2`, `1.5e1`: the CLI writes some integers as floats); a
+//!   fraction, a value out of range or a non-number reads as absent (`None`), never as a
+//!   wrong value.
 //! - **Backpressure, not loss**: an inbox that is not drained accepts fewer bytes; a request
 //!   that does not fit in the transmit buffer is refused whole ([`Error::TransmitFull`]).
 //! - **Nothing grows without bound**: tables, buffers and queues are fixed at compile time or
@@ -158,9 +170,9 @@
 //!
 //! | feature | adds |
 //! |---|---|
-//! | `std` | [`driver::BlockingDriver`], [`driver::CliCommand`] and the CLI process helpers |
+//! | `std` | [`driver::BlockingDriver`], [`driver::CliCommand`] and the CLI process helpers, `driver::DirectoryFs`, `SessionId::random`, the blocking `Copilot` |
 //! | `async` | [`driver::AsyncDriver`], over `embedded_io_async::{Read, Write}` |
-//! | `tokio` | [`driver::TokioDriver`]: the async driver on tokio's own IO, clock and processes |
+//! | `tokio` | [`driver::TokioDriver`]: the async driver on tokio's own IO, clock and processes, and the tokio `Copilot` |
 //! | `sim` | [`sim`], the simulated CLI (with `std`: [`sim::spawn`] on a thread) |
 //! | `defmt` | `defmt::Format` for the public types, and logging through defmt |
 //! | `log` | logging through the `log` crate |
