@@ -233,6 +233,24 @@ fn a_turn_that_takes_too_long_says_how_long_it_waited() {
 }
 
 #[test]
+fn a_turn_whose_session_goes_quiet_ends_after_the_activity_timeout() {
+    static STALL: [ModelReply<'static>; 2] = [ModelReply::Stall, ModelReply::Text("Back.")];
+    let (reader, writer) = sim::spawn::<4>(SimConfig::default().replies(&STALL));
+    let settings = Settings::default().activity_timeout(Some(Duration::from_millis(50)));
+    let copilot = Copilot::attach_with(reader, writer, settings).unwrap();
+    let session = copilot
+        .create_session(&SessionOptions::default(), Handlers::new())
+        .unwrap();
+    let error = session.send_and_wait("Hi").unwrap_err();
+    let CopilotError::TimedOut { waited, .. } = &error else {
+        panic!("expected TimedOut, got {error:?}");
+    };
+    assert!(*waited >= Duration::from_millis(50), "{waited:?}");
+    assert!(error.to_string().contains("went quiet"), "{error}");
+    session.abort();
+}
+
+#[test]
 fn a_tool_with_a_broken_schema_is_named() {
     let (reader, writer) = sim::spawn::<4>(SimConfig::default());
     let copilot = Copilot::attach(reader, writer).unwrap();

@@ -109,7 +109,10 @@ impl<'b> Machine<'b> {
             inbox: Inbox::new(rx),
             state: State {
                 dispatch: Dispatch::new(),
-                turns: Turns::new(),
+                turns: match settings.activity_timeout {
+                    Some(quiet) => Turns::new().activity_timeout_ms(quiet.as_millis() as u64),
+                    None => Turns::new(),
+                },
                 opens: slots(SESSIONS),
                 destroys: slots(SESSIONS),
                 sinks: slots(SESSIONS),

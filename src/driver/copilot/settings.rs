@@ -27,6 +27,11 @@ pub struct Settings {
     pub request_timeout: Option<Duration>,
     /// How long a turn (`send_and_wait`) may take; `None` (the default) waits forever.
     pub turn_timeout: Option<Duration>,
+    /// How long a turn's session may stay quiet (no event at all) before its `send_and_wait`
+    /// gives up with [`CopilotError::TimedOut`](crate::driver::CopilotError::TimedOut); a long
+    /// tool run that keeps the session talking is not cut short, unlike with
+    /// [`turn_timeout`](Self::turn_timeout). `None` (the default) waits forever.
+    pub activity_timeout: Option<Duration>,
     /// How long a shutdown may take before the connection is closed (and a spawned CLI
     /// killed). Default 10 s.
     pub shutdown_timeout: Duration,
@@ -45,6 +50,7 @@ impl fmt::Debug for Settings {
             .field("transmit_buffer", &self.transmit_buffer)
             .field("request_timeout", &self.request_timeout)
             .field("turn_timeout", &self.turn_timeout)
+            .field("activity_timeout", &self.activity_timeout)
             .field("shutdown_timeout", &self.shutdown_timeout)
             .field(
                 "connection_token",
@@ -62,6 +68,7 @@ impl Default for Settings {
             transmit_buffer: 64 * 1024,
             request_timeout: Some(Duration::from_secs(60)),
             turn_timeout: None,
+            activity_timeout: None,
             shutdown_timeout: Duration::from_secs(10),
             connection_token: None,
             shutdown_mode: None,
@@ -95,6 +102,13 @@ impl Settings {
     #[must_use]
     pub fn turn_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.turn_timeout = timeout;
+        self
+    }
+
+    /// Sets [`activity_timeout`](Self::activity_timeout).
+    #[must_use]
+    pub fn activity_timeout(mut self, quiet: Option<Duration>) -> Self {
+        self.activity_timeout = quiet;
         self
     }
 
