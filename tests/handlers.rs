@@ -5,6 +5,8 @@
 
 mod support;
 
+use std::collections::VecDeque;
+
 use copilot_sansio::handler::{
     Answer, CommandCall, Dispatch, ElicitationCall, PendingCall, PermissionCall, Request,
     SessionFs, SessionHandler, ToolCall,
@@ -192,9 +194,9 @@ impl SessionFs for Files {
     }
 }
 
-struct Harness {
+struct Harness<H = Recorder> {
     c: Conn<4, 8>,
-    d: Dispatch<Recorder, 4>,
+    d: Dispatch<H, 4>,
     h: SessionHandle,
     /// Written out to make room, as a driver does.
     out: Vec<u8>,
@@ -214,10 +216,10 @@ fn request(id: &str, method: &str, params: &str) -> String {
     format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"{method}","params":{params}}}"#)
 }
 
-impl Harness {
+impl<H: SessionHandler> Harness<H> {
     /// A connected client whose session `SID` has `handler` (requests 1: connect, 2: create);
     /// `before` is sent by the CLI before the create response.
-    fn new(handler: Recorder, before: &[String]) -> Self {
+    fn new(handler: H, before: &[String]) -> Self {
         let config = Config::default().caller_answers(CallerAnswers::ALL);
         let mut c = Conn::<4, 8>::new(16 * 1024, 4096, config);
         let mut d = Dispatch::new();
@@ -266,15 +268,17 @@ impl Harness {
         back
     }
 
-    fn seen(&mut self) -> Vec<String> {
-        std::mem::take(&mut self.d.handler(self.h).expect("handler").seen)
-    }
-
     /// The frames written since last asked, as JSON text.
     fn written(&mut self) -> Vec<String> {
         let mut bytes = std::mem::take(&mut self.out);
         bytes.extend(self.c.output());
         bodies(&bytes)
+    }
+}
+
+impl Harness<Recorder> {
+    fn seen(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.d.handler(self.h).expect("handler").seen)
     }
 }
 
@@ -906,12 +910,67 @@ impl SessionHandler for Weather {
     }
 }
 
+/// Sends the request of an `out` line of a recording as the recorded client did (`connect`,
+/// `session.create` through the dispatch with `handler`'s handler, `session.destroy`, any
+/// other request as it is), and checks the client wrote exactly the recorded frame.
+fn send_recorded_request<H: SessionHandler>(
+    c: &mut Conn<2, 8>,
+    d: &mut Dispatch<H, 2>,
+    line: &Line,
+    session: &mut Option<SessionHandle>,
+    handler: impl FnOnce() -> H,
+) {
+    let body = line.json();
+    let method = body.get_str("method").unwrap().to_string();
+    let params = body.get("params").unwrap();
+    let sid = params.get_str("sessionId").map(|s| s.to_string());
+    let rest = match &sid {
+        Some(sid) => {
+            let tail = params
+                .text()
+                .strip_prefix(&format!("{{\"sessionId\":\"{sid}\""))
+                .unwrap();
+            match tail.strip_prefix(',') {
+                Some(members) => format!("{{{members}"),
+                None => "{}".to_string(),
+            }
+        }
+        None => params.text().to_string(),
+    };
+    let rest = RawJson::parse(&rest).unwrap();
+    match method.as_str() {
+        "connect" => c.client.connect(NOW, &Connect::default()).unwrap(),
+        "session.create" => {
+            let id = SessionId::new(sid.as_deref().unwrap()).unwrap();
+            *session = Some(
+                d.create_session(&mut c.client, NOW, id, &rest, handler())
+                    .unwrap(),
+            );
+        }
+        "session.destroy" => c.client.session(session.unwrap()).destroy(NOW).unwrap(),
+        _ if sid.is_some() => {
+            let _ = c
+                .client
+                .session(session.unwrap())
+                .request(NOW, &method, &rest)
+                .unwrap();
+        }
+        _ => {
+            let _ = c.client.request(NOW, &method, &rest).unwrap();
+        }
+    }
+    assert_eq!(
+        bodies(&c.output()),
+        std::slice::from_ref(&line.body),
+        "the test's own request"
+    );
+}
+
 /// Replays a recording with `Weather` as the session's handler: every frame the recorded
 /// client wrote must come out byte for byte, the handler's answers where it answers, the
 /// test's own calls (connect, create, send, destroy, the recorded client's repeated answers)
 /// for the rest. Returns how many answers the handler wrote.
 fn replay_with_handler(name: &str) -> usize {
-    use std::collections::VecDeque;
     let lines = load(&format!("{name}.jsonl"));
     let config = Config::default().caller_answers(CallerAnswers::PERMISSIONS);
     let mut c = Conn::<2, 8>::new(1 << 20, 64 * 1024, config);
@@ -933,50 +992,7 @@ fn replay_with_handler(name: &str) -> usize {
             by_handler += 1;
             continue;
         }
-        let body = line.json();
-        let method = body.get_str("method").unwrap().to_string();
-        let params = body.get("params").unwrap();
-        let sid = params.get_str("sessionId").map(|s| s.to_string());
-        let rest = match &sid {
-            Some(sid) => {
-                let tail = params
-                    .text()
-                    .strip_prefix(&format!("{{\"sessionId\":\"{sid}\""))
-                    .unwrap();
-                match tail.strip_prefix(',') {
-                    Some(members) => format!("{{{members}"),
-                    None => "{}".to_string(),
-                }
-            }
-            None => params.text().to_string(),
-        };
-        let rest = RawJson::parse(&rest).unwrap();
-        match method.as_str() {
-            "connect" => c.client.connect(NOW, &Connect::default()).unwrap(),
-            "session.create" => {
-                let id = SessionId::new(sid.as_deref().unwrap()).unwrap();
-                session = Some(
-                    d.create_session(&mut c.client, NOW, id, &rest, Weather::default())
-                        .unwrap(),
-                );
-            }
-            "session.destroy" => c.client.session(session.unwrap()).destroy(NOW).unwrap(),
-            _ if sid.is_some() => {
-                let _ = c
-                    .client
-                    .session(session.unwrap())
-                    .request(NOW, &method, &rest)
-                    .unwrap();
-            }
-            _ => {
-                let _ = c.client.request(NOW, &method, &rest).unwrap();
-            }
-        }
-        assert_eq!(
-            bodies(&c.output()),
-            std::slice::from_ref(&line.body),
-            "the test's own request"
-        );
+        send_recorded_request(&mut c, &mut d, line, &mut session, Weather::default);
     }
     assert!(
         answered.is_empty(),
