@@ -1363,3 +1363,151 @@ fn recorded_late_and_unanswered_hooks_are_answered_once() {
     assert!(r.client.output().is_empty());
     assert_eq!(r.client.client.pending_server_requests(), 0);
 }
+
+/// A handler with answers of its own where the client has defaults: the system message's
+/// tone rewritten, plans approved or sent back, hooks with output of their own (or none, or
+/// a failure).
+#[derive(Default)]
+struct Planner {
+    seen: Vec<String>,
+}
+
+impl SessionHandler for Planner {
+    fn on_system_message_transform<'a>(
+        &'a mut self,
+        request: Request<'a, SystemMessageTransformRequest<'a>>,
+    ) -> Answer<'a, TransformedSections<'a>> {
+        for (id, content) in request.params.sections() {
+            let content = content.map(|c| c.to_string()).unwrap_or_default();
+            self.seen.push(format!("transform {id}: {content}"));
+        }
+        Answer::Now(TransformedSections(&[
+            ("tone", "Answer in haiku.\nNever \"shout\"."),
+            ("safety", "Ask before deleting — always."),
+        ]))
+    }
+
+    fn on_exit_plan_mode<'a>(
+        &'a mut self,
+        request: Request<'a, ExitPlanModeRequest<'a>>,
+    ) -> Answer<'a, ExitPlanModeAnswer<'a>> {
+        let summary = request.params.summary().map(|s| s.to_string());
+        let summary = summary.unwrap_or_default();
+        self.seen.push(format!("plan {summary:?}"));
+        match summary.contains("step two") {
+            true => Answer::Now(ExitPlanModeAnswer {
+                approved: false,
+                selected_action: None,
+                feedback: Some("Split step two"),
+            }),
+            false => Answer::Now(ExitPlanModeAnswer {
+                approved: true,
+                selected_action: Some("autopilot"),
+                feedback: None,
+            }),
+        }
+    }
+
+    fn on_hook<'a>(
+        &'a mut self,
+        request: Request<'a, HooksInvoke<'a>>,
+    ) -> Answer<'a, HookInvokeResponse<'a>> {
+        use copilot_sansio::proto::server::HookType;
+        let kind = request.params.hook_type();
+        self.seen.push(format!("hook {kind:?}"));
+        let output = |text| HookInvokeResponse::new().output(RawJson::parse(text).unwrap());
+        match kind {
+            Some(HookType::PreToolUse) => Answer::Now(output(
+                r#"{"permissionDecision":"deny","permissionDecisionReason":"no shell today"}"#,
+            )),
+            Some(HookType::UserPromptSubmitted) => {
+                Answer::Now(output(r#"{"additionalContext":"hook says hi"}"#))
+            }
+            Some(HookType::SessionEnd) => Answer::Error("the hook failed"),
+            // No output at all (the client's default writes `{"output":{}}`).
+            _ => Answer::Now(HookInvokeResponse::new()),
+        }
+    }
+}
+
+#[test]
+fn transforms_plans_and_hooks_get_the_handlers_own_answers() {
+    let mut h = Harness::new(Planner::default(), &[]);
+    let sid = format!(r#""sessionId":"{SID}""#);
+    // The params as CLI 1.0.102 sends them (`server-requests.jsonl`).
+    h.feed(&request(
+        "1",
+        "systemMessage.transform",
+        &format!(
+            r##"{{{sid},"sections":{{"tone":{{"content":"# Tone and style\n* Be concise."}}}}}}"##
+        ),
+    ));
+    let plan = |summary: &str| {
+        format!(
+            r#"{{{sid},"summary":"{summary}","planContent":"","actions":["autopilot","interactive","exit_only"],"recommendedAction":"interactive"}}"#
+        )
+    };
+    h.feed(&request("2", "exitPlanMode.request", &plan("- step one")));
+    h.feed(&request(
+        "3",
+        "exitPlanMode.request",
+        &plan("- step one\\n- step two"),
+    ));
+    let hook = |kind: &str, input: &str| {
+        format!(
+            r#"{{{sid},"hookType":"{kind}","input":{{{sid},"timestamp":1795478795982,"cwd":"/home/dev/demo/work"{input}}}}}"#
+        )
+    };
+    h.feed(&request(
+        "4",
+        "hooks.invoke",
+        &hook(
+            "preToolUse",
+            r#","toolName":"bash","toolArgs":{"command":"rm -rf /"}"#,
+        ),
+    ));
+    h.feed(&request(
+        "5",
+        "hooks.invoke",
+        &hook("userPromptSubmitted", r#","prompt":"Hi""#),
+    ));
+    h.feed(&request(
+        "6",
+        "hooks.invoke",
+        &hook("agentStop", r#","stopReason":"end_turn""#),
+    ));
+    h.feed(&request(
+        "7",
+        "hooks.invoke",
+        &hook("sessionEnd", r#","reason":"user_exit""#),
+    ));
+    assert_eq!(
+        h.written(),
+        [
+            r#"{"jsonrpc":"2.0","id":1,"result":{"sections":{"tone":{"content":"Answer in haiku.\nNever \"shout\"."},"safety":{"content":"Ask before deleting — always."}}}}"#,
+            r#"{"jsonrpc":"2.0","id":2,"result":{"approved":true,"selectedAction":"autopilot"}}"#,
+            r#"{"jsonrpc":"2.0","id":3,"result":{"approved":false,"feedback":"Split step two"}}"#,
+            r#"{"jsonrpc":"2.0","id":4,"result":{"output":{"permissionDecision":"deny","permissionDecisionReason":"no shell today"}}}"#,
+            r#"{"jsonrpc":"2.0","id":5,"result":{"output":{"additionalContext":"hook says hi"}}}"#,
+            r#"{"jsonrpc":"2.0","id":6,"result":{}}"#,
+            r#"{"jsonrpc":"2.0","id":7,"error":{"code":-32603,"message":"the hook failed"}}"#,
+        ]
+    );
+    assert_eq!(
+        h.d.handler(h.h).unwrap().seen,
+        [
+            "transform tone: # Tone and style\n* Be concise.",
+            "plan \"- step one\"",
+            "plan \"- step one\\n- step two\"",
+            "hook Some(preToolUse)",
+            "hook Some(userPromptSubmitted)",
+            "hook Some(agentStop)",
+            "hook Some(sessionEnd)",
+        ]
+    );
+    assert_eq!(
+        h.c.client.pending_server_requests(),
+        0,
+        "each answered once"
+    );
+}
