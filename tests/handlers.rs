@@ -1205,9 +1205,9 @@ struct ServerRequestReplay {
     matched: Vec<String>,
     /// Answers the recorded client never gave, parsed.
     unrecorded: Vec<serde_json::Value>,
-    /// Replies of requests the handler kept and the recorded client never answered, with
-    /// the client after the replay.
+    /// Replies of requests the handler kept and the recorded client never answered.
     never_answered: Vec<ReplyHandle>,
+    /// The client, after the replay.
     client: Conn<2, 8>,
 }
 
