@@ -5,19 +5,24 @@
 
 mod support;
 
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+
 use copilot_sansio::handler::{
     Answer, CommandCall, Dispatch, ElicitationCall, PendingCall, PermissionCall, Request,
     SessionFs, SessionHandler, ToolCall,
 };
-use copilot_sansio::json::RawJson;
+use copilot_sansio::json::{JsonStr, RawJson};
 use copilot_sansio::proto::SessionEvent;
 use copilot_sansio::proto::params::{
     ExternalToolResult, PermissionDecision, PermissionDecisionReject, UiElicitationResponse,
     UiElicitationResponseAction,
 };
 use copilot_sansio::proto::server::{
-    AutoModeSwitch, AutoModeSwitchAnswer, AutoModeSwitchRequest, ServerCall, SessionFsReadFile,
-    SessionFsReadFileResult, UserInputAnswer, UserInputRequest,
+    AutoModeSwitch, AutoModeSwitchAnswer, AutoModeSwitchRequest, ExitPlanModeAnswer,
+    ExitPlanModeRequest, HookInvokeResponse, HooksInvoke, ServerCall, SessionFsReadFile,
+    SessionFsReadFileResult, SystemMessageTransformRequest, TransformedSections, UserInputAnswer,
+    UserInputRequest,
 };
 use copilot_sansio::{
     CallerAnswers, Config, Connect, Error, Event, ReplyHandle, SessionHandle, SessionId,
@@ -192,9 +197,9 @@ impl SessionFs for Files {
     }
 }
 
-struct Harness {
+struct Harness<H = Recorder> {
     c: Conn<4, 8>,
-    d: Dispatch<Recorder, 4>,
+    d: Dispatch<H, 4>,
     h: SessionHandle,
     /// Written out to make room, as a driver does.
     out: Vec<u8>,
@@ -214,10 +219,10 @@ fn request(id: &str, method: &str, params: &str) -> String {
     format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"{method}","params":{params}}}"#)
 }
 
-impl Harness {
+impl<H: SessionHandler> Harness<H> {
     /// A connected client whose session `SID` has `handler` (requests 1: connect, 2: create);
     /// `before` is sent by the CLI before the create response.
-    fn new(handler: Recorder, before: &[String]) -> Self {
+    fn new(handler: H, before: &[String]) -> Self {
         let config = Config::default().caller_answers(CallerAnswers::ALL);
         let mut c = Conn::<4, 8>::new(16 * 1024, 4096, config);
         let mut d = Dispatch::new();
@@ -266,15 +271,17 @@ impl Harness {
         back
     }
 
-    fn seen(&mut self) -> Vec<String> {
-        std::mem::take(&mut self.d.handler(self.h).expect("handler").seen)
-    }
-
     /// The frames written since last asked, as JSON text.
     fn written(&mut self) -> Vec<String> {
         let mut bytes = std::mem::take(&mut self.out);
         bytes.extend(self.c.output());
         bodies(&bytes)
+    }
+}
+
+impl Harness<Recorder> {
+    fn seen(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.d.handler(self.h).expect("handler").seen)
     }
 }
 
@@ -906,12 +913,67 @@ impl SessionHandler for Weather {
     }
 }
 
+/// Sends the request of an `out` line of a recording as the recorded client did (`connect`,
+/// `session.create` through the dispatch with `handler`'s handler, `session.destroy`, any
+/// other request as it is), and checks the client wrote exactly the recorded frame.
+fn send_recorded_request<H: SessionHandler>(
+    c: &mut Conn<2, 8>,
+    d: &mut Dispatch<H, 2>,
+    line: &Line,
+    session: &mut Option<SessionHandle>,
+    handler: impl FnOnce() -> H,
+) {
+    let body = line.json();
+    let method = body.get_str("method").unwrap().to_string();
+    let params = body.get("params").unwrap();
+    let sid = params.get_str("sessionId").map(|s| s.to_string());
+    let rest = match &sid {
+        Some(sid) => {
+            let tail = params
+                .text()
+                .strip_prefix(&format!("{{\"sessionId\":\"{sid}\""))
+                .unwrap();
+            match tail.strip_prefix(',') {
+                Some(members) => format!("{{{members}"),
+                None => "{}".to_string(),
+            }
+        }
+        None => params.text().to_string(),
+    };
+    let rest = RawJson::parse(&rest).unwrap();
+    match method.as_str() {
+        "connect" => c.client.connect(NOW, &Connect::default()).unwrap(),
+        "session.create" => {
+            let id = SessionId::new(sid.as_deref().unwrap()).unwrap();
+            *session = Some(
+                d.create_session(&mut c.client, NOW, id, &rest, handler())
+                    .unwrap(),
+            );
+        }
+        "session.destroy" => c.client.session(session.unwrap()).destroy(NOW).unwrap(),
+        _ if sid.is_some() => {
+            let _ = c
+                .client
+                .session(session.unwrap())
+                .request(NOW, &method, &rest)
+                .unwrap();
+        }
+        _ => {
+            let _ = c.client.request(NOW, &method, &rest).unwrap();
+        }
+    }
+    assert_eq!(
+        bodies(&c.output()),
+        std::slice::from_ref(&line.body),
+        "the test's own request"
+    );
+}
+
 /// Replays a recording with `Weather` as the session's handler: every frame the recorded
 /// client wrote must come out byte for byte, the handler's answers where it answers, the
 /// test's own calls (connect, create, send, destroy, the recorded client's repeated answers)
 /// for the rest. Returns how many answers the handler wrote.
 fn replay_with_handler(name: &str) -> usize {
-    use std::collections::VecDeque;
     let lines = load(&format!("{name}.jsonl"));
     let config = Config::default().caller_answers(CallerAnswers::PERMISSIONS);
     let mut c = Conn::<2, 8>::new(1 << 20, 64 * 1024, config);
@@ -933,50 +995,7 @@ fn replay_with_handler(name: &str) -> usize {
             by_handler += 1;
             continue;
         }
-        let body = line.json();
-        let method = body.get_str("method").unwrap().to_string();
-        let params = body.get("params").unwrap();
-        let sid = params.get_str("sessionId").map(|s| s.to_string());
-        let rest = match &sid {
-            Some(sid) => {
-                let tail = params
-                    .text()
-                    .strip_prefix(&format!("{{\"sessionId\":\"{sid}\""))
-                    .unwrap();
-                match tail.strip_prefix(',') {
-                    Some(members) => format!("{{{members}"),
-                    None => "{}".to_string(),
-                }
-            }
-            None => params.text().to_string(),
-        };
-        let rest = RawJson::parse(&rest).unwrap();
-        match method.as_str() {
-            "connect" => c.client.connect(NOW, &Connect::default()).unwrap(),
-            "session.create" => {
-                let id = SessionId::new(sid.as_deref().unwrap()).unwrap();
-                session = Some(
-                    d.create_session(&mut c.client, NOW, id, &rest, Weather::default())
-                        .unwrap(),
-                );
-            }
-            "session.destroy" => c.client.session(session.unwrap()).destroy(NOW).unwrap(),
-            _ if sid.is_some() => {
-                let _ = c
-                    .client
-                    .session(session.unwrap())
-                    .request(NOW, &method, &rest)
-                    .unwrap();
-            }
-            _ => {
-                let _ = c.client.request(NOW, &method, &rest).unwrap();
-            }
-        }
-        assert_eq!(
-            bodies(&c.output()),
-            std::slice::from_ref(&line.body),
-            "the test's own request"
-        );
+        send_recorded_request(&mut c, &mut d, line, &mut session, Weather::default);
     }
     assert!(
         answered.is_empty(),
@@ -995,4 +1014,500 @@ fn recorded_tool_calls_are_answered_by_the_handler_as_the_recorded_client_did() 
 fn recorded_permission_requests_are_answered_by_the_handler_as_the_recorded_client_did() {
     // Three permissions (approve, reject with feedback, approve) and the tool call.
     assert_eq!(replay_with_handler("permissions"), 4);
+}
+
+/// What a handler replaying a recording's server requests shares with its test (the handler
+/// goes with its session).
+#[derive(Default)]
+struct Book {
+    /// Set by the test before it feeds one of the CLI's requests: its id, its method, and
+    /// whether the recorded client answered it at once (else the handler keeps it).
+    next: Option<(String, String, bool)>,
+    /// The requests the handler was given: id and method, in order.
+    seen: Vec<(String, String)>,
+    /// The requests it kept to answer later: id, method, reply.
+    kept: Vec<(String, String, ReplyHandle)>,
+}
+
+/// A handler answering the CLI's requests with the answers the recorded client gave, each
+/// through the handler's typed answer for its method.
+struct Replayer<'r> {
+    /// The recorded client's answer to each request, by id (JSON text).
+    recorded: &'r HashMap<String, serde_json::Value>,
+    book: &'r RefCell<Book>,
+    /// The sections of a `systemMessage.transform` answer.
+    sections: Vec<(&'r str, &'r str)>,
+    /// The output of a `hooks.invoke` answer, as JSON text.
+    output: String,
+}
+
+/// The keys of a recorded object, which must all be among `known` (the typed answer has
+/// nothing for any other).
+fn only_keys<'v>(
+    value: &'v serde_json::Value,
+    known: &[&str],
+) -> &'v serde_json::Map<String, serde_json::Value> {
+    let object = value.as_object().expect("an object");
+    for key in object.keys() {
+        assert!(
+            known.contains(&key.as_str()),
+            "`{key}` of {value} has no field in the typed answer"
+        );
+    }
+    object
+}
+
+/// The recorded `result` of an answer.
+fn recorded_result(answer: &serde_json::Value) -> &serde_json::Value {
+    only_keys(answer, &["jsonrpc", "id", "result"]);
+    &answer["result"]
+}
+
+/// `{"output": ...}` as a `hooks.invoke` answer (the output's JSON text kept in `text`).
+fn hook_answer<'a>(answer: &serde_json::Value, text: &'a mut String) -> HookInvokeResponse<'a> {
+    let result = only_keys(recorded_result(answer), &["output"]);
+    match result.get("output") {
+        Some(output) => {
+            *text = output.to_string();
+            HookInvokeResponse::new().output(RawJson::parse(text).unwrap())
+        }
+        None => HookInvokeResponse::new(),
+    }
+}
+
+/// `{"sections": {id: {"content"}}}` as a `systemMessage.transform` answer (the pairs kept in
+/// `pairs`).
+fn transform_answer<'r, 'a>(
+    answer: &'r serde_json::Value,
+    pairs: &'a mut Vec<(&'r str, &'r str)>,
+) -> TransformedSections<'a> {
+    let result = only_keys(recorded_result(answer), &["sections"]);
+    pairs.clear();
+    for (id, section) in result["sections"].as_object().expect("sections") {
+        let content = only_keys(section, &["content"])["content"].as_str();
+        pairs.push((id, content.expect("content")));
+    }
+    TransformedSections(pairs)
+}
+
+fn user_input_answer(answer: &serde_json::Value) -> UserInputAnswer<'_> {
+    let result = only_keys(recorded_result(answer), &["answer", "wasFreeform"]);
+    UserInputAnswer {
+        answer: result["answer"].as_str().expect("answer"),
+        was_freeform: result["wasFreeform"].as_bool().expect("wasFreeform"),
+    }
+}
+
+fn exit_plan_mode_answer(answer: &serde_json::Value) -> ExitPlanModeAnswer<'_> {
+    let result = only_keys(
+        recorded_result(answer),
+        &["approved", "selectedAction", "feedback"],
+    );
+    ExitPlanModeAnswer {
+        approved: result["approved"].as_bool().expect("approved"),
+        selected_action: result.get("selectedAction").map(|a| a.as_str().unwrap()),
+        feedback: result.get("feedback").map(|f| f.as_str().unwrap()),
+    }
+}
+
+impl<'r> Replayer<'r> {
+    /// The recorded answer to the request the handler is given now, or `None` if the
+    /// recorded client did not answer it at once (the handler keeps its reply).
+    fn take(&mut self, method: JsonStr<'_>, reply: ReplyHandle) -> Option<&'r serde_json::Value> {
+        let mut book = self.book.borrow_mut();
+        let (id, expected, now) = book.next.take().expect("a request the test fed");
+        assert!(method.eq_str(&expected), "{method} for {expected} {id}");
+        book.seen.push((id.clone(), expected.clone()));
+        if !now {
+            book.kept.push((id, expected, reply));
+            return None;
+        }
+        Some(&self.recorded[&id])
+    }
+}
+
+impl SessionHandler for Replayer<'_> {
+    fn on_user_input<'a>(
+        &'a mut self,
+        request: Request<'a, UserInputRequest<'a>>,
+    ) -> Answer<'a, UserInputAnswer<'a>> {
+        match self.take(request.method, request.reply) {
+            Some(answer) => Answer::Now(user_input_answer(answer)),
+            None => Answer::Later,
+        }
+    }
+
+    fn on_exit_plan_mode<'a>(
+        &'a mut self,
+        request: Request<'a, ExitPlanModeRequest<'a>>,
+    ) -> Answer<'a, ExitPlanModeAnswer<'a>> {
+        match self.take(request.method, request.reply) {
+            Some(answer) => Answer::Now(exit_plan_mode_answer(answer)),
+            None => Answer::Later,
+        }
+    }
+
+    fn on_hook<'a>(
+        &'a mut self,
+        request: Request<'a, HooksInvoke<'a>>,
+    ) -> Answer<'a, HookInvokeResponse<'a>> {
+        match self.take(request.method, request.reply) {
+            Some(answer) => Answer::Now(hook_answer(answer, &mut self.output)),
+            None => Answer::Later,
+        }
+    }
+
+    fn on_system_message_transform<'a>(
+        &'a mut self,
+        request: Request<'a, SystemMessageTransformRequest<'a>>,
+    ) -> Answer<'a, TransformedSections<'a>> {
+        match self.take(request.method, request.reply) {
+            Some(answer) => Answer::Now(transform_answer(answer, &mut self.sections)),
+            None => Answer::Later,
+        }
+    }
+
+    fn on_request<'a>(
+        &'a mut self,
+        request: Request<'a, ServerCall<'a>>,
+    ) -> Answer<'a, RawJson<'a>> {
+        panic!("not in the recordings: {}", request.method)
+    }
+}
+
+/// Answers a request a [`Replayer`] kept, as the recorded client did, through the client.
+fn respond_late(
+    client: &mut copilot_sansio::Client<'static, 2, 8>,
+    method: &str,
+    reply: ReplyHandle,
+    answer: &serde_json::Value,
+) -> Result<(), Error> {
+    match method {
+        "hooks.invoke" => client.respond(reply, &hook_answer(answer, &mut String::new())),
+        "systemMessage.transform" => {
+            client.respond(reply, &transform_answer(answer, &mut Vec::new()))
+        }
+        "userInput.request" => client.respond(reply, &user_input_answer(answer)),
+        "exitPlanMode.request" => client.respond(reply, &exit_plan_mode_answer(answer)),
+        other => panic!("not in the recordings: {other}"),
+    }
+}
+
+/// What a replay of server requests found.
+struct ServerRequestReplay {
+    /// The CLI's requests: id and method, in order.
+    requests: Vec<(String, String)>,
+    /// The requests the handler was given, in order.
+    seen: Vec<(String, String)>,
+    /// How many answers the client wrote to each request id.
+    answers: HashMap<String, usize>,
+    /// Answers equal (as JSON) to the recorded client's, by id.
+    matched: Vec<String>,
+    /// Answers the recorded client never gave, parsed.
+    unrecorded: Vec<serde_json::Value>,
+    /// Replies of requests the handler kept and the recorded client never answered.
+    never_answered: Vec<ReplyHandle>,
+    /// The client, after the replay.
+    client: Conn<2, 8>,
+}
+
+/// Replays a recording of the CLI's requests through a [`Replayer`] driven by a `Dispatch`:
+/// each answer the client writes must equal (as JSON) the recorded client's answer to the
+/// same id, at its place in the recording; the test's own requests must come out byte for
+/// byte.
+fn replay_server_requests(name: &str) -> ServerRequestReplay {
+    let lines = load(&format!("{name}.jsonl"));
+    // The CLI's requests (`in` with an id and a method), and the recorded client's answers
+    // (`out` without a method) by id, with their line.
+    let mut requests: Vec<(usize, String, String)> = Vec::new();
+    let mut recorded: HashMap<String, serde_json::Value> = HashMap::new();
+    let mut answer_line: HashMap<String, usize> = HashMap::new();
+    for (i, line) in lines.iter().enumerate() {
+        let body: serde_json::Value = serde_json::from_str(&line.body).unwrap();
+        match (line.out, body.get("method"), body.get("id")) {
+            (false, Some(method), Some(id)) => {
+                requests.push((i, id.to_string(), method.as_str().unwrap().to_string()))
+            }
+            (true, None, Some(id)) => {
+                let id = id.to_string();
+                assert!(
+                    answer_line.insert(id.clone(), i).is_none(),
+                    "answered twice"
+                );
+                recorded.insert(id, body);
+            }
+            _ => {}
+        }
+    }
+    let book = RefCell::new(Book::default());
+    let config = Config::default().caller_answers(CallerAnswers::ALL);
+    let mut c = Conn::<2, 8>::new(1 << 20, 64 * 1024, config);
+    let mut d: Dispatch<Replayer<'_>, 2> = Dispatch::new();
+    let mut session = None;
+    // Answers written and not compared yet: id and body.
+    let mut written: VecDeque<(String, serde_json::Value)> = VecDeque::new();
+    let mut answers: HashMap<String, usize> = HashMap::new();
+    let mut matched = Vec::new();
+    let mut take_output = |c: &mut Conn<2, 8>, written: &mut VecDeque<_>| {
+        for body in bodies(&c.output()) {
+            let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+            assert!(body.get("method").is_none(), "only answers: {body}");
+            let id = body["id"].to_string();
+            *answers.entry(id.clone()).or_default() += 1;
+            written.push_back((id, body));
+        }
+    };
+    for (i, line) in lines.iter().enumerate() {
+        if !line.out {
+            if let Some((_, id, method)) = requests.iter().find(|r| r.0 == i) {
+                let now = answer_line.get(id) == Some(&(i + 1));
+                book.borrow_mut().next = Some((id.clone(), method.clone(), now));
+            }
+            c.inbox.push(&line.frame);
+            while let Some(e) = c.client.poll_event(&mut c.inbox, NOW) {
+                if let Some(back) = d.dispatch(&mut c.client, NOW, e).unwrap() {
+                    let back = Ev::of(&back);
+                    assert!(
+                        !matches!(
+                            back,
+                            Ev::Request { .. } | Ev::Error(_) | Ev::UnknownSession(..)
+                        ),
+                        "{back:?}"
+                    );
+                }
+            }
+            assert!(book.borrow().next.is_none(), "the handler was given it");
+            take_output(&mut c, &mut written);
+            continue;
+        }
+        let body: serde_json::Value = serde_json::from_str(&line.body).unwrap();
+        if body.get("method").is_some() {
+            send_recorded_request(&mut c, &mut d, line, &mut session, || Replayer {
+                recorded: &recorded,
+                book: &book,
+                sections: Vec::new(),
+                output: String::new(),
+            });
+            continue;
+        }
+        // The recorded client's answer: the handler's if it answered at once, else the one
+        // it kept, answered now as the recorded client did.
+        let id = body["id"].to_string();
+        if written.front().is_none_or(|(w, _)| *w != id) {
+            let kept = book.borrow().kept.iter().position(|k| k.0 == id);
+            let (_, method, reply) = book.borrow_mut().kept.remove(kept.expect("kept"));
+            respond_late(&mut c.client, &method, reply, &body).unwrap();
+            take_output(&mut c, &mut written);
+        }
+        let (w, answer) = written.pop_front().expect("an answer");
+        assert_eq!(w, id, "answers in the recorded order");
+        assert_eq!(answer, body, "the answer to {id}, as JSON");
+        matched.push(id);
+    }
+    let book = book.into_inner();
+    ServerRequestReplay {
+        requests: requests.into_iter().map(|(_, id, m)| (id, m)).collect(),
+        seen: book.seen,
+        answers,
+        matched,
+        unrecorded: written.into_iter().map(|(_, body)| body).collect(),
+        never_answered: book.kept.into_iter().map(|k| k.2).collect(),
+        client: c,
+    }
+}
+
+#[test]
+fn recorded_server_requests_are_answered_by_the_handler_as_the_recorded_client_did() {
+    let r = replay_server_requests("server-requests");
+    let methods = |m: &str| r.requests.iter().filter(|r| r.1 == m).count();
+    assert_eq!(methods("hooks.invoke"), 12);
+    assert_eq!(methods("systemMessage.transform"), 2);
+    assert_eq!(methods("userInput.request"), 1);
+    assert_eq!(methods("exitPlanMode.request"), 1);
+    assert_eq!(r.seen, r.requests, "each request reached the handler once");
+    // Each request answered once, by the handler, as recorded.
+    assert_eq!(r.answers.len(), r.requests.len());
+    assert!(r.answers.values().all(|&n| n == 1), "{:?}", r.answers);
+    let ids: Vec<String> = r.requests.iter().map(|r| r.0.clone()).collect();
+    assert_eq!(r.matched, ids);
+    assert!(r.unrecorded.is_empty(), "{:?}", r.unrecorded);
+    assert!(r.never_answered.is_empty());
+}
+
+#[test]
+fn recorded_late_and_unanswered_hooks_are_answered_once() {
+    let mut r = replay_server_requests("hooks-unanswered");
+    let hooks = ["1", "2", "3", "4", "5"].map(|id| (id.to_string(), "hooks.invoke".to_string()));
+    assert_eq!(r.requests, hooks);
+    assert_eq!(r.seen, hooks, "each hook reached the handler once");
+    // The `sessionStart` hook (1), kept by the handler, answered 10 s later through the
+    // client as recorded, after the hooks that came meanwhile (2, 3) were answered.
+    assert_eq!(r.matched, ["2", "3", "1", "4"]);
+    // The `sessionEnd` hook (5), which the recorded client never answered: once its session
+    // closed, the client answered it itself, once; the handler's kept reply is stale.
+    assert_eq!(
+        r.unrecorded,
+        [
+            serde_json::json!({"jsonrpc": "2.0", "id": 5, "error": {"code": -32603, "message": "session closed before the request was answered"}})
+        ]
+    );
+    assert_eq!(r.answers.len(), 5);
+    assert!(r.answers.values().all(|&n| n == 1), "{:?}", r.answers);
+    let [kept] = r.never_answered[..] else {
+        panic!("{:?}", r.never_answered)
+    };
+    assert_eq!(
+        r.client.client.respond(kept, &HookInvokeResponse::new()),
+        Err(Error::UnknownReply)
+    );
+    assert!(r.client.output().is_empty());
+    assert_eq!(r.client.client.pending_server_requests(), 0);
+}
+
+/// A handler with answers of its own where the client has defaults: the system message's
+/// tone rewritten, plans approved or sent back, hooks with output of their own (or none, or
+/// a failure).
+#[derive(Default)]
+struct Planner {
+    seen: Vec<String>,
+}
+
+impl SessionHandler for Planner {
+    fn on_system_message_transform<'a>(
+        &'a mut self,
+        request: Request<'a, SystemMessageTransformRequest<'a>>,
+    ) -> Answer<'a, TransformedSections<'a>> {
+        for (id, content) in request.params.sections() {
+            let content = content.map(|c| c.to_string()).unwrap_or_default();
+            self.seen.push(format!("transform {id}: {content}"));
+        }
+        Answer::Now(TransformedSections(&[
+            ("tone", "Answer in haiku.\nNever \"shout\"."),
+            ("safety", "Ask before deleting — always."),
+        ]))
+    }
+
+    fn on_exit_plan_mode<'a>(
+        &'a mut self,
+        request: Request<'a, ExitPlanModeRequest<'a>>,
+    ) -> Answer<'a, ExitPlanModeAnswer<'a>> {
+        let summary = request.params.summary().map(|s| s.to_string());
+        let summary = summary.unwrap_or_default();
+        self.seen.push(format!("plan {summary:?}"));
+        match summary.contains("step two") {
+            true => Answer::Now(ExitPlanModeAnswer {
+                approved: false,
+                selected_action: None,
+                feedback: Some("Split step two"),
+            }),
+            false => Answer::Now(ExitPlanModeAnswer {
+                approved: true,
+                selected_action: Some("autopilot"),
+                feedback: None,
+            }),
+        }
+    }
+
+    fn on_hook<'a>(
+        &'a mut self,
+        request: Request<'a, HooksInvoke<'a>>,
+    ) -> Answer<'a, HookInvokeResponse<'a>> {
+        use copilot_sansio::proto::server::HookType;
+        let kind = request.params.hook_type();
+        self.seen.push(format!("hook {kind:?}"));
+        let output = |text| HookInvokeResponse::new().output(RawJson::parse(text).unwrap());
+        match kind {
+            Some(HookType::PreToolUse) => Answer::Now(output(
+                r#"{"permissionDecision":"deny","permissionDecisionReason":"no shell today"}"#,
+            )),
+            Some(HookType::UserPromptSubmitted) => {
+                Answer::Now(output(r#"{"additionalContext":"hook says hi"}"#))
+            }
+            Some(HookType::SessionEnd) => Answer::Error("the hook failed"),
+            // No output at all (the client's default writes `{"output":{}}`).
+            _ => Answer::Now(HookInvokeResponse::new()),
+        }
+    }
+}
+
+#[test]
+fn transforms_plans_and_hooks_get_the_handlers_own_answers() {
+    let mut h = Harness::new(Planner::default(), &[]);
+    let sid = format!(r#""sessionId":"{SID}""#);
+    // The params as CLI 1.0.102 sends them (`server-requests.jsonl`).
+    h.feed(&request(
+        "1",
+        "systemMessage.transform",
+        &format!(
+            r##"{{{sid},"sections":{{"tone":{{"content":"# Tone and style\n* Be concise."}}}}}}"##
+        ),
+    ));
+    let plan = |summary: &str| {
+        format!(
+            r#"{{{sid},"summary":"{summary}","planContent":"","actions":["autopilot","interactive","exit_only"],"recommendedAction":"interactive"}}"#
+        )
+    };
+    h.feed(&request("2", "exitPlanMode.request", &plan("- step one")));
+    h.feed(&request(
+        "3",
+        "exitPlanMode.request",
+        &plan("- step one\\n- step two"),
+    ));
+    let hook = |kind: &str, input: &str| {
+        format!(
+            r#"{{{sid},"hookType":"{kind}","input":{{{sid},"timestamp":1795478795982,"cwd":"/home/dev/demo/work"{input}}}}}"#
+        )
+    };
+    h.feed(&request(
+        "4",
+        "hooks.invoke",
+        &hook(
+            "preToolUse",
+            r#","toolName":"bash","toolArgs":{"command":"rm -rf /"}"#,
+        ),
+    ));
+    h.feed(&request(
+        "5",
+        "hooks.invoke",
+        &hook("userPromptSubmitted", r#","prompt":"Hi""#),
+    ));
+    h.feed(&request(
+        "6",
+        "hooks.invoke",
+        &hook("agentStop", r#","stopReason":"end_turn""#),
+    ));
+    h.feed(&request(
+        "7",
+        "hooks.invoke",
+        &hook("sessionEnd", r#","reason":"user_exit""#),
+    ));
+    assert_eq!(
+        h.written(),
+        [
+            r#"{"jsonrpc":"2.0","id":1,"result":{"sections":{"tone":{"content":"Answer in haiku.\nNever \"shout\"."},"safety":{"content":"Ask before deleting — always."}}}}"#,
+            r#"{"jsonrpc":"2.0","id":2,"result":{"approved":true,"selectedAction":"autopilot"}}"#,
+            r#"{"jsonrpc":"2.0","id":3,"result":{"approved":false,"feedback":"Split step two"}}"#,
+            r#"{"jsonrpc":"2.0","id":4,"result":{"output":{"permissionDecision":"deny","permissionDecisionReason":"no shell today"}}}"#,
+            r#"{"jsonrpc":"2.0","id":5,"result":{"output":{"additionalContext":"hook says hi"}}}"#,
+            r#"{"jsonrpc":"2.0","id":6,"result":{}}"#,
+            r#"{"jsonrpc":"2.0","id":7,"error":{"code":-32603,"message":"the hook failed"}}"#,
+        ]
+    );
+    assert_eq!(
+        h.d.handler(h.h).unwrap().seen,
+        [
+            "transform tone: # Tone and style\n* Be concise.",
+            "plan \"- step one\"",
+            "plan \"- step one\\n- step two\"",
+            "hook Some(preToolUse)",
+            "hook Some(userPromptSubmitted)",
+            "hook Some(agentStop)",
+            "hook Some(sessionEnd)",
+        ]
+    );
+    assert_eq!(
+        h.c.client.pending_server_requests(),
+        0,
+        "each answered once"
+    );
 }

@@ -46,6 +46,12 @@ fn describe(u: &TurnUpdate<'_>) -> String {
 /// Replays a recording, sending its `session.send`s through a tracker (which must write
 /// exactly the recorded bytes), and returns the tracker's updates.
 fn replay(name: &str) -> Vec<String> {
+    replay_marked(name, |_| false)
+}
+
+/// [`replay`], with `sent <method>` in the updates where the recorded client sent a request
+/// whose method `mark` picks.
+fn replay_marked(name: &str, mark: fn(&str) -> bool) -> Vec<String> {
     let lines = load(&format!("{name}.jsonl"));
     let mut c = Conn::<8, 16>::new(1 << 20, 64 * 1024, Config::default());
     let mut turns: Turns<4> = Turns::without_server_wait();
@@ -61,6 +67,9 @@ fn replay(name: &str) -> Vec<String> {
         }
         let body = line.json();
         let method = body.get_str("method").expect("a request").to_string();
+        if mark(&method) {
+            log.push(format!("sent {method}"));
+        }
         let params = body.get("params").expect("params");
         let sid = params.get_str("sessionId").map(|s| s.to_string());
         // The params without the `sessionId` the client writes itself.
@@ -187,6 +196,31 @@ fn a_recorded_turn_without_a_model_fails_with_its_session_error() {
         replay("no-auth-create-send-destroy"),
         ["0: ended by session.error"]
     );
+}
+
+#[test]
+fn a_recorded_turn_goes_on_after_its_permission_is_answered_and_ends_once() {
+    const ANSWER: &str = "session.permissions.handlePendingPermissionRequest";
+    let messages = recorded_messages("permissions");
+    let log = replay_marked("permissions", |m| m == ANSWER);
+    // Three turns (each reuses slot 0), each asking a permission for its tool call (approved,
+    // rejected with feedback, approved): the turn waits for the answer, then goes on to the
+    // tool's end and the final answer, and ends once. The recorded client answered the
+    // second permission again after its turn ended: nothing ends twice.
+    let mut expected = Vec::new();
+    let mut m = messages.iter();
+    for turn in 0..3 {
+        expected.push(format!("0: message {:?}", m.next().unwrap()));
+        expected.push("0: tool.execution_start".to_string());
+        expected.push(format!("sent {ANSWER}"));
+        expected.push("0: tool.execution_complete".to_string());
+        expected.push(format!("0: message {:?}", m.next().unwrap()));
+        expected.push("0: ended Completed".to_string());
+        if turn == 1 {
+            expected.push(format!("sent {ANSWER}"));
+        }
+    }
+    assert_eq!(log, expected);
 }
 
 // ----- scripted: what the recordings do not show ---------------------------------------------
@@ -561,4 +595,93 @@ fn with_server_side_wait_the_tracker_uses_it() {
     );
     assert_eq!(wait, ServerWait::Available);
     assert_eq!(methods, "session.sendAndWait session.sendAndWait");
+}
+
+/// With the server-side `session.sendAndWait`, against the simulated CLI: a turn whose tool
+/// needs permission waits for the answer, goes on to the tool's result and the final answer,
+/// and ends once, with the response that comes after it all; nothing more ends later.
+#[test]
+fn with_server_side_wait_a_turn_goes_on_after_its_permission_and_ends_once() {
+    use copilot_sansio::json::JsonStr;
+    use copilot_sansio::proto::params::{ExternalToolResult, PermissionDecision, ToolDeclaration};
+    use copilot_sansio::{CallerAnswers, Event};
+
+    let replies = [ModelReply::ToolCall {
+        tool: "get_weather",
+        arguments: r#"{"city":"Paris"}"#,
+        then: "Sunny in Paris.",
+    }];
+    let (mut rx, mut tx, mut srx, mut stx) = (
+        vec![0u8; 32 * 1024],
+        vec![0u8; 16 * 1024],
+        vec![0u8; 32 * 1024],
+        vec![0u8; 32 * 1024],
+    );
+    let mut inbox = Inbox::new(&mut rx);
+    let config = Config::default().caller_answers(CallerAnswers::PERMISSIONS);
+    let mut client: Client<'_, 4, 8> = Client::new(&mut tx, config).unwrap();
+    let sim_config = SimConfig::default().replies(&replies).send_and_wait(true);
+    let mut sim: Sim<'_, 4> = Sim::new(&mut srx, &mut stx, sim_config);
+    let mut turns: Turns<4> = Turns::new();
+    client.connect(NOW, &Connect::default()).unwrap();
+    // A tool without `skipPermission`, and `requestPermission: true`: the CLI asks.
+    let tools = [ToolDeclaration::new("get_weather", "The weather")];
+    let options = config.session_options().tools(&tools);
+    let h = client
+        .create_session(NOW, SessionId::new(SID).unwrap(), &options)
+        .unwrap();
+    let mut log = Vec::new();
+    let mut sent = false;
+    // Well past the turn's end: nothing more may come of it.
+    for _ in 0..200 {
+        if !sent && client.session_state(h) == Some(SessionState::Active) {
+            let message = RawJson::parse(r#"{"prompt":"Weather in Paris?"}"#).unwrap();
+            let _ = turns.send(&mut client, NOW, h, &message, None).unwrap();
+            sent = true;
+        }
+        let n = sim.push(client.transmit_bytes());
+        client.transmitted(n);
+        sim.poll();
+        let n = inbox.push(sim.transmit_bytes());
+        sim.transmitted(n);
+        while let Some(e) = client.poll_event(&mut inbox, NOW) {
+            turns.on_event(&mut client, NOW, &e, |u| log.push(describe(&u)));
+            let Event::Session { event, .. } = e else {
+                continue;
+            };
+            let id = || event.data().get_str("requestId").unwrap().to_string();
+            if event.is("permission.requested") {
+                let id = id();
+                let decision = PermissionDecision::ApproveOnce(Default::default());
+                let _ = client
+                    .session(h)
+                    .answer_permission(NOW, JsonStr::from_plain(&id).unwrap(), decision)
+                    .unwrap();
+                log.push("answered the permission".to_string());
+            } else if event.is("external_tool.requested") {
+                let id = id();
+                let result = ExternalToolResult::Text("18°C, clear sky");
+                let _ = client
+                    .session(h)
+                    .answer_tool_call(NOW, JsonStr::from_plain(&id).unwrap(), Ok(result))
+                    .unwrap();
+                log.push("answered the tool call".to_string());
+            }
+        }
+    }
+    assert_eq!(
+        log,
+        [
+            "0: message \"\"",
+            "0: tool.execution_start",
+            "answered the permission",
+            "answered the tool call",
+            "0: tool.execution_complete",
+            "0: message \"Sunny in Paris.\"",
+            "0: ended Completed",
+        ]
+    );
+    assert_eq!(turns.server_wait(), ServerWait::Available);
+    assert!(turns.is_empty());
+    assert_eq!(client.pending_requests(), 0, "every response was taken");
 }

@@ -501,6 +501,31 @@ impl<'b, const S: usize> Core<'b, S> {
         self.wake(slot);
     }
 
+    /// `$/cancelRequest` from the client. No recording shows what the CLI does with one (they
+    /// are of 1.0.102, which has no `session.sendAndWait`); this follows `docs/protocol.md`: a
+    /// request the peer cancelled is answered with -32800 (Error codes), still exactly once
+    /// (`$/cancelRequest`), and only `session.abort` stops a turn (Turns). So a
+    /// `session.sendAndWait` still waiting for its turn's end is answered -32800 `Request
+    /// cancelled` now and not again at the end, and its turn goes on. Any other id (a request
+    /// answered already, one the simulator answers as it plays, an unknown one) is ignored:
+    /// its answer comes as usual, once.
+    pub(super) fn cancel(&mut self, id: &[u8]) {
+        let waiting = self.state.iter().position(|s| {
+            s.waits
+                .as_ref()
+                .is_some_and(|w| !w.is_empty() && w.as_slice() == id)
+        });
+        let Some(s) = waiting.and_then(|i| self.state.get_mut(i)) else {
+            return;
+        };
+        let written = emit::error(&mut self.out, id, code::REQUEST_CANCELLED, |w| {
+            w.raw("Request cancelled")
+        });
+        if written.is_ok() {
+            s.waits = None;
+        }
+    }
+
     /// A response from the client to a `sessionFs.*` request.
     pub(super) fn response(&mut self, id: Option<u64>, ok: bool) {
         let Some(id) = id else { return };

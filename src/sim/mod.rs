@@ -9,7 +9,9 @@
 //! `user.message`, `assistant.message_delta`s when streaming, tool calls (with
 //! `permission.requested` and `external_tool.requested`, waiting for the client's answers),
 //! `assistant.message`, `session.idle`. Errors come on demand ([`SimConfig::failing`],
-//! [`SimConfig::failing_creates`]). Use it to test an application without the CLI.
+//! [`SimConfig::failing_creates`]). A `$/cancelRequest` for a `session.sendAndWait` still
+//! waiting for its turn's end is answered -32800 (`Request cancelled`) at once; the turn goes
+//! on. Use it to test an application without the CLI.
 //!
 //! ```
 //! use copilot_sansio::sim::{ModelReply, Sim, SimConfig};
@@ -363,7 +365,13 @@ impl<'b, const S: usize> Sim<'b, S> {
             Ok(Message::Response { id, outcome }) => {
                 core.response(id.as_u64(), outcome.is_ok());
             }
-            Ok(Message::Notification { .. }) => {}
+            Ok(Message::Notification { method, params }) => {
+                if method.eq_str("$/cancelRequest")
+                    && let Some(id) = params.and_then(|p| p.get("id"))
+                {
+                    core.cancel(&id_bytes(id));
+                }
+            }
             // As the CLI answers: always with `"id": null`.
             Err(BadMessage::Json(e)) => {
                 core.stats.bad_frames += 1;
