@@ -287,6 +287,40 @@ fn secrets_are_never_printed() {
 }
 
 #[test]
+fn secrets_nested_in_json_are_never_printed() {
+    // Views, JSON values and arrays print secret members redacted at any depth: a union read
+    // as JSON (the `authInfo` of an account) holds a `token`, an `apiKey` or an `hmac`.
+    let text = r#"{"name":"kept","authInfo":{"type":"hmac","host":"h","hmac":"SECRET"},"users":[{"authInfo":{"type":"token","token":"SECRET"}},{"apiKey":"SECRET","headers":{"Cookie":"SECRET"}}]}"#;
+    let raw = RawJson::parse(text).unwrap();
+    let view = copilot_sansio::proto::server::SessionFsReadFile::new(raw);
+    let users = raw.get("users").unwrap();
+    let array: copilot_sansio::proto::JsonArray<'_, RawJson<'_>> =
+        copilot_sansio::proto::FromJson::from_json(users).unwrap();
+    for shown in [
+        format!("{view:?}"),
+        format!("{raw:?}"),
+        format!("{array:?}"),
+    ] {
+        assert!(!shown.contains("SECRET"), "{shown}");
+        assert!(
+            shown.contains(r#""token":<redacted>"#) || shown.contains(r#""hmac":<redacted>"#),
+            "{shown}"
+        );
+    }
+    assert_eq!(
+        format!("{view:?}"),
+        r#"{"name":"kept","authInfo":{"type":"hmac","host":"h","hmac":<redacted>},"users":[{"authInfo":{"type":"token","token":<redacted>}},{"apiKey":<redacted>,"headers":<redacted>}]}"#
+    );
+    // `Display` is the JSON as it is, for who means to print it.
+    assert_eq!(format!("{raw}"), text);
+    #[cfg(feature = "methods")]
+    {
+        let auth = copilot_sansio::proto::results::AccountGetCurrentAuthResult::new(raw);
+        assert!(!format!("{auth:?}").contains("SECRET"));
+    }
+}
+
+#[test]
 fn results_are_read_through_the_method() {
     use copilot_sansio::proto::params::{Ping, SessionModelSwitchTo};
     let raw =

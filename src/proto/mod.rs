@@ -30,4 +30,4 @@ pub use session_id::{InvalidSessionId, MAX_SESSION_ID_LEN, SessionId};
 pub use view::{FromJson, JsonArray, View};
 
 /// What `Debug` prints in place of a secret (a token, a key).
-pub(crate) const REDACTED: &str = "<redacted>";
+pub(crate) use crate::json::redact::REDACTED;

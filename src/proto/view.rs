@@ -140,31 +140,6 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// True for member names that hold secrets (their values are never printed): `token` and
-/// `*Token`, `*apiKey*`, `*secret*`, `*password*`, `authorization`, `*headers`; ASCII case
-/// ignored. The code generator applies the same rule to the fields of written types.
-pub(crate) fn is_secret_key(key: &[u8]) -> bool {
-    let lower = |b: &u8| b.to_ascii_lowercase();
-    let ends = |suffix: &[u8]| {
-        key.len() >= suffix.len()
-            && key[key.len() - suffix.len()..]
-                .iter()
-                .map(lower)
-                .eq(suffix.iter().copied())
-    };
-    let has = |part: &[u8]| {
-        key.windows(part.len())
-            .any(|w| w.iter().map(lower).eq(part.iter().copied()))
-    };
-    ends(b"token")
-        || ends(b"headers")
-        || has(b"apikey")
-        || has(b"api_key")
-        || has(b"secret")
-        || has(b"password")
-        || key.eq_ignore_ascii_case(b"authorization")
-}
-
 /// A typed, borrowed view of a JSON object: what every generated view is (`X<'a>` is
 /// `View<'a, kinds::X>`, with one accessor per field of the schema).
 ///
@@ -173,8 +148,8 @@ pub(crate) fn is_secret_key(key: &[u8]) -> bool {
 /// optional: a field the server did not send (or sent with another type) reads as `None`.
 ///
 /// `Debug` prints the object's JSON, with the values of members that hold secrets (`token`,
-/// `*Token`, `*apiKey*`, `*secret*`, `*password*`, `authorization`, `*headers`) replaced by
-/// `<redacted>`.
+/// `*Token`, `*apiKey*`, `*secret*`, `*password*`, `*cookie*`, `authorization`, `hmac`,
+/// `*headers`), at any depth, replaced by `<redacted>`.
 #[non_exhaustive]
 pub struct View<'a, K> {
     raw: RawJson<'a>,
@@ -225,41 +200,14 @@ impl<'a, K> FromJson<'a> for View<'a, K> {
 
 impl<K> fmt::Debug for View<'_, K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if !self
-            .raw
-            .members()
-            .any(|(k, _)| is_secret_key(k.raw_bytes()))
-        {
-            return write!(f, "{}", self.raw);
-        }
-        f.write_str("{")?;
-        for (i, (key, value)) in self.raw.members().enumerate() {
-            if i > 0 {
-                f.write_str(",")?;
-            }
-            write!(f, "\"{}\":", key.raw())?;
-            if is_secret_key(key.raw_bytes()) {
-                f.write_str("<redacted>")?;
-            } else {
-                write!(f, "{value}")?;
-            }
-        }
-        f.write_str("}")
+        fmt::Debug::fmt(&self.raw, f)
     }
 }
 
 #[cfg(feature = "defmt")]
 impl<K> defmt::Format for View<'_, K> {
     fn format(&self, f: defmt::Formatter<'_>) {
-        if self
-            .raw
-            .members()
-            .any(|(k, _)| is_secret_key(k.raw_bytes()))
-        {
-            defmt::write!(f, "{{ <redacted> }}")
-        } else {
-            defmt::write!(f, "{=str}", self.raw.text())
-        }
+        defmt::Format::format(&self.raw, f)
     }
 }
 
@@ -312,7 +260,7 @@ impl<T> Clone for JsonArray<'_, T> {
 
 impl<T> fmt::Debug for JsonArray<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.raw)
+        fmt::Debug::fmt(&self.raw, f)
     }
 }
 
