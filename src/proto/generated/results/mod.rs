@@ -412,7 +412,9 @@ pub mod kinds {
         const SECRETS: &'static [&'static str] = &["secretId"];
     }
     pub enum SandboxProxySecretGetResult {}
-    impl Kind for SandboxProxySecretGetResult {}
+    impl Kind for SandboxProxySecretGetResult {
+        const SECRETS: &'static [&'static str] = &["value"];
+    }
     pub enum SandboxProxySecretSaveResult {}
     impl Kind for SandboxProxySecretSaveResult {}
     pub enum SandboxResolveFlooredConfigResult {}
