@@ -160,8 +160,9 @@
 //!   and with a depth limit; lone UTF-16 surrogates are accepted; no input can panic the
 //!   library.
 //! - **Secrets stay out of logs**: tokens, keys and secret headers print as `<redacted>`
-//!   under `Debug`; the types that hold them have no `defmt::Format`, and the client's own
-//!   logging (`defmt` or `log`) never includes message content.
+//!   under `Debug`, in typed fields and in JSON at any depth, and so do typed environment
+//!   maps and secret values; the types that hold them have no `defmt::Format`, and the
+//!   client's own logging (`defmt` or `log`) never includes message content.
 //!
 //! These rules are checked by a model of the client under random conversations
 //! (`tests/model.rs`) and by the fuzz targets in the repository's `fuzz/` folder.

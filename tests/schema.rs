@@ -250,9 +250,9 @@ fn secrets_are_never_printed() {
     let map = RawJson::parse(r#"{"Authorization":"Bearer ghp_SECRET_0123456789"}"#).unwrap();
     let printed = generated::secrets(SECRET, map);
     let expected = match (cfg!(feature = "methods"), cfg!(feature = "internal")) {
-        (_, true) => 36,
-        (true, false) => 31,
-        _ => 5,
+        (_, true) => 53,
+        (true, false) => 37,
+        _ => 7,
     };
     assert_eq!(printed.len(), expected);
     for p in &printed {
@@ -268,6 +268,37 @@ fn secrets_are_never_printed() {
     let token = GitHubTokenAcquireResultToken::new(SECRET, 7200);
     let github = format!("{:?}", GitHubTokenAcquireResult::Token(token));
     assert!(!github.contains("SECRET"), "{github}");
+    // Environments: of an extension (an answer) and of an MCP server (a parameter). The
+    // variables' names do not say they are secrets: the map's name does.
+    let env = RawJson::parse(
+        r#"{"DATABASE_URL":"postgres://app:ghp_SECRET_0123456789@db/app","LEVEL":"debug"}"#,
+    )
+    .unwrap();
+    let launch = copilot_sansio::proto::server::ExtensionLaunchProfile::new("node", &[], env);
+    let shown = format!("{launch:?}");
+    assert!(
+        !shown.contains("SECRET") && shown.contains("env: <redacted>"),
+        "{shown}"
+    );
+    #[cfg(feature = "methods")]
+    {
+        use copilot_sansio::proto::params::{McpInstallationSecret, McpServerConfigStdio};
+        let stdio = McpServerConfigStdio::new("npx").env(env);
+        let shown = format!("{stdio:?}");
+        assert!(
+            !shown.contains("SECRET") && shown.contains("env: <redacted>"),
+            "{shown}"
+        );
+        assert!(shown.contains(r#"command: "npx""#), "{shown}");
+        // A secret's value; its placeholder names it and is printed.
+        let secret = McpInstallationSecret::new("${secret:API_KEY}", SECRET);
+        let shown = format!("{secret:?}");
+        assert!(
+            !shown.contains("SECRET_0") && shown.contains("value: <redacted>"),
+            "{shown}"
+        );
+        assert!(shown.contains("${secret:API_KEY}"), "{shown}");
+    }
     // Views of what the server sends print secrets redacted too.
     let view = RawJson::parse(
         r#"{"gitHubToken":"ghp_SECRET_0123456789","apiKey":"ghp_SECRET_0123456789","headers":{"authorization":"x ghp_SECRET_0123456789"},"name":"kept"}"#,
@@ -281,9 +312,51 @@ fn secrets_are_never_printed() {
         !shown.contains("SECRET") && shown.contains("kept"),
         "{shown}"
     );
+    // A view redacts what the schema types as a secret, whatever its name: the proxy
+    // password read back.
+    #[cfg(feature = "internal")]
+    {
+        let raw = RawJson::parse(r#"{"value":"ghp_SECRET_0123456789"}"#).unwrap();
+        let read = copilot_sansio::proto::results::SandboxProxySecretGetResult::new(raw);
+        assert_eq!(format!("{read:?}"), r#"{"value":<redacted>}"#);
+    }
     // And the handshake's connection token.
     let connect = copilot_sansio::Connect::default().token(SECRET);
     assert!(!format!("{connect:?}").contains("SECRET"));
+}
+
+#[test]
+fn secrets_nested_in_json_are_never_printed() {
+    // Views, JSON values and arrays print secret members redacted at any depth: a union read
+    // as JSON (the `authInfo` of an account) holds a `token`, an `apiKey` or an `hmac`.
+    let text = r#"{"name":"kept","authInfo":{"type":"hmac","host":"h","hmac":"SECRET"},"users":[{"authInfo":{"type":"token","token":"SECRET"}},{"apiKey":"SECRET","headers":{"Cookie":"SECRET"}}]}"#;
+    let raw = RawJson::parse(text).unwrap();
+    let view = copilot_sansio::proto::server::SessionFsReadFile::new(raw);
+    let users = raw.get("users").unwrap();
+    let array: copilot_sansio::proto::JsonArray<'_, RawJson<'_>> =
+        copilot_sansio::proto::FromJson::from_json(users).unwrap();
+    for shown in [
+        format!("{view:?}"),
+        format!("{raw:?}"),
+        format!("{array:?}"),
+    ] {
+        assert!(!shown.contains("SECRET"), "{shown}");
+        assert!(
+            shown.contains(r#""token":<redacted>"#) || shown.contains(r#""hmac":<redacted>"#),
+            "{shown}"
+        );
+    }
+    assert_eq!(
+        format!("{view:?}"),
+        r#"{"name":"kept","authInfo":{"type":"hmac","host":"h","hmac":<redacted>},"users":[{"authInfo":{"type":"token","token":<redacted>}},{"apiKey":<redacted>,"headers":<redacted>}]}"#
+    );
+    // `Display` is the JSON as it is, for who means to print it.
+    assert_eq!(format!("{raw}"), text);
+    #[cfg(feature = "methods")]
+    {
+        let auth = copilot_sansio::proto::results::AccountGetCurrentAuthResult::new(raw);
+        assert!(!format!("{auth:?}").contains("SECRET"));
+    }
 }
 
 #[test]

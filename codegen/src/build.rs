@@ -798,12 +798,18 @@ impl<'s> Builder<'s> {
             if doc.is_empty() {
                 doc = text(self.resolve(file, schema).1, "description");
             }
-            let secret = match &ty {
-                Ty::Str => names::is_secret_string(key),
-                Ty::Raw => names::is_secret_map(key),
-                Ty::Array(inner) => **inner == Ty::Str && names::is_secret_string(key),
+            // Strings, lists of strings and untyped JSON (maps) can hold a secret; numbers,
+            // flags, enums and typed objects (whose own fields are judged) cannot.
+            let can_hold = match &ty {
+                Ty::Str | Ty::Raw => true,
+                Ty::Array(inner) => **inner == Ty::Str,
                 _ => false,
             };
+            let named = match &ty {
+                Ty::Raw => names::is_secret_map(key),
+                _ => names::is_secret_string(key),
+            };
+            let secret = can_hold && (named || names::is_secret_value(name, key));
             fields.push(Field {
                 json: key.clone(),
                 rust,

@@ -617,15 +617,32 @@ impl<'m> Emitter<'m> {
                 let _ = writeln!(mod_rs, "pub use super::events::{{{}}};", names.join(", "));
             }
         }
-        let kinds: Vec<&String> = items
+        let kinds: Vec<(&String, &Object)> = items
             .iter()
-            .filter(|(_, i)| matches!(i, Item::Object(o) if o.dir == Dir::View))
-            .map(|(n, _)| n)
+            .filter_map(|(n, i)| match i {
+                Item::Object(o) if o.dir == Dir::View => Some((n, o)),
+                _ => None,
+            })
             .collect();
         if !kinds.is_empty() {
-            mod_rs.push_str("\n/// The marker types of the views: `View<'a, kinds::X>` is the view `X<'a>`.\n#[doc(hidden)]\npub mod kinds {\n");
-            for k in kinds {
+            mod_rs.push_str("\n/// The marker types of the views: `View<'a, kinds::X>` is the view `X<'a>`; each names\n/// the members of its object that hold secrets, which `Debug` does not print.\n#[doc(hidden)]\npub mod kinds {\n    use crate::proto::view::Kind;\n\n");
+            for (k, o) in kinds {
+                let secrets: Vec<String> = o
+                    .fields
+                    .iter()
+                    .filter(|f| f.secret)
+                    .map(|f| format!("{:?}", f.json))
+                    .collect();
                 let _ = writeln!(mod_rs, "    pub enum {k} {{}}");
+                if secrets.is_empty() {
+                    let _ = writeln!(mod_rs, "    impl Kind for {k} {{}}");
+                } else {
+                    let _ = writeln!(
+                        mod_rs,
+                        "    impl Kind for {k} {{\n        const SECRETS: &'static [&'static str] = &[{}];\n    }}",
+                        secrets.join(", ")
+                    );
+                }
             }
             mod_rs.push_str("}\n");
         }

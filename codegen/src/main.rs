@@ -28,8 +28,11 @@
 //!   methods (`new`, `raw`, `clone`, ...) get a trailing `_`.
 //! - Enum variants are the `PascalCase` of the wire value; the value `unknown` becomes
 //!   `UnknownValue`, since `Unknown` is the arm for values this version does not know.
-//! - Fields named like secrets (`*token`, `*apiKey*`, `*secret*`, `*password*`,
-//!   `authorization`, and `*headers` maps) are never printed by `Debug`.
+//! - Secrets are never printed by `Debug` (`names.rs`): string fields named like secrets
+//!   (`*token`, `*apiKey*`, `*secret*`, `*password*`, `*cookie*`, `authorization`, `hmac`,
+//!   `*headers*`), maps named `*headers`, `env` or `environment`, and the `value`/`values` of
+//!   a type named for a secret (`McpInstallationSecret`). A view's `Debug` redacts its
+//!   secret fields (`proto::Kind::SECRETS`), and members named like secrets at any depth.
 
 mod build;
 mod emit;

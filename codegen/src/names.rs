@@ -78,8 +78,12 @@ pub fn field(name: &str) -> String {
     s
 }
 
-/// True if a field with this JSON name holds a secret (its value must never be printed).
-/// Strings only: `token`, `*Token`, `apiKey`, `*Secret*`, `*Password*`, `authorization`.
+/// True if a string field with this JSON name holds a secret (its value must never be
+/// printed): `token` and `*Token`, `*apiKey*`, `*secret*`, `*password*`, `*cookie*`,
+/// `authorization`, `hmac` (the secret of HMAC auth info), and headers written as text
+/// (`*headers*`: `headersJson`). The names are those the runtime redacts in JSON at any depth
+/// (`src/json/redact.rs`), `*headers*` aside (there, only `*headers`: the name of a boolean
+/// like `showReasoningHeaders` is not read as a secret when the type is not known).
 pub fn is_secret_string(json: &str) -> bool {
     let l = json.to_ascii_lowercase();
     l.ends_with("token")
@@ -87,12 +91,36 @@ pub fn is_secret_string(json: &str) -> bool {
         || l.contains("api_key")
         || l.contains("secret")
         || l.contains("password")
+        || l.contains("cookie")
+        || l.contains("headers")
         || l == "authorization"
+        || l == "hmac"
 }
 
-/// True if a map-typed field with this JSON name may hold authorization headers.
+/// True if a map-typed (or untyped JSON) field with this JSON name may hold secrets:
+/// authorization headers (`*headers`), environment variables (`env`, `environment`: an MCP
+/// server's or an extension's, the host's), or a name [`is_secret_string`] takes. Only the
+/// exact names are environments: `envVars` and `environmentVariables` hold names of
+/// variables, not their values.
 pub fn is_secret_map(json: &str) -> bool {
-    json.to_ascii_lowercase().ends_with("headers") || is_secret_string(json)
+    let l = json.to_ascii_lowercase();
+    l.ends_with("headers") || l == "env" || l == "environment" || is_secret_string(json)
+}
+
+/// True if a type with this (Rust or schema) name is a secret or carries one: it has the word
+/// `secret` or `secrets` (`McpInstallationSecret`, `SandboxProxySecretSave`,
+/// `SecretsAddFilterValues`).
+pub fn is_secret_type(name: &str) -> bool {
+    words(name).iter().any(|w| w == "secret" || w == "secrets")
+}
+
+/// True if the field `json` of the type `owner` holds the secret that type is named for: its
+/// `value` (or `values`) when [`is_secret_type`] takes `owner`. The other fields of such a
+/// type (a placeholder, an id, a location, a flag) name or describe the secret and are
+/// printed; a `value` of another type is printed too (`McpInstallationInput.value` is
+/// explicitly not a secret).
+pub fn is_secret_value(owner: &str, json: &str) -> bool {
+    matches!(json, "value" | "values") && is_secret_type(owner)
 }
 
 #[cfg(test)]
@@ -113,5 +141,69 @@ mod tests {
         assert!(is_secret_string("gitHubToken"));
         assert!(!is_secret_string("maxOutputTokens"));
         assert!(!is_secret_string("tokenType"));
+    }
+
+    #[test]
+    fn secrets() {
+        for name in [
+            "token",
+            "accessToken",
+            "apiKey",
+            "apiKeyCommand",
+            "clientSecret",
+            "password",
+            "authorization",
+            "Authorization",
+            "hmac",
+            "headersJson",
+            "cookie",
+            "setCookie",
+        ] {
+            assert!(is_secret_string(name), "{name}");
+        }
+        for name in [
+            "maxOutputTokens",
+            "tokenType",
+            "tokenizer",
+            "tokenCount",
+            "authorizationUrl",
+            "authorizationId",
+            "hasBearerTokenProvider",
+            "fileHeader",
+            "header",
+            "envVar",
+            "environmentId",
+            "key",
+            "value",
+        ] {
+            assert!(!is_secret_string(name), "{name}");
+        }
+        for name in [
+            "env",
+            "ENV",
+            "environment",
+            "Environment",
+            "headers",
+            "requestHeaders",
+        ] {
+            assert!(is_secret_map(name), "{name}");
+        }
+        for name in [
+            "envVars",
+            "environmentVariables",
+            "githubEnvironment",
+            "config",
+        ] {
+            assert!(!is_secret_map(name), "{name}");
+        }
+        assert!(is_secret_value("McpInstallationSecret", "value"));
+        assert!(is_secret_value("SandboxProxySecretSave", "value"));
+        assert!(is_secret_value("SandboxProxySecretGetResult", "value"));
+        assert!(is_secret_value("SecretsAddFilterValues", "values"));
+        assert!(!is_secret_value("McpInstallationSecret", "placeholder"));
+        assert!(!is_secret_value("McpPlanSecretPlaceholder", "key"));
+        assert!(!is_secret_value("McpInstallationInput", "value"));
+        // A word, not a part of one.
+        assert!(!is_secret_type("SecretaryNote"));
     }
 }

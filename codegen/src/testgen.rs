@@ -337,6 +337,7 @@ pub fn calls<'m>(model: &'m Model, emitter: &'m crate::emit::Emitter<'m>, header
                 let secret_value = match &f.ty {
                     Ty::Str => Some("secret"),
                     Ty::Raw => Some("map"),
+                    Ty::Array(inner) if **inner == Ty::Str => Some("&[secret]"),
                     _ => None,
                 };
                 match (&f.ty, f.required, f.secret) {
@@ -365,7 +366,7 @@ pub fn calls<'m>(model: &'m Model, emitter: &'m crate::emit::Emitter<'m>, header
             );
         }
     }
-    out.push_str("/// `Debug` of every written type that holds a secret, each secret set to `secret` (a\n/// string) or to `map` (a JSON object, for header maps).\npub fn secrets(secret: &'static str, map: RawJson<'static>) -> Vec<String> {\n    let mut n = Vec::new();\n");
+    out.push_str("/// `Debug` of every written type that holds a secret, each secret set to `secret` (a\n/// string, or a list of it) or to `map` (a JSON object, for header and environment maps).\npub fn secrets(secret: &'static str, map: RawJson<'static>) -> Vec<String> {\n    let mut n = Vec::new();\n");
     out.push_str(&lines.always);
     for (gate, _) in lines.gated() {
         let _ = writeln!(

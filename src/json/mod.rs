@@ -11,6 +11,7 @@
 
 pub(crate) mod number;
 mod raw;
+pub(crate) mod redact;
 pub(crate) mod scan;
 mod str;
 pub(crate) mod validate;

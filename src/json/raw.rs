@@ -2,6 +2,7 @@
 
 use core::fmt;
 
+use super::redact;
 use super::scan::{self, Cursor};
 use super::str::JsonStr;
 use super::validate::{self, JsonError, MAX_DEPTH};
@@ -33,6 +34,9 @@ pub enum JsonType {
 /// An object or array found by [`get`](Self::get) is not scanned to its end until its text is
 /// asked for ([`text`](Self::text)): looking up `params.event.data` reads only what comes
 /// before each key.
+///
+/// `Debug` prints the text with the values of members that hold secrets (a `token`, an
+/// `apiKey`, ...), at any depth, replaced by `<redacted>`; `Display` prints it as it is.
 #[derive(Clone, Copy)]
 pub struct RawJson<'a> {
     /// The value's bytes (validated JSON, so UTF-8); if [`Form::Open`], the value followed by
@@ -245,16 +249,25 @@ impl fmt::Display for RawJson<'_> {
     }
 }
 
+/// The JSON text, with the values of members that hold secrets (`token`, `*Token`, `*apiKey*`,
+/// `*secret*`, `*password*`, `*cookie*`, `authorization`, `hmac`, `*headers`), at any depth,
+/// replaced by `<redacted>`. [`Display`](fmt::Display) and [`text`](Self::text) give the text
+/// as it is.
 impl fmt::Debug for RawJson<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.text())
+        redact::redact(self.text(), &[], &mut |piece| f.write_str(piece)).map(|_| ())
     }
 }
 
+/// The JSON text, or `{ <redacted> }` if it holds a secret (as under `Debug`).
 #[cfg(feature = "defmt")]
 impl defmt::Format for RawJson<'_> {
     fn format(&self, f: defmt::Formatter<'_>) {
-        defmt::write!(f, "{=str}", self.text())
+        if redact::has_secret(self.text(), &[]) {
+            defmt::write!(f, "{{ <redacted> }}")
+        } else {
+            defmt::write!(f, "{=str}", self.text())
+        }
     }
 }
 

@@ -27,7 +27,7 @@ pub use envelope::{Lifecycle, SessionEvent};
 pub use family::MethodFamily;
 pub use method::{Callback, Method};
 pub use session_id::{InvalidSessionId, MAX_SESSION_ID_LEN, SessionId};
-pub use view::{FromJson, JsonArray, View};
+pub use view::{FromJson, JsonArray, Kind, View};
 
 /// What `Debug` prints in place of a secret (a token, a key).
-pub(crate) const REDACTED: &str = "<redacted>";
+pub(crate) use crate::json::redact::REDACTED;

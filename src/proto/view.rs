@@ -12,6 +12,7 @@ use core::marker::PhantomData;
 use serde::ser::{Error as _, SerializeMap};
 use serde::{Serialize, Serializer};
 
+use crate::json::redact::redact;
 use crate::json::{Elements, JsonStr, RawJson};
 
 /// Reads a JSON value as a Rust value, if it has the right type.
@@ -140,29 +141,14 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// True for member names that hold secrets (their values are never printed): `token` and
-/// `*Token`, `*apiKey*`, `*secret*`, `*password*`, `authorization`, `*headers`; ASCII case
-/// ignored. The code generator applies the same rule to the fields of written types.
-pub(crate) fn is_secret_key(key: &[u8]) -> bool {
-    let lower = |b: &u8| b.to_ascii_lowercase();
-    let ends = |suffix: &[u8]| {
-        key.len() >= suffix.len()
-            && key[key.len() - suffix.len()..]
-                .iter()
-                .map(lower)
-                .eq(suffix.iter().copied())
-    };
-    let has = |part: &[u8]| {
-        key.windows(part.len())
-            .any(|w| w.iter().map(lower).eq(part.iter().copied()))
-    };
-    ends(b"token")
-        || ends(b"headers")
-        || has(b"apikey")
-        || has(b"api_key")
-        || has(b"secret")
-        || has(b"password")
-        || key.eq_ignore_ascii_case(b"authorization")
+/// The marker type of a generated view (`kinds::X` in `View<'a, kinds::X>`): what the code
+/// generator knows of the object.
+pub trait Kind {
+    /// The members of the object that hold secrets, known from the schema: `Debug` prints
+    /// their values as `<redacted>`, as it does those of members named like secrets (a
+    /// `token`, an `apiKey`, ...) at any depth. These are typed: an `env` map, the `value` of
+    /// a secret.
+    const SECRETS: &'static [&'static str] = &[];
 }
 
 /// A typed, borrowed view of a JSON object: what every generated view is (`X<'a>` is
@@ -172,9 +158,10 @@ pub(crate) fn is_secret_key(key: &[u8]) -> bool {
 /// program does not use costs nothing. Unknown members are ignored and every field is
 /// optional: a field the server did not send (or sent with another type) reads as `None`.
 ///
-/// `Debug` prints the object's JSON, with the values of members that hold secrets (`token`,
-/// `*Token`, `*apiKey*`, `*secret*`, `*password*`, `authorization`, `*headers`) replaced by
-/// `<redacted>`.
+/// `Debug` prints the object's JSON, with the values of members that hold secrets replaced by
+/// `<redacted>`: those named like secrets (`token`, `*Token`, `*apiKey*`, `*secret*`,
+/// `*password*`, `*cookie*`, `authorization`, `hmac`, `*headers`) at any depth, and those of
+/// the object the schema types as secrets ([`Kind::SECRETS`]).
 #[non_exhaustive]
 pub struct View<'a, K> {
     raw: RawJson<'a>,
@@ -223,39 +210,17 @@ impl<'a, K> FromJson<'a> for View<'a, K> {
     }
 }
 
-impl<K> fmt::Debug for View<'_, K> {
+impl<K: Kind> fmt::Debug for View<'_, K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if !self
-            .raw
-            .members()
-            .any(|(k, _)| is_secret_key(k.raw_bytes()))
-        {
-            return write!(f, "{}", self.raw);
-        }
-        f.write_str("{")?;
-        for (i, (key, value)) in self.raw.members().enumerate() {
-            if i > 0 {
-                f.write_str(",")?;
-            }
-            write!(f, "\"{}\":", key.raw())?;
-            if is_secret_key(key.raw_bytes()) {
-                f.write_str("<redacted>")?;
-            } else {
-                write!(f, "{value}")?;
-            }
-        }
-        f.write_str("}")
+        redact(self.raw.text(), K::SECRETS, &mut |piece| f.write_str(piece)).map(|_| ())
     }
 }
 
+/// The object's JSON, or `{ <redacted> }` if it holds a secret (as under `Debug`).
 #[cfg(feature = "defmt")]
-impl<K> defmt::Format for View<'_, K> {
+impl<K: Kind> defmt::Format for View<'_, K> {
     fn format(&self, f: defmt::Formatter<'_>) {
-        if self
-            .raw
-            .members()
-            .any(|(k, _)| is_secret_key(k.raw_bytes()))
-        {
+        if crate::json::redact::has_secret(self.raw.text(), K::SECRETS) {
             defmt::write!(f, "{{ <redacted> }}")
         } else {
             defmt::write!(f, "{=str}", self.raw.text())
@@ -312,7 +277,7 @@ impl<T> Clone for JsonArray<'_, T> {
 
 impl<T> fmt::Debug for JsonArray<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.raw)
+        fmt::Debug::fmt(&self.raw, f)
     }
 }
 
@@ -412,6 +377,29 @@ mod tests {
         assert_eq!(got.len(), 2);
         assert!(got[1].eq_str("b\n"));
         assert!(JsonArray::<u64>::from_json(RawJson::EMPTY_OBJECT).is_none());
+    }
+
+    #[test]
+    fn views_redact_the_members_their_kind_names() {
+        extern crate std;
+        enum Plain {}
+        impl Kind for Plain {}
+        enum Secretive {}
+        impl Kind for Secretive {
+            const SECRETS: &'static [&'static str] = &["value", "env"];
+        }
+        let raw = RawJson::parse(
+            r#"{"value":"s3cr3t","env":{"A":"s3cr3t"},"inner":{"value":"kept"},"token":"s3cr3t"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            std::format!("{:?}", View::<Secretive>::new(raw)),
+            r#"{"value":<redacted>,"env":<redacted>,"inner":{"value":"kept"},"token":<redacted>}"#
+        );
+        assert_eq!(
+            std::format!("{:?}", View::<Plain>::new(raw)),
+            r#"{"value":"s3cr3t","env":{"A":"s3cr3t"},"inner":{"value":"kept"},"token":<redacted>}"#
+        );
     }
 
     #[test]

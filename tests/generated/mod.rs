@@ -3020,15 +3020,20 @@ fn answers_internal() -> usize {
 }
 
 /// `Debug` of every written type that holds a secret, each secret set to `secret` (a
-/// string) or to `map` (a JSON object, for header maps).
+/// string, or a list of it) or to `map` (a JSON object, for header and environment maps).
 pub fn secrets(secret: &'static str, map: RawJson<'static>) -> Vec<String> {
     let mut n = Vec::new();
     n.push(format!("{:?}", Connect::new().token(secret)));
     n.push(format!("{:?}", ModelsList::new().git_hub_token(secret)));
     n.push(format!("{:?}", SessionSend::new("x").request_headers(map)));
+    n.push(format!("{:?}", ModelPickerSettingsContext::new("x", map)));
     n.push(format!(
         "{:?}",
         server::ProviderTokenAcquireResult::new(secret)
+    ));
+    n.push(format!(
+        "{:?}",
+        server::ExtensionLaunchProfile::new("x", &[], map)
     ));
     n.push(format!(
         "{:?}",
@@ -3062,11 +3067,15 @@ fn secrets_methods(secret: &'static str, map: RawJson<'static>) -> Vec<String> {
         AccountGetQuota::new().git_hub_token(secret)
     ));
     n.push(format!("{:?}", AccountLogin::new("x", secret)));
+    n.push(format!("{:?}", HmacAuthInfo::new(secret)));
     n.push(format!("{:?}", EnvAuthInfo::new("x", secret, "x")));
     n.push(format!("{:?}", TokenAuthInfo::new("x", secret)));
     n.push(format!("{:?}", GhCliAuthInfo::new("x", "x", secret)));
     n.push(format!("{:?}", ApiKeyAuthInfo::new(secret, "x")));
+    n.push(format!("{:?}", SecretsAddFilterValues::new(&[secret])));
+    n.push(format!("{:?}", McpServerConfigStdio::new("x").env(map)));
     n.push(format!("{:?}", McpServerConfigHttp::new("x").headers(map)));
+    n.push(format!("{:?}", McpInstallationSecret::new("x", secret)));
     n.push(format!("{:?}", CatalogSearchPage::new(secret, 1)));
     n.push(format!(
         "{:?}",
@@ -3131,7 +3140,45 @@ fn secrets_methods(secret: &'static str, map: RawJson<'static>) -> Vec<String> {
 #[cfg(feature = "internal")]
 fn secrets_internal(secret: &'static str, map: RawJson<'static>) -> Vec<String> {
     let mut n = Vec::new();
+    n.push(format!("{:?}", SandboxProxySecretSave::new(secret)));
+    n.push(format!(
+        "{:?}",
+        UserSettingsMigrateStaffUpdateChannelOnce::new("x", map)
+    ));
+    n.push(format!("{:?}", UserSettingsHostContext::new("x", map)));
+    n.push(format!(
+        "{:?}",
+        UserSettingsBuildRuntime::new("x", map, "x")
+    ));
+    n.push(format!(
+        "{:?}",
+        FeatureFlagsResolveStartupGates::new(&[], true, true, true, true, true).environment(map)
+    ));
+    n.push(format!(
+        "{:?}",
+        FeatureFlagsResolve::new(true, true, true).environment(map)
+    ));
+    n.push(format!(
+        "{:?}",
+        ManagedSettingsIngest::new("x", map, "x", "x")
+    ));
+    n.push(format!(
+        "{:?}",
+        ManagedSettingsResolveStartupPolicy::new("x", map, "x", "x", true)
+    ));
+    n.push(format!(
+        "{:?}",
+        ManagedSettingsLoadRemoteControl::new("x", map, "x", "x")
+    ));
+    n.push(format!(
+        "{:?}",
+        ManagedSettingsResolveDeviceForceLoginOrgsGate::new(map)
+    ));
     n.push(format!("{:?}", HostReady::new().token(secret)));
+    n.push(format!(
+        "{:?}",
+        McpOauthFetchProtectedResourceMetadata::new("x").headers_json(secret)
+    ));
     n.push(format!(
         "{:?}",
         SessionGitHubAuthLogin::new("x", "x", secret)

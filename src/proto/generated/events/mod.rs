@@ -100,247 +100,490 @@ pub use user_input::*;
 mod workflow;
 pub use workflow::*;
 
-/// The marker types of the views: `View<'a, kinds::X>` is the view `X<'a>`.
+/// The marker types of the views: `View<'a, kinds::X>` is the view `X<'a>`; each names
+/// the members of its object that hold secrets, which `Debug` does not print.
 #[doc(hidden)]
 pub mod kinds {
+    use crate::proto::view::Kind;
+
     pub enum SessionStart {}
+    impl Kind for SessionStart {}
     pub enum SessionLimitsConfig {}
+    impl Kind for SessionLimitsConfig {}
     pub enum WorkingDirectoryContext {}
+    impl Kind for WorkingDirectoryContext {}
     pub enum GitHubMcpToolConfig {}
+    impl Kind for GitHubMcpToolConfig {}
     pub enum SessionResume {}
+    impl Kind for SessionResume {}
     pub enum SessionRemoteSteerableChanged {}
+    impl Kind for SessionRemoteSteerableChanged {}
     pub enum SessionError {}
+    impl Kind for SessionError {}
     pub enum SessionIdle {}
+    impl Kind for SessionIdle {}
     pub enum SessionAutopilotStopped {}
+    impl Kind for SessionAutopilotStopped {}
     pub enum SessionTitleChanged {}
+    impl Kind for SessionTitleChanged {}
     pub enum SessionScheduleCreated {}
+    impl Kind for SessionScheduleCreated {}
     pub enum SessionScheduleCancelled {}
+    impl Kind for SessionScheduleCancelled {}
     pub enum SessionScheduleRearmed {}
+    impl Kind for SessionScheduleRearmed {}
     pub enum SessionAutopilotObjectiveChanged {}
+    impl Kind for SessionAutopilotObjectiveChanged {}
     pub enum SessionInfo {}
+    impl Kind for SessionInfo {}
     pub enum SessionWarning {}
+    impl Kind for SessionWarning {}
     pub enum SessionModelChange {}
+    impl Kind for SessionModelChange {}
     pub enum SessionModelDeselected {}
+    impl Kind for SessionModelDeselected {}
     pub enum SessionAutoTierRecommendation {}
+    impl Kind for SessionAutoTierRecommendation {}
     pub enum SessionAutoTierSwitchFailed {}
+    impl Kind for SessionAutoTierSwitchFailed {}
     pub enum SessionModeChanged {}
+    impl Kind for SessionModeChanged {}
     pub enum SessionModeNoticeDelivered {}
+    impl Kind for SessionModeNoticeDelivered {}
     pub enum SessionSessionLimitsChanged {}
+    impl Kind for SessionSessionLimitsChanged {}
     pub enum SessionPermissionsChanged {}
+    impl Kind for SessionPermissionsChanged {}
     pub enum SessionPlanChanged {}
+    impl Kind for SessionPlanChanged {}
     pub enum SessionWorkspaceFileChanged {}
+    impl Kind for SessionWorkspaceFileChanged {}
     pub enum SessionHandoff {}
+    impl Kind for SessionHandoff {}
     pub enum HandoffRepository {}
+    impl Kind for HandoffRepository {}
     pub enum SessionTruncation {}
+    impl Kind for SessionTruncation {}
     pub enum SessionSnapshotRewind {}
+    impl Kind for SessionSnapshotRewind {}
     pub enum SessionShutdown {}
+    impl Kind for SessionShutdown {}
     pub enum UsageGetMetricsResult {}
+    impl Kind for UsageGetMetricsResult {}
     pub enum UsageMetricsCodeChanges {}
+    impl Kind for UsageMetricsCodeChanges {}
     pub enum UsageMetricsProviderModelMetric {}
+    impl Kind for UsageMetricsProviderModelMetric {}
     pub enum ModelProviderRef {}
+    impl Kind for ModelProviderRef {}
     pub enum UsageMetricsModelMetric {}
+    impl Kind for UsageMetricsModelMetric {}
     pub enum UsageMetricsModelMetricRequests {}
+    impl Kind for UsageMetricsModelMetricRequests {}
     pub enum UsageMetricsModelMetricUsage {}
+    impl Kind for UsageMetricsModelMetricUsage {}
     pub enum ShutdownCodeChanges {}
+    impl Kind for ShutdownCodeChanges {}
     pub enum SessionUsageCheckpoint {}
+    impl Kind for SessionUsageCheckpoint {}
     pub enum UsageCheckpointModelCacheState {}
+    impl Kind for UsageCheckpointModelCacheState {}
     pub enum SessionQuotaObservation {}
+    impl Kind for SessionQuotaObservation {}
     pub enum ProviderQuotaState {}
+    impl Kind for ProviderQuotaState {}
     pub enum ProviderQuotaBudgetMetadata {}
+    impl Kind for ProviderQuotaBudgetMetadata {}
     pub enum ProviderMonthlyUsage {}
+    impl Kind for ProviderMonthlyUsage {}
     pub enum SessionUsageRecord {}
+    impl Kind for SessionUsageRecord {}
     pub enum AssistantUsageData {}
+    impl Kind for AssistantUsageData {}
     pub enum UsageAccountingIdentity {}
+    impl Kind for UsageAccountingIdentity {}
     pub enum AssistantUsageCopilotUsage {}
+    impl Kind for AssistantUsageCopilotUsage {}
     pub enum AssistantUsageCopilotUsageTokenDetail {}
+    impl Kind for AssistantUsageCopilotUsageTokenDetail {}
     pub enum FusionAttribution {}
+    impl Kind for FusionAttribution {}
     pub enum SessionFusionChangeCheckpoint {}
+    impl Kind for SessionFusionChangeCheckpoint {}
     pub enum SessionRequestBodyCompressionDisabled {}
+    impl Kind for SessionRequestBodyCompressionDisabled {}
     pub enum SessionUsageInfo {}
+    impl Kind for SessionUsageInfo {}
     pub enum SessionContextCleared {}
+    impl Kind for SessionContextCleared {}
     pub enum SessionCompactionStart {}
+    impl Kind for SessionCompactionStart {}
     pub enum SessionCompactionComplete {}
+    impl Kind for SessionCompactionComplete {}
     pub enum ResponsesReasoning {}
+    impl Kind for ResponsesReasoning {}
     pub enum CompactionCompleteCompactionTokensUsed {}
+    impl Kind for CompactionCompleteCompactionTokensUsed {}
     pub enum CompactionCompleteCompactionTokensUsedCopilotUsage {}
+    impl Kind for CompactionCompleteCompactionTokensUsedCopilotUsage {}
     pub enum CompactionCompleteCompactionTokensUsedCopilotUsageTokenDetail {}
+    impl Kind for CompactionCompleteCompactionTokensUsedCopilotUsageTokenDetail {}
     pub enum SessionTaskComplete {}
+    impl Kind for SessionTaskComplete {}
     pub enum TaskBlocker {}
+    impl Kind for TaskBlocker {}
     pub enum PermissionRecoveryData {}
+    impl Kind for PermissionRecoveryData {}
     pub enum PermissionRecoveryAttempt {}
+    impl Kind for PermissionRecoveryAttempt {}
     pub enum SessionCompletionReceipt {}
+    impl Kind for SessionCompletionReceipt {}
     pub enum CompletionReceiptEventRange {}
+    impl Kind for CompletionReceiptEventRange {}
     pub enum CompletionReceiptFinalTool {}
+    impl Kind for CompletionReceiptFinalTool {}
     pub enum SessionFusionRouteStarted {}
+    impl Kind for SessionFusionRouteStarted {}
     pub enum SessionFusionRouteFailed {}
+    impl Kind for SessionFusionRouteFailed {}
     pub enum SessionFusionResolved {}
+    impl Kind for SessionFusionResolved {}
     pub enum FusionScores {}
+    impl Kind for FusionScores {}
     pub enum FusionPhasePlanStep {}
+    impl Kind for FusionPhasePlanStep {}
     pub enum FusionCritic {}
+    impl Kind for FusionCritic {}
     pub enum FusionFollowUpRecommendation {}
+    impl Kind for FusionFollowUpRecommendation {}
     pub enum SessionFusionHandoff {}
+    impl Kind for SessionFusionHandoff {}
     pub enum SessionFusionCommitStarted {}
+    impl Kind for SessionFusionCommitStarted {}
     pub enum SessionFusionCompleted {}
+    impl Kind for SessionFusionCompleted {}
     pub enum UserMessage {}
+    impl Kind for UserMessage {}
     pub enum AssistantTurnStart {}
+    impl Kind for AssistantTurnStart {}
     pub enum AssistantTurnRetry {}
+    impl Kind for AssistantTurnRetry {}
     pub enum AgentInterrupted {}
+    impl Kind for AgentInterrupted {}
     pub enum AssistantIntent {}
+    impl Kind for AssistantIntent {}
     pub enum AssistantFusionPhaseStarted {}
+    impl Kind for AssistantFusionPhaseStarted {}
     pub enum AssistantFusionPhaseActivity {}
+    impl Kind for AssistantFusionPhaseActivity {}
     pub enum AssistantFusionPhaseCompleted {}
+    impl Kind for AssistantFusionPhaseCompleted {}
     pub enum FusionPhaseUsage {}
+    impl Kind for FusionPhaseUsage {}
     pub enum FusionStagedTerminal {}
+    impl Kind for FusionStagedTerminal {}
     pub enum AssistantFusionPhaseFailed {}
+    impl Kind for AssistantFusionPhaseFailed {}
     pub enum AssistantServerToolProgress {}
+    impl Kind for AssistantServerToolProgress {}
     pub enum AssistantReasoning {}
+    impl Kind for AssistantReasoning {}
     pub enum AssistantReasoningDelta {}
+    impl Kind for AssistantReasoningDelta {}
     pub enum AssistantToolCallDelta {}
+    impl Kind for AssistantToolCallDelta {}
     pub enum AssistantStreamingDelta {}
+    impl Kind for AssistantStreamingDelta {}
     pub enum AssistantMessage {}
+    impl Kind for AssistantMessage {}
     pub enum AssistantMessageToolRequest {}
+    impl Kind for AssistantMessageToolRequest {}
     pub enum AssistantMessageToolRequestCaller {}
+    impl Kind for AssistantMessageToolRequestCaller {}
     pub enum AssistantMessageServerTools {}
+    impl Kind for AssistantMessageServerTools {}
     pub enum AssistantMessageReasoningBlocks {}
+    impl Kind for AssistantMessageReasoningBlocks {}
     pub enum Citations {}
+    impl Kind for Citations {}
     pub enum CitationSource {}
+    impl Kind for CitationSource {}
     pub enum CitationSpan {}
+    impl Kind for CitationSpan {}
     pub enum CitationReference {}
+    impl Kind for CitationReference {}
     pub enum AssistantMessageStart {}
+    impl Kind for AssistantMessageStart {}
     pub enum AssistantMessageDelta {}
+    impl Kind for AssistantMessageDelta {}
     pub enum AssistantTurnEnd {}
+    impl Kind for AssistantTurnEnd {}
     pub enum AssistantIdle {}
+    impl Kind for AssistantIdle {}
     pub enum PromptCacheBreak {}
+    impl Kind for PromptCacheBreak {}
     pub enum ModelCallFailure {}
+    impl Kind for ModelCallFailure {}
     pub enum ModelCallFailureRequestFingerprint {}
+    impl Kind for ModelCallFailureRequestFingerprint {}
     pub enum ModelCallFinalResult {}
+    impl Kind for ModelCallFinalResult {}
     pub enum ModelCallFinished {}
+    impl Kind for ModelCallFinished {}
     pub enum ModelCallStart {}
+    impl Kind for ModelCallStart {}
     pub enum Abort {}
+    impl Kind for Abort {}
     pub enum ToolUserRequested {}
+    impl Kind for ToolUserRequested {}
     pub enum ToolExecutionStart {}
+    impl Kind for ToolExecutionStart {}
     pub enum ToolExecutionStartShellToolInfo {}
+    impl Kind for ToolExecutionStartShellToolInfo {}
     pub enum ToolExecutionStartToolDescription {}
+    impl Kind for ToolExecutionStartToolDescription {}
     pub enum ToolExecutionStartToolDescriptionMeta {}
+    impl Kind for ToolExecutionStartToolDescriptionMeta {}
     pub enum ToolExecutionStartToolDescriptionMetaUi {}
+    impl Kind for ToolExecutionStartToolDescriptionMetaUi {}
     pub enum ToolExecutionPartialResult {}
+    impl Kind for ToolExecutionPartialResult {}
     pub enum ToolShellOutput {}
+    impl Kind for ToolShellOutput {}
     pub enum ToolExecutionProgress {}
+    impl Kind for ToolExecutionProgress {}
     pub enum ToolExecutionComplete {}
+    impl Kind for ToolExecutionComplete {}
     pub enum ToolExecutionUsage {}
+    impl Kind for ToolExecutionUsage {}
     pub enum ToolExecutionUsageTokenDetails {}
+    impl Kind for ToolExecutionUsageTokenDetails {}
     pub enum ToolExecutionCompleteResult {}
+    impl Kind for ToolExecutionCompleteResult {}
     pub enum ToolExecutionCompleteUiResource {}
+    impl Kind for ToolExecutionCompleteUiResource {}
     pub enum ToolExecutionCompleteUiResourceMeta {}
+    impl Kind for ToolExecutionCompleteUiResourceMeta {}
     pub enum ToolExecutionCompleteUiResourceMetaUi {}
+    impl Kind for ToolExecutionCompleteUiResourceMetaUi {}
     pub enum ToolExecutionCompleteUiResourceMetaUiCsp {}
+    impl Kind for ToolExecutionCompleteUiResourceMetaUiCsp {}
     pub enum ToolExecutionCompleteUiResourceMetaUiPermissions {}
+    impl Kind for ToolExecutionCompleteUiResourceMetaUiPermissions {}
     pub enum CitableSource {}
+    impl Kind for CitableSource {}
     pub enum ToolExecutionCompleteError {}
+    impl Kind for ToolExecutionCompleteError {}
     pub enum ToolExecutionCompleteToolDescription {}
+    impl Kind for ToolExecutionCompleteToolDescription {}
     pub enum ToolExecutionCompleteToolDescriptionMeta {}
+    impl Kind for ToolExecutionCompleteToolDescriptionMeta {}
     pub enum ToolExecutionCompleteToolDescriptionMetaUi {}
+    impl Kind for ToolExecutionCompleteToolDescriptionMetaUi {}
     pub enum ToolExecutionCompleteShellExecution {}
+    impl Kind for ToolExecutionCompleteShellExecution {}
     pub enum ToolExecutionCompleteFileEdit {}
+    impl Kind for ToolExecutionCompleteFileEdit {}
     pub enum ToolSearchActivated {}
+    impl Kind for ToolSearchActivated {}
     pub enum SkillInvoked {}
+    impl Kind for SkillInvoked {}
     pub enum SkillInvokedRef {}
+    impl Kind for SkillInvokedRef {}
     pub enum SkillContextDelivered {}
+    impl Kind for SkillContextDelivered {}
     pub enum SkillContextDeliveredRef {}
+    impl Kind for SkillContextDeliveredRef {}
     pub enum SubagentStarted {}
+    impl Kind for SubagentStarted {}
     pub enum SubagentConfigured {}
+    impl Kind for SubagentConfigured {}
     pub enum SubagentCompleted {}
+    impl Kind for SubagentCompleted {}
     pub enum SubagentFailed {}
+    impl Kind for SubagentFailed {}
     pub enum SubagentSelected {}
+    impl Kind for SubagentSelected {}
     pub enum HookStart {}
+    impl Kind for HookStart {}
     pub enum HookEnd {}
+    impl Kind for HookEnd {}
     pub enum HookEndError {}
+    impl Kind for HookEndError {}
     pub enum HookProgress {}
+    impl Kind for HookProgress {}
     pub enum SessionBinaryAsset {}
+    impl Kind for SessionBinaryAsset {}
     pub enum SystemMessage {}
+    impl Kind for SystemMessage {}
     pub enum SystemMessageContentBlock {}
+    impl Kind for SystemMessageContentBlock {}
     pub enum SystemMessageMetadata {}
+    impl Kind for SystemMessageMetadata {}
     pub enum SystemNotification {}
+    impl Kind for SystemNotification {}
     pub enum PermissionRequested {}
+    impl Kind for PermissionRequested {}
     pub enum PermissionCompleted {}
+    impl Kind for PermissionCompleted {}
     pub enum PermissionCarriedForward {}
+    impl Kind for PermissionCarriedForward {}
     pub enum PermissionMessageAuthorization {}
+    impl Kind for PermissionMessageAuthorization {}
     pub enum PermissionMessageAuthorizationRead {}
+    impl Kind for PermissionMessageAuthorizationRead {}
     pub enum PermissionMessageAuthorizationDegraded {}
+    impl Kind for PermissionMessageAuthorizationDegraded {}
     pub enum PermissionAssentDetected {}
+    impl Kind for PermissionAssentDetected {}
     pub enum PermissionContextualAuthorization {}
+    impl Kind for PermissionContextualAuthorization {}
     pub enum UserInputRequested {}
+    impl Kind for UserInputRequested {}
     pub enum UserInputCompleted {}
+    impl Kind for UserInputCompleted {}
     pub enum ElicitationRequested {}
+    impl Kind for ElicitationRequested {}
     pub enum ElicitationRequestedSchema {}
+    impl Kind for ElicitationRequestedSchema {}
     pub enum ElicitationCompleted {}
+    impl Kind for ElicitationCompleted {}
     pub enum SamplingRequested {}
+    impl Kind for SamplingRequested {}
     pub enum SamplingCompleted {}
+    impl Kind for SamplingCompleted {}
     pub enum McpOauthRequired {}
+    impl Kind for McpOauthRequired {}
     pub enum McpOauthRequiredStaticClientConfig {}
+    impl Kind for McpOauthRequiredStaticClientConfig {
+        const SECRETS: &'static [&'static str] = &["clientSecret"];
+    }
     pub enum McpOauthWwwAuthenticateParams {}
+    impl Kind for McpOauthWwwAuthenticateParams {}
     pub enum McpOauthHttpResponse {}
+    impl Kind for McpOauthHttpResponse {}
     pub enum HeaderEntry {}
+    impl Kind for HeaderEntry {}
     pub enum McpOauthCompleted {}
+    impl Kind for McpOauthCompleted {}
     pub enum McpOauthRecoveryCompleted {}
+    impl Kind for McpOauthRecoveryCompleted {}
     pub enum McpHeadersRefreshRequired {}
+    impl Kind for McpHeadersRefreshRequired {}
     pub enum McpHeadersRefreshCompleted {}
+    impl Kind for McpHeadersRefreshCompleted {}
     pub enum SessionCustomNotification {}
+    impl Kind for SessionCustomNotification {}
     pub enum UiEphemeralQuery {}
+    impl Kind for UiEphemeralQuery {}
     pub enum ExternalToolRequested {}
+    impl Kind for ExternalToolRequested {}
     pub enum ExternalToolCompleted {}
+    impl Kind for ExternalToolCompleted {}
     pub enum CommandQueued {}
+    impl Kind for CommandQueued {}
     pub enum CommandExecute {}
+    impl Kind for CommandExecute {}
     pub enum CommandCompleted {}
+    impl Kind for CommandCompleted {}
     pub enum AutoModeSwitchRequested {}
+    impl Kind for AutoModeSwitchRequested {}
     pub enum AutoModeSwitchCompleted {}
+    impl Kind for AutoModeSwitchCompleted {}
     pub enum SessionLimitsExhaustedRequested {}
+    impl Kind for SessionLimitsExhaustedRequested {}
     pub enum SessionLimitsExhaustedCompleted {}
+    impl Kind for SessionLimitsExhaustedCompleted {}
     pub enum SessionLimitsExhaustedResponse {}
+    impl Kind for SessionLimitsExhaustedResponse {}
     pub enum SessionAutoModeResolved {}
+    impl Kind for SessionAutoModeResolved {}
     pub enum SessionManagedPluginProgress {}
+    impl Kind for SessionManagedPluginProgress {}
     pub enum SessionManagedSettingsResolved {}
+    impl Kind for SessionManagedSettingsResolved {}
     pub enum ManagedPermissionsContext {}
+    impl Kind for ManagedPermissionsContext {}
     pub enum SessionManagedSettingsEnforced {}
+    impl Kind for SessionManagedSettingsEnforced {}
     pub enum CommandsChanged {}
+    impl Kind for CommandsChanged {}
     pub enum CommandsChangedCommand {}
+    impl Kind for CommandsChangedCommand {}
     pub enum CapabilitiesChanged {}
+    impl Kind for CapabilitiesChanged {}
     pub enum CapabilitiesChangedUi {}
+    impl Kind for CapabilitiesChangedUi {}
     pub enum ExitPlanModeRequested {}
+    impl Kind for ExitPlanModeRequested {}
     pub enum ExitPlanModeCompleted {}
+    impl Kind for ExitPlanModeCompleted {}
     pub enum HumanResponseRecorded {}
+    impl Kind for HumanResponseRecorded {}
     pub enum SessionToolsUpdated {}
+    impl Kind for SessionToolsUpdated {}
     pub enum WorkflowRunUpdated {}
+    impl Kind for WorkflowRunUpdated {}
     pub enum WorkflowRunStarted {}
+    impl Kind for WorkflowRunStarted {}
     pub enum WorkflowRunSettled {}
+    impl Kind for WorkflowRunSettled {}
     pub enum SessionSkillsLoaded {}
+    impl Kind for SessionSkillsLoaded {}
     pub enum SkillsLoadedSkill {}
+    impl Kind for SkillsLoadedSkill {}
     pub enum SessionCustomAgentsUpdated {}
+    impl Kind for SessionCustomAgentsUpdated {}
     pub enum CustomAgentsUpdatedAgent {}
+    impl Kind for CustomAgentsUpdatedAgent {}
     pub enum SessionMcpServersLoaded {}
+    impl Kind for SessionMcpServersLoaded {}
     pub enum McpServersLoadedServer {}
+    impl Kind for McpServersLoadedServer {}
     pub enum McpServerMetadata {}
+    impl Kind for McpServerMetadata {}
     pub enum SessionMcpServerStatusChanged {}
+    impl Kind for SessionMcpServerStatusChanged {}
     pub enum SessionMcpServerToolsLoaded {}
+    impl Kind for SessionMcpServerToolsLoaded {}
     pub enum SessionMcpServerRemoved {}
+    impl Kind for SessionMcpServerRemoved {}
     pub enum SessionMcpServerNeedsReconnect {}
+    impl Kind for SessionMcpServerNeedsReconnect {}
     pub enum McpListChangedData {}
+    impl Kind for McpListChangedData {}
     pub enum SessionExtensionsLoaded {}
+    impl Kind for SessionExtensionsLoaded {}
     pub enum ExtensionsLoadedExtension {}
+    impl Kind for ExtensionsLoadedExtension {}
     pub enum SessionCanvasOpened {}
+    impl Kind for SessionCanvasOpened {}
     pub enum SessionCanvasRegistryChanged {}
+    impl Kind for SessionCanvasRegistryChanged {}
     pub enum CanvasRegistryChangedCanvas {}
+    impl Kind for CanvasRegistryChangedCanvas {}
     pub enum CanvasRegistryChangedCanvasAction {}
+    impl Kind for CanvasRegistryChangedCanvasAction {}
     pub enum SessionCanvasClosed {}
+    impl Kind for SessionCanvasClosed {}
     pub enum SessionCanvasUnavailable {}
+    impl Kind for SessionCanvasUnavailable {}
     pub enum SessionCanvasRecorded {}
+    impl Kind for SessionCanvasRecorded {}
     pub enum SessionCanvasRemoved {}
+    impl Kind for SessionCanvasRemoved {}
     pub enum SessionExtensionsAttachmentsPushed {}
+    impl Kind for SessionExtensionsAttachmentsPushed {}
     pub enum McpAppToolCallComplete {}
+    impl Kind for McpAppToolCallComplete {}
     pub enum McpAppToolCallCompleteError {}
+    impl Kind for McpAppToolCallCompleteError {}
     pub enum McpAppToolCallCompleteToolMeta {}
+    impl Kind for McpAppToolCallCompleteToolMeta {}
     pub enum McpAppToolCallCompleteToolMetaUi {}
+    impl Kind for McpAppToolCallCompleteToolMetaUi {}
     pub enum PermissionRule {}
+    impl Kind for PermissionRule {}
 }
 
 use crate::json::{JsonStr, RawJson};

@@ -267,7 +267,7 @@ impl Serialize for AuthInfo<'_> {
 pub struct HmacAuthInfo<'a> {
     /// HMAC secret used to sign requests.
     ///
-    /// `hmac`
+    /// `hmac`. A secret: never printed by `Debug`
     pub hmac: &'a str,
     /// Snapshot of the authenticated user's Copilot subscription info, if known. Mirrors the GitHub API `/copilot_internal/v2/token` user response shape — the runtime trusts this verbatim and does not re-fetch when set.
     ///
@@ -309,7 +309,7 @@ impl fmt::Debug for HmacAuthInfo<'_> {
     #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HmacAuthInfo")
-            .field("hmac", &self.hmac)
+            .field("hmac", &Secret(true))
             .field("copilot_user", &self.copilot_user)
             .finish()
     }

@@ -6,6 +6,7 @@
 use crate::json::RawJson;
 use crate::proto::Method;
 use crate::proto::generated::results;
+use crate::proto::view::Secret;
 use crate::proto::view::entry;
 use core::fmt;
 use serde::ser::SerializeMap;
@@ -45,7 +46,7 @@ pub struct FeatureFlagsResolveStartupGates<'a> {
     pub is_staff_microsoft: Option<bool>,
     /// Environment to read flag overrides from. Defaults to this runtime process's own environment.
     ///
-    /// `environment` (optional: not sent when `None`)
+    /// `environment` (optional: not sent when `None`). A secret: never printed by `Debug`
     pub environment: Option<RawJson<'a>>,
     /// User settings document whose `featureFlags` block is layered on top of the resolved set.
     ///
@@ -164,7 +165,7 @@ impl fmt::Debug for FeatureFlagsResolveStartupGates<'_> {
             .field("is_team", &self.is_team)
             .field("is_staff_github", &self.is_staff_github)
             .field("is_staff_microsoft", &self.is_staff_microsoft)
-            .field("environment", &self.environment)
+            .field("environment", &Secret(self.environment.is_some()))
             .field("config", &self.config)
             .field("streamer_mode", &self.streamer_mode)
             .field("first_launch_at_millis", &self.first_launch_at_millis)
@@ -250,7 +251,7 @@ pub struct FeatureFlagsResolve<'a> {
     pub base_flags: Option<RawJson<'a>>,
     /// Environment for direct feature-flag overrides and `COPILOT_CLI_ENABLED_FEATURE_FLAGS`. Does not apply `COPILOT_EXP_*` experiment assignments. Defaults to this runtime process's own environment.
     ///
-    /// `environment` (optional: not sent when `None`)
+    /// `environment` (optional: not sent when `None`). A secret: never printed by `Debug`
     pub environment: Option<RawJson<'a>>,
     /// User settings to apply, including `enabledFeatureFlags`, legacy `feature_flags.enabled`, and supported convenience settings.
     ///
@@ -354,7 +355,7 @@ impl fmt::Debug for FeatureFlagsResolve<'_> {
             .field("is_staff_github", &self.is_staff_github)
             .field("is_staff_microsoft", &self.is_staff_microsoft)
             .field("base_flags", &self.base_flags)
-            .field("environment", &self.environment)
+            .field("environment", &Secret(self.environment.is_some()))
             .field("config", &self.config)
             .field("flag_overrides", &self.flag_overrides)
             .finish()

@@ -7,6 +7,7 @@ use crate::json::RawJson;
 use crate::proto::Method;
 use crate::proto::generated::enums;
 use crate::proto::generated::results;
+use crate::proto::view::Secret;
 use crate::proto::view::entry;
 use core::fmt;
 use serde::ser::SerializeMap;
@@ -652,7 +653,7 @@ pub struct ManagedSettingsIngest<'a> {
     pub client_name: Option<&'a str>,
     /// The host's environment variables, read for cache location and policy overrides. Supplied by the host rather than read from the runtime process so a command that selected its own configuration home is honored.
     ///
-    /// `environment`
+    /// `environment`. A secret: never printed by `Debug`
     pub environment: RawJson<'a>,
     /// The host's platform, in Node's `process.platform` spelling, used to locate platform-specific cache and policy paths.
     ///
@@ -839,7 +840,7 @@ impl fmt::Debug for ManagedSettingsIngest<'_> {
             )
             .field("user_agent", &self.user_agent)
             .field("client_name", &self.client_name)
-            .field("environment", &self.environment)
+            .field("environment", &Secret(true))
             .field("platform", &self.platform)
             .field("home_directory", &self.home_directory)
             .finish()
@@ -910,7 +911,7 @@ pub struct ManagedSettingsResolveStartupPolicy<'a> {
     pub client_name: Option<&'a str>,
     /// The host's environment variables, read for cache location, policy overrides, and the variables that would make a membership snapshot forgeable.
     ///
-    /// `environment`
+    /// `environment`. A secret: never printed by `Debug`
     pub environment: RawJson<'a>,
     /// The host's platform, in Node's `process.platform` spelling, used to locate platform-specific cache and policy paths.
     ///
@@ -1104,7 +1105,7 @@ impl fmt::Debug for ManagedSettingsResolveStartupPolicy<'_> {
             )
             .field("user_agent", &self.user_agent)
             .field("client_name", &self.client_name)
-            .field("environment", &self.environment)
+            .field("environment", &Secret(true))
             .field("platform", &self.platform)
             .field("home_directory", &self.home_directory)
             .field("retain_and_apply", &self.retain_and_apply)
@@ -1160,7 +1161,7 @@ pub struct ManagedSettingsLoadRemoteControl<'a> {
     pub client_name: Option<&'a str>,
     /// The host's environment variables, read for cache location and policy overrides.
     ///
-    /// `environment`
+    /// `environment`. A secret: never printed by `Debug`
     pub environment: RawJson<'a>,
     /// The host's platform, in Node's `process.platform` spelling, used to locate platform-specific cache and policy paths.
     ///
@@ -1286,7 +1287,7 @@ impl fmt::Debug for ManagedSettingsLoadRemoteControl<'_> {
             .field("policy_helper_enabled", &self.policy_helper_enabled)
             .field("user_agent", &self.user_agent)
             .field("client_name", &self.client_name)
-            .field("environment", &self.environment)
+            .field("environment", &Secret(true))
             .field("platform", &self.platform)
             .field("home_directory", &self.home_directory)
             .finish()
@@ -1313,7 +1314,7 @@ pub struct ManagedSettingsResolveDeviceForceLoginOrgsGate<'a> {
     pub auth_info: Option<RawJson<'a>>,
     /// The host's environment variables. Read for the variables that would make an identity's membership snapshot forgeable, so a credential whose provenance cannot be trusted is refused rather than accepted.
     ///
-    /// `environment`
+    /// `environment`. A secret: never printed by `Debug`
     pub environment: RawJson<'a>,
 }
 
@@ -1350,7 +1351,7 @@ impl fmt::Debug for ManagedSettingsResolveDeviceForceLoginOrgsGate<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ManagedSettingsResolveDeviceForceLoginOrgsGate")
             .field("auth_info", &self.auth_info)
-            .field("environment", &self.environment)
+            .field("environment", &Secret(true))
             .finish()
     }
 }

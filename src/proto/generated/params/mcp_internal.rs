@@ -10,6 +10,7 @@ use crate::proto::Method;
 use crate::proto::generated::enums;
 use crate::proto::generated::events;
 use crate::proto::generated::results;
+use crate::proto::view::Secret;
 use crate::proto::view::entry;
 use core::fmt;
 use serde::ser::SerializeMap;
@@ -760,7 +761,7 @@ pub struct McpOauthFetchProtectedResourceMetadata<'a> {
     pub request_url: &'a str,
     /// Request headers the configured server sends, as a serialized JSON object. Omit to send none.
     ///
-    /// `headersJson` (optional: not sent when `None`)
+    /// `headersJson` (optional: not sent when `None`). A secret: never printed by `Debug`
     pub headers_json: Option<&'a str>,
     /// Metadata URL named in the server's `WWW-Authenticate` challenge. Omit to try conventional metadata endpoints derived from the request URL. It is server-controlled, so it passes the same egress policy check as the request URL.
     ///
@@ -853,7 +854,7 @@ impl fmt::Debug for McpOauthFetchProtectedResourceMetadata<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("McpOauthFetchProtectedResourceMetadata")
             .field("request_url", &self.request_url)
-            .field("headers_json", &self.headers_json)
+            .field("headers_json", &Secret(self.headers_json.is_some()))
             .field("resource_metadata_url", &self.resource_metadata_url)
             .field("user_agent", &self.user_agent)
             .field("sandbox_proxy", &self.sandbox_proxy)

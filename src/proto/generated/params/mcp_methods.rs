@@ -173,7 +173,7 @@ pub struct McpServerConfigStdio<'a> {
     pub cwd: Option<&'a str>,
     /// Environment variables to pass to the Stdio MCP server process.
     ///
-    /// `env` (optional: not sent when `None`)
+    /// `env` (optional: not sent when `None`). A secret: never printed by `Debug`
     pub env: Option<RawJson<'a>>,
     /// Local transport type. Defaults to stdio when omitted.
     ///
@@ -488,7 +488,7 @@ impl fmt::Debug for McpServerConfigStdio<'_> {
             .field("command", &self.command)
             .field("args", &self.args)
             .field("cwd", &self.cwd)
-            .field("env", &self.env)
+            .field("env", &Secret(self.env.is_some()))
             .field("kind", &self.kind)
             .finish()
     }
@@ -1881,7 +1881,7 @@ pub struct McpInstallationSecret<'a> {
     pub placeholder: &'a str,
     /// Fresh explicit secret value. It is omitted from confirmation reviews and telemetry.
     ///
-    /// `value`
+    /// `value`. A secret: never printed by `Debug`
     pub value: &'a str,
 }
 
@@ -1907,7 +1907,7 @@ impl fmt::Debug for McpInstallationSecret<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("McpInstallationSecret")
             .field("placeholder", &self.placeholder)
-            .field("value", &self.value)
+            .field("value", &Secret(true))
             .finish()
     }
 }

@@ -7,6 +7,7 @@ use crate::json::JsonStr;
 use crate::json::RawJson;
 use crate::proto::Method;
 use crate::proto::generated::results;
+use crate::proto::view::Secret;
 use crate::proto::view::entry;
 use core::fmt;
 use serde::ser::SerializeMap;
@@ -96,7 +97,7 @@ impl Method for SandboxProxySecretGet {
 pub struct SandboxProxySecretSave<'a> {
     /// The password to store for the sandbox proxy.
     ///
-    /// `value`
+    /// `value`. A secret: never printed by `Debug`
     pub value: &'a str,
 }
 
@@ -120,7 +121,7 @@ impl fmt::Debug for SandboxProxySecretSave<'_> {
     #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SandboxProxySecretSave")
-            .field("value", &self.value)
+            .field("value", &Secret(true))
             .finish()
     }
 }

@@ -5,6 +5,7 @@
 
 use crate::proto::Method;
 use crate::proto::generated::results;
+use crate::proto::view::Secret;
 use core::fmt;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
@@ -17,7 +18,7 @@ use serde::{Serialize, Serializer};
 pub struct SecretsAddFilterValues<'a> {
     /// Raw secret values to register for redaction
     ///
-    /// `values`
+    /// `values`. A secret: never printed by `Debug`
     pub values: &'a [&'a str],
 }
 
@@ -41,7 +42,7 @@ impl fmt::Debug for SecretsAddFilterValues<'_> {
     #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SecretsAddFilterValues")
-            .field("values", &self.values)
+            .field("values", &Secret(true))
             .finish()
     }
 }

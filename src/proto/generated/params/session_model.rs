@@ -10,6 +10,7 @@ use crate::proto::Method;
 use crate::proto::generated::enums;
 use crate::proto::generated::events;
 use crate::proto::generated::results;
+use crate::proto::view::Secret;
 use crate::proto::view::entry;
 use core::fmt;
 use serde::ser::SerializeMap;
@@ -100,7 +101,7 @@ pub struct ModelPickerSettingsContext<'a> {
     pub home_directory: &'a str,
     /// Environment variables consulted while resolving model-picker settings.
     ///
-    /// `environment`
+    /// `environment`. A secret: never printed by `Debug`
     pub environment: RawJson<'a>,
 }
 
@@ -140,7 +141,7 @@ impl fmt::Debug for ModelPickerSettingsContext<'_> {
         f.debug_struct("ModelPickerSettingsContext")
             .field("config_dir", &self.config_dir)
             .field("home_directory", &self.home_directory)
-            .field("environment", &self.environment)
+            .field("environment", &Secret(true))
             .finish()
     }
 }

@@ -7,6 +7,7 @@ use crate::json::RawJson;
 use crate::proto::Method;
 use crate::proto::generated::enums;
 use crate::proto::generated::results;
+use crate::proto::view::Secret;
 use crate::proto::view::entry;
 use core::fmt;
 use serde::ser::SerializeMap;
@@ -441,7 +442,7 @@ pub struct UserSettingsMigrateStaffUpdateChannelOnce<'a> {
     pub home_directory: &'a str,
     /// The host's environment variables. `COPILOT_HOME` is read from here, as are the variables a settings hook may expand.
     ///
-    /// `environment`
+    /// `environment`. A secret: never printed by `Debug`
     pub environment: RawJson<'a>,
 }
 
@@ -481,7 +482,7 @@ impl fmt::Debug for UserSettingsMigrateStaffUpdateChannelOnce<'_> {
         f.debug_struct("UserSettingsMigrateStaffUpdateChannelOnce")
             .field("config_dir", &self.config_dir)
             .field("home_directory", &self.home_directory)
-            .field("environment", &self.environment)
+            .field("environment", &Secret(true))
             .finish()
     }
 }
@@ -506,7 +507,7 @@ pub struct UserSettingsHostContext<'a> {
     pub home_directory: &'a str,
     /// The host's environment variables. `COPILOT_HOME` is read from here, as are the variables a settings hook may expand.
     ///
-    /// `environment`
+    /// `environment`. A secret: never printed by `Debug`
     pub environment: RawJson<'a>,
 }
 
@@ -546,7 +547,7 @@ impl fmt::Debug for UserSettingsHostContext<'_> {
         f.debug_struct("UserSettingsHostContext")
             .field("config_dir", &self.config_dir)
             .field("home_directory", &self.home_directory)
-            .field("environment", &self.environment)
+            .field("environment", &Secret(true))
             .finish()
     }
 }
@@ -691,7 +692,7 @@ pub struct UserSettingsBuildRuntime<'a> {
     pub working_directory: &'a str,
     /// The environment to read settings-bearing variables from. Passed explicitly rather than read from the server process so a host can resolve settings for an environment it is about to create rather than the one it runs in.
     ///
-    /// `environment`
+    /// `environment`. A secret: never printed by `Debug`
     pub environment: RawJson<'a>,
     /// The platform to apply platform-specific defaults for, in the same spelling the host's own runtime reports.
     ///
@@ -741,7 +742,7 @@ impl fmt::Debug for UserSettingsBuildRuntime<'_> {
         f.debug_struct("UserSettingsBuildRuntime")
             .field("overrides", &self.overrides)
             .field("working_directory", &self.working_directory)
-            .field("environment", &self.environment)
+            .field("environment", &Secret(true))
             .field("platform", &self.platform)
             .finish()
     }

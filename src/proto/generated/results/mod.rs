@@ -397,582 +397,1180 @@ pub use user_methods::*;
 
 pub use super::enums::*;
 
-/// The marker types of the views: `View<'a, kinds::X>` is the view `X<'a>`.
+/// The marker types of the views: `View<'a, kinds::X>` is the view `X<'a>`; each names
+/// the members of its object that hold secrets, which `Debug` does not print.
 #[doc(hidden)]
 pub mod kinds {
+    use crate::proto::view::Kind;
+
     pub enum SandboxProxyCaStatus {}
+    impl Kind for SandboxProxyCaStatus {}
     pub enum SandboxProxyCaCreateResult {}
+    impl Kind for SandboxProxyCaCreateResult {}
     pub enum SandboxProxySecretLocation {}
+    impl Kind for SandboxProxySecretLocation {
+        const SECRETS: &'static [&'static str] = &["secretId"];
+    }
     pub enum SandboxProxySecretGetResult {}
+    impl Kind for SandboxProxySecretGetResult {
+        const SECRETS: &'static [&'static str] = &["value"];
+    }
     pub enum SandboxProxySecretSaveResult {}
+    impl Kind for SandboxProxySecretSaveResult {}
     pub enum SandboxResolveFlooredConfigResult {}
+    impl Kind for SandboxResolveFlooredConfigResult {}
     pub enum SandboxPreparePickerPolicyResult {}
+    impl Kind for SandboxPreparePickerPolicyResult {}
     pub enum SandboxFilterPickerCandidatesResult {}
+    impl Kind for SandboxFilterPickerCandidatesResult {}
     pub enum SandboxEffectiveForOptionalResult {}
+    impl Kind for SandboxEffectiveForOptionalResult {}
     pub enum SandboxUnsupportedStartupNoticeResult {}
+    impl Kind for SandboxUnsupportedStartupNoticeResult {}
     pub enum SandboxDocsUrlResult {}
+    impl Kind for SandboxDocsUrlResult {}
     pub enum SandboxHostSupport {}
+    impl Kind for SandboxHostSupport {}
     pub enum SandboxHostCapability {}
+    impl Kind for SandboxHostCapability {}
     pub enum PersistenceWriteRawJsonLockedResult {}
+    impl Kind for PersistenceWriteRawJsonLockedResult {}
     pub enum UserSettingsSetHookDisabledResult {}
+    impl Kind for UserSettingsSetHookDisabledResult {}
     pub enum UserSettingsLoadRepoResult {}
+    impl Kind for UserSettingsLoadRepoResult {}
     pub enum UserSettingsLoadAndMergeRepoResult {}
+    impl Kind for UserSettingsLoadAndMergeRepoResult {}
     pub enum UserSettingsPathResult {}
+    impl Kind for UserSettingsPathResult {}
     pub enum UserSettingsLoadWithWarningResult {}
+    impl Kind for UserSettingsLoadWithWarningResult {}
     pub enum UserSettingsMergeManagedAndUserResult {}
+    impl Kind for UserSettingsMergeManagedAndUserResult {}
     pub enum UserSettingsMergeRepoValueResult {}
+    impl Kind for UserSettingsMergeRepoValueResult {}
     pub enum UserSettingsMigrateStaffUpdateChannelOnceResult {}
+    impl Kind for UserSettingsMigrateStaffUpdateChannelOnceResult {}
     pub enum UserSettingsResetStaffModelSelectionOnceResult {}
+    impl Kind for UserSettingsResetStaffModelSelectionOnceResult {}
     pub enum UserSettingsUnknownKeysWarningResult {}
+    impl Kind for UserSettingsUnknownKeysWarningResult {}
     pub enum UserSettingsMigrateStaffLogLevelOnceResult {}
+    impl Kind for UserSettingsMigrateStaffLogLevelOnceResult {}
     pub enum UserSettingsMigrateObsoleteOnDiskResult {}
+    impl Kind for UserSettingsMigrateObsoleteOnDiskResult {}
     pub enum UserSettingsGetResult {}
+    impl Kind for UserSettingsGetResult {}
     pub enum UserSettingsGetPathsResult {}
+    impl Kind for UserSettingsGetPathsResult {}
     pub enum UserSettingsGovernanceKeysResult {}
+    impl Kind for UserSettingsGovernanceKeysResult {}
     pub enum SettingsEditResult {}
+    impl Kind for SettingsEditResult {}
     pub enum UserSettingsNormalizeResult {}
+    impl Kind for UserSettingsNormalizeResult {}
     pub enum UserSettingsProblemsResult {}
+    impl Kind for UserSettingsProblemsResult {}
     pub enum UserSettingsProblem {}
+    impl Kind for UserSettingsProblem {}
     pub enum UserSettingsProblemLocation {}
+    impl Kind for UserSettingsProblemLocation {}
     pub enum UserSettingsApplyTopKeyResult {}
+    impl Kind for UserSettingsApplyTopKeyResult {}
     pub enum UserSettingsValidationIssue {}
+    impl Kind for UserSettingsValidationIssue {}
     pub enum UserSettingsUpdateResult {}
+    impl Kind for UserSettingsUpdateResult {}
     pub enum UserSettingsLoadForEditResult {}
+    impl Kind for UserSettingsLoadForEditResult {}
     pub enum UserSettingsValidateResult {}
+    impl Kind for UserSettingsValidateResult {}
     pub enum RepoSettingsReadRawResult {}
+    impl Kind for RepoSettingsReadRawResult {}
     pub enum FeatureFlagsMetadataResult {}
+    impl Kind for FeatureFlagsMetadataResult {}
     pub enum LocationPermissionsCleanupResult {}
+    impl Kind for LocationPermissionsCleanupResult {}
     pub enum FolderTrustCheckResult {}
+    impl Kind for FolderTrustCheckResult {}
     pub enum PermissionsEvaluateManagedPolicyResult {}
+    impl Kind for PermissionsEvaluateManagedPolicyResult {}
     pub enum ManagedSettingsReadDeviceResult {}
+    impl Kind for ManagedSettingsReadDeviceResult {}
     pub enum ManagedSettingsApplyControlsResult {}
+    impl Kind for ManagedSettingsApplyControlsResult {}
     pub enum ManagedSettingsParseClientValueResult {}
+    impl Kind for ManagedSettingsParseClientValueResult {}
     pub enum ManagedSettingsResolveEffectiveValueResult {}
+    impl Kind for ManagedSettingsResolveEffectiveValueResult {}
     pub enum ManagedSettingsResolveBypassDisableTransitionResult {}
+    impl Kind for ManagedSettingsResolveBypassDisableTransitionResult {}
     pub enum ManagedSettingsIngestResult {}
+    impl Kind for ManagedSettingsIngestResult {}
     pub enum ManagedSettingsLogMessage {}
+    impl Kind for ManagedSettingsLogMessage {}
     pub enum ManagedSettingsResolveStartupPolicyResult {}
+    impl Kind for ManagedSettingsResolveStartupPolicyResult {}
     pub enum ForceLoginOrgsDecision {}
+    impl Kind for ForceLoginOrgsDecision {}
     pub enum ManagedSettingsLoadRemoteControlResult {}
+    impl Kind for ManagedSettingsLoadRemoteControlResult {}
     pub enum ManagedSettingsReadResult {}
+    impl Kind for ManagedSettingsReadResult {}
     pub enum ManagedSettingsResolveResult {}
+    impl Kind for ManagedSettingsResolveResult {}
     pub enum ManagedSettingsValues {}
+    impl Kind for ManagedSettingsValues {}
     pub enum ManagedSettingsMeta {}
+    impl Kind for ManagedSettingsMeta {}
     pub enum ManagedSettingMeta {}
+    impl Kind for ManagedSettingMeta {}
     pub enum ManagedSettingsLayer {}
+    impl Kind for ManagedSettingsLayer {}
     pub enum ManagedSettingsDiagnostic {}
+    impl Kind for ManagedSettingsDiagnostic {}
     pub enum ManagedPermissionsEvaluateResult {}
+    impl Kind for ManagedPermissionsEvaluateResult {}
     pub enum ManagedPermissionEvaluation {}
+    impl Kind for ManagedPermissionEvaluation {}
     pub enum ManagedPermissionOperation {}
+    impl Kind for ManagedPermissionOperation {}
     pub enum ManagedSettingsSchemaResult {}
+    impl Kind for ManagedSettingsSchemaResult {}
     pub enum ManagedSettingsValidateResult {}
+    impl Kind for ManagedSettingsValidateResult {}
     pub enum ManagedSettingsComposeResult {}
+    impl Kind for ManagedSettingsComposeResult {}
     pub enum EnvironmentsListResult {}
+    impl Kind for EnvironmentsListResult {}
     pub enum GitHubEnvironment {}
+    impl Kind for GitHubEnvironment {}
     pub enum EnvironmentCapabilities {}
+    impl Kind for EnvironmentCapabilities {}
     pub enum EnvironmentsGetResult {}
+    impl Kind for EnvironmentsGetResult {}
     pub enum HostPublishSessionResult {}
+    impl Kind for HostPublishSessionResult {}
     pub enum HostUnpublishSessionResult {}
+    impl Kind for HostUnpublishSessionResult {}
     pub enum HostListSessionsResult {}
+    impl Kind for HostListSessionsResult {}
     pub enum HostSessionSummary {}
+    impl Kind for HostSessionSummary {}
     pub enum HostSessionCreateResult {}
+    impl Kind for HostSessionCreateResult {}
     pub enum HostStartResult {}
+    impl Kind for HostStartResult {
+        const SECRETS: &'static [&'static str] = &["token"];
+    }
     pub enum HostEnvironmentCredentials {}
+    impl Kind for HostEnvironmentCredentials {
+        const SECRETS: &'static [&'static str] = &["token"];
+    }
     pub enum HostConfiguration {}
+    impl Kind for HostConfiguration {}
     pub enum HostLocalServerConfiguration {}
+    impl Kind for HostLocalServerConfiguration {
+        const SECRETS: &'static [&'static str] = &["token"];
+    }
     pub enum HostGithubEnvironmentOptions {}
+    impl Kind for HostGithubEnvironmentOptions {}
     pub enum PingResult {}
+    impl Kind for PingResult {}
     pub enum ConnectResult {}
+    impl Kind for ConnectResult {}
     pub enum HooksDiscoverResult {}
+    impl Kind for HooksDiscoverResult {}
     pub enum DiscoveredHook {}
+    impl Kind for DiscoveredHook {}
     pub enum ModelList {}
+    impl Kind for ModelList {}
     pub enum Model {}
+    impl Kind for Model {}
     pub enum ModelCapabilities {}
+    impl Kind for ModelCapabilities {}
     pub enum ModelCapabilitiesSupports {}
+    impl Kind for ModelCapabilitiesSupports {}
     pub enum ModelCapabilitiesLimits {}
+    impl Kind for ModelCapabilitiesLimits {}
     pub enum ModelCapabilitiesLimitsVision {}
+    impl Kind for ModelCapabilitiesLimitsVision {}
     pub enum ModelPolicy {}
+    impl Kind for ModelPolicy {}
     pub enum ModelBilling {}
+    impl Kind for ModelBilling {}
     pub enum ModelBillingTokenPrices {}
+    impl Kind for ModelBillingTokenPrices {}
     pub enum ModelBillingTokenPricesLongContext {}
+    impl Kind for ModelBillingTokenPricesLongContext {}
     pub enum ModelBillingPromo {}
+    impl Kind for ModelBillingPromo {}
     pub enum ModelWarningText {}
+    impl Kind for ModelWarningText {}
     pub enum ModelMessage {}
+    impl Kind for ModelMessage {}
     pub enum AutoTierMetadata {}
+    impl Kind for AutoTierMetadata {}
     pub enum AutoTierDescriptor {}
+    impl Kind for AutoTierDescriptor {}
     pub enum AutoTierStatus {}
+    impl Kind for AutoTierStatus {}
     pub enum AutoTierBilling {}
+    impl Kind for AutoTierBilling {}
     pub enum AutoTierBillingPromo {}
+    impl Kind for AutoTierBillingPromo {}
     pub enum ImageToolModel {}
+    impl Kind for ImageToolModel {}
     pub enum ImageToolModelPricing {}
+    impl Kind for ImageToolModelPricing {}
     pub enum BuiltInModelCatalog {}
+    impl Kind for BuiltInModelCatalog {}
     pub enum BuiltInModelCatalogEntry {}
+    impl Kind for BuiltInModelCatalogEntry {}
     pub enum ModelTokenPriceUnitList {}
+    impl Kind for ModelTokenPriceUnitList {}
     pub enum ModelTokenPriceUnit {}
+    impl Kind for ModelTokenPriceUnit {}
     pub enum AzureMlCatalogResult {}
+    impl Kind for AzureMlCatalogResult {}
     pub enum AzureMlModel {}
+    impl Kind for AzureMlModel {}
     pub enum AzureMlProfile {}
+    impl Kind for AzureMlProfile {}
     pub enum AzureMlLicense {}
+    impl Kind for AzureMlLicense {}
     pub enum AzureMlCatalogWarning {}
+    impl Kind for AzureMlCatalogWarning {}
     pub enum AzureMlResolveResult {}
+    impl Kind for AzureMlResolveResult {}
     pub enum AzureMlDownloadResult {}
+    impl Kind for AzureMlDownloadResult {}
     pub enum AzureMlFamilyLeaseResult {}
+    impl Kind for AzureMlFamilyLeaseResult {}
     pub enum AzureMlDownloadStatus {}
+    impl Kind for AzureMlDownloadStatus {}
     pub enum ContentExclusionValidatePoliciesResult {}
+    impl Kind for ContentExclusionValidatePoliciesResult {}
     pub enum ToolList {}
+    impl Kind for ToolList {}
     pub enum Tool {}
+    impl Kind for Tool {}
     pub enum AccountGetQuotaResult {}
+    impl Kind for AccountGetQuotaResult {}
     pub enum AccountGetCurrentAuthResult {}
+    impl Kind for AccountGetCurrentAuthResult {}
     pub enum AccountAllUsers {}
+    impl Kind for AccountAllUsers {
+        const SECRETS: &'static [&'static str] = &["token"];
+    }
     pub enum AccountLoginResult {}
+    impl Kind for AccountLoginResult {}
     pub enum AccountLogoutResult {}
+    impl Kind for AccountLogoutResult {}
     pub enum AccountDescribeAuthInfoResult {}
+    impl Kind for AccountDescribeAuthInfoResult {}
     pub enum AccountGetGistSupportResult {}
+    impl Kind for AccountGetGistSupportResult {}
     pub enum AccountGetWebUrlResult {}
+    impl Kind for AccountGetWebUrlResult {}
     pub enum AccountGetTokenEnvVarResult {}
+    impl Kind for AccountGetTokenEnvVarResult {}
     pub enum SecretsAddFilterValuesResult {}
+    impl Kind for SecretsAddFilterValuesResult {}
     pub enum McpConfigList {}
+    impl Kind for McpConfigList {}
     pub enum McpRegistryRequestIdResult {}
+    impl Kind for McpRegistryRequestIdResult {}
     pub enum McpRegistrySearchResult {}
+    impl Kind for McpRegistrySearchResult {}
     pub enum McpRegistryCancelResult {}
+    impl Kind for McpRegistryCancelResult {}
     pub enum McpDiscoverResult {}
+    impl Kind for McpDiscoverResult {}
     pub enum DiscoveredMcpServer {}
+    impl Kind for DiscoveredMcpServer {}
     pub enum McpSourceRef {}
+    impl Kind for McpSourceRef {}
     pub enum McpSourceFile {}
+    impl Kind for McpSourceFile {}
     pub enum McpSourcePlugin {}
+    impl Kind for McpSourcePlugin {}
     pub enum McpListBuiltinServerNamesResult {}
+    impl Kind for McpListBuiltinServerNamesResult {}
     pub enum McpShouldExcludeGitHubToolsResult {}
+    impl Kind for McpShouldExcludeGitHubToolsResult {}
     pub enum McpOauthStaticClientConfigResult {}
+    impl Kind for McpOauthStaticClientConfigResult {}
     pub enum McpOauthStaticClientConfig {}
+    impl Kind for McpOauthStaticClientConfig {}
     pub enum McpOauthFetchProtectedResourceMetadataResult {}
+    impl Kind for McpOauthFetchProtectedResourceMetadataResult {}
     pub enum McpOauthCheckDcrSupportResult {}
+    impl Kind for McpOauthCheckDcrSupportResult {}
     pub enum McpOauthIsMicrosoftAuthorizationServerResult {}
+    impl Kind for McpOauthIsMicrosoftAuthorizationServerResult {}
     pub enum DiscoveredExtensions {}
+    impl Kind for DiscoveredExtensions {}
     pub enum DiscoveredExtension {}
+    impl Kind for DiscoveredExtension {}
     pub enum DiscoveredExtensionPlugin {}
+    impl Kind for DiscoveredExtensionPlugin {}
     pub enum InstructionsInitPromptResult {}
+    impl Kind for InstructionsInitPromptResult {}
     pub enum ServerInstructionSourceList {}
+    impl Kind for ServerInstructionSourceList {}
     pub enum InstructionSource {}
+    impl Kind for InstructionSource {}
     pub enum InstructionDiscoveryPathList {}
+    impl Kind for InstructionDiscoveryPathList {}
     pub enum InstructionDiscoveryPath {}
+    impl Kind for InstructionDiscoveryPath {}
     pub enum ServerSkillList {}
+    impl Kind for ServerSkillList {}
     pub enum ServerSkill {}
+    impl Kind for ServerSkill {}
     pub enum SkillDiscoveryPathList {}
+    impl Kind for SkillDiscoveryPathList {}
     pub enum SkillDiscoveryPath {}
+    impl Kind for SkillDiscoveryPath {}
     pub enum PluginListResult {}
+    impl Kind for PluginListResult {}
     pub enum InstalledPluginInfo {}
+    impl Kind for InstalledPluginInfo {}
     pub enum InstalledPluginVerifiedSource {}
+    impl Kind for InstalledPluginVerifiedSource {}
     pub enum PluginInstallResult {}
+    impl Kind for PluginInstallResult {}
     pub enum PluginUpdateResult {}
+    impl Kind for PluginUpdateResult {}
     pub enum PluginUpdateAllResult {}
+    impl Kind for PluginUpdateAllResult {}
     pub enum PluginUpdateAllEntry {}
+    impl Kind for PluginUpdateAllEntry {}
     pub enum MarketplaceListResult {}
+    impl Kind for MarketplaceListResult {}
     pub enum MarketplaceInfo {}
+    impl Kind for MarketplaceInfo {}
     pub enum MarketplaceAddResult {}
+    impl Kind for MarketplaceAddResult {}
     pub enum MarketplaceRemoveResult {}
+    impl Kind for MarketplaceRemoveResult {}
     pub enum MarketplaceBrowseResult {}
+    impl Kind for MarketplaceBrowseResult {}
     pub enum MarketplacePluginInfo {}
+    impl Kind for MarketplacePluginInfo {}
     pub enum MarketplaceRefreshResult {}
+    impl Kind for MarketplaceRefreshResult {}
     pub enum MarketplaceRefreshEntry {}
+    impl Kind for MarketplaceRefreshEntry {}
     pub enum ServerAgentList {}
+    impl Kind for ServerAgentList {}
     pub enum AgentInfo {}
+    impl Kind for AgentInfo {}
     pub enum AgentDiscoveryPathList {}
+    impl Kind for AgentDiscoveryPathList {}
     pub enum AgentDiscoveryPath {}
+    impl Kind for AgentDiscoveryPath {}
     pub enum AgentsGetBuiltinsResult {}
+    impl Kind for AgentsGetBuiltinsResult {}
     pub enum AgentsGetAvailableBuiltinsResult {}
+    impl Kind for AgentsGetAvailableBuiltinsResult {}
     pub enum BuiltinAgentSummary {}
+    impl Kind for BuiltinAgentSummary {}
     pub enum AgentsGetBuiltinDefinitionResult {}
+    impl Kind for AgentsGetBuiltinDefinitionResult {}
     pub enum AgentsGetBuiltinListingDefinitionResult {}
+    impl Kind for AgentsGetBuiltinListingDefinitionResult {}
     pub enum AgentsCustomAgentInitialModelDecisionResult {}
+    impl Kind for AgentsCustomAgentInitialModelDecisionResult {}
     pub enum GlobalStateLoadResult {}
+    impl Kind for GlobalStateLoadResult {}
     pub enum InstalledPlugin {}
+    impl Kind for InstalledPlugin {}
     pub enum LoggedInUser {}
+    impl Kind for LoggedInUser {}
     pub enum CommandList {}
+    impl Kind for CommandList {}
     pub enum SlashCommandInfo {}
+    impl Kind for SlashCommandInfo {}
     pub enum SlashCommandInput {}
+    impl Kind for SlashCommandInput {}
     pub enum SlashCommandInputChoice {}
+    impl Kind for SlashCommandInputChoice {}
     pub enum GitHubRepositoryAtPathResult {}
+    impl Kind for GitHubRepositoryAtPathResult {}
     pub enum GitHubRepositoryIdentity {}
+    impl Kind for GitHubRepositoryIdentity {}
     pub enum GitHubOwnersRequestIdResult {}
+    impl Kind for GitHubOwnersRequestIdResult {}
     pub enum GitHubOwnersListResult {}
+    impl Kind for GitHubOwnersListResult {}
     pub enum GitHubOwnerOption {}
+    impl Kind for GitHubOwnerOption {}
     pub enum GitHubOwnersCancelResult {}
+    impl Kind for GitHubOwnersCancelResult {}
     pub enum GitCurrentBranchRemoteResult {}
+    impl Kind for GitCurrentBranchRemoteResult {}
     pub enum SessionWorkingDirectoryContext {}
+    impl Kind for SessionWorkingDirectoryContext {}
     pub enum GitReposFromRemotesResult {}
+    impl Kind for GitReposFromRemotesResult {}
     pub enum GitRemoteRepository {}
+    impl Kind for GitRemoteRepository {}
     pub enum SessionFsSetProviderResult {}
+    impl Kind for SessionFsSetProviderResult {}
     pub enum LlmInferenceSetProviderResult {}
+    impl Kind for LlmInferenceSetProviderResult {}
     pub enum LlmInferenceHttpResponseStartResult {}
+    impl Kind for LlmInferenceHttpResponseStartResult {}
     pub enum LlmInferenceHttpResponseChunkResult {}
+    impl Kind for LlmInferenceHttpResponseChunkResult {}
     pub enum SessionOpenResult {}
+    impl Kind for SessionOpenResult {}
     pub enum RemoteSessionMetadataValue {}
+    impl Kind for RemoteSessionMetadataValue {}
     pub enum SessionContext {}
+    impl Kind for SessionContext {}
     pub enum RemoteSessionMetadataRepository {}
+    impl Kind for RemoteSessionMetadataRepository {}
     pub enum SessionsOpenProgress {}
+    impl Kind for SessionsOpenProgress {}
     pub enum SessionsForkResult {}
+    impl Kind for SessionsForkResult {}
     pub enum RemoteSessionConnectionResult {}
+    impl Kind for RemoteSessionConnectionResult {}
     pub enum ConnectedRemoteSessionMetadata {}
+    impl Kind for ConnectedRemoteSessionMetadata {}
     pub enum ConnectedRemoteSessionMetadataRepository {}
+    impl Kind for ConnectedRemoteSessionMetadataRepository {}
     pub enum SessionList {}
+    impl Kind for SessionList {}
     pub enum SessionsGetMetadataResult {}
+    impl Kind for SessionsGetMetadataResult {}
     pub enum LocalSessionMetadataValue {}
+    impl Kind for LocalSessionMetadataValue {}
     pub enum EventsReadResult {}
+    impl Kind for EventsReadResult {}
     pub enum SessionsListNonEmptySessionIdsResult {}
+    impl Kind for SessionsListNonEmptySessionIdsResult {}
     pub enum SessionsFindByTaskIdResult {}
+    impl Kind for SessionsFindByTaskIdResult {}
     pub enum SessionsFindByPrefixResult {}
+    impl Kind for SessionsFindByPrefixResult {}
     pub enum SessionsGetLastForContextResult {}
+    impl Kind for SessionsGetLastForContextResult {}
     pub enum SessionsGetEventFilePathResult {}
+    impl Kind for SessionsGetEventFilePathResult {}
     pub enum SessionSizes {}
+    impl Kind for SessionSizes {}
     pub enum SessionsCheckInUseResult {}
+    impl Kind for SessionsCheckInUseResult {}
     pub enum SessionsGetPersistedRemoteSteerableResult {}
+    impl Kind for SessionsGetPersistedRemoteSteerableResult {}
     pub enum SessionBulkDeleteResult {}
+    impl Kind for SessionBulkDeleteResult {}
     pub enum SessionPruneResult {}
+    impl Kind for SessionPruneResult {}
     pub enum SessionEnrichMetadataResult {}
+    impl Kind for SessionEnrichMetadataResult {}
     pub enum SessionsCreateWorkspaceResult {}
+    impl Kind for SessionsCreateWorkspaceResult {}
     pub enum SessionsLoadWorkspaceResult {}
+    impl Kind for SessionsLoadWorkspaceResult {}
     pub enum SessionLoadDeferredRepoHooksResult {}
+    impl Kind for SessionLoadDeferredRepoHooksResult {}
     pub enum SessionsGetBoardEntryCountResult {}
+    impl Kind for SessionsGetBoardEntryCountResult {}
     pub enum RemoteControlStatusResult {}
+    impl Kind for RemoteControlStatusResult {}
     pub enum RemoteControlTransferResult {}
+    impl Kind for RemoteControlTransferResult {}
     pub enum RemoteControlStopResult {}
+    impl Kind for RemoteControlStopResult {}
     pub enum ConnectorDiscoveryCapabilities {}
+    impl Kind for ConnectorDiscoveryCapabilities {}
     pub enum ConnectorDiscoveryAccountList {}
+    impl Kind for ConnectorDiscoveryAccountList {}
     pub enum ConnectorDiscoveryAccount {}
+    impl Kind for ConnectorDiscoveryAccount {}
     pub enum ConnectorDiscoveryAuthInfo {}
+    impl Kind for ConnectorDiscoveryAuthInfo {}
     pub enum ConnectorDiscoveryCatalogResult {}
+    impl Kind for ConnectorDiscoveryCatalogResult {}
     pub enum ConnectorDiscoveryCatalogEntry {}
+    impl Kind for ConnectorDiscoveryCatalogEntry {}
     pub enum ModelProviderAdapterCatalog {}
+    impl Kind for ModelProviderAdapterCatalog {}
     pub enum ModelProviderAdapterDescriptor {}
+    impl Kind for ModelProviderAdapterDescriptor {}
     pub enum ModelProviderAttribution {}
+    impl Kind for ModelProviderAttribution {}
     pub enum ModelProviderAutomaticDiscoveryPolicy {}
+    impl Kind for ModelProviderAutomaticDiscoveryPolicy {}
     pub enum ModelProviderAdapterOperationDescriptor {}
+    impl Kind for ModelProviderAdapterOperationDescriptor {}
     pub enum ModelProviderDiscoverResult {}
+    impl Kind for ModelProviderDiscoverResult {}
     pub enum ModelProviderOperationOutcome {}
+    impl Kind for ModelProviderOperationOutcome {}
     pub enum ModelProviderInstance {}
+    impl Kind for ModelProviderInstance {}
     pub enum ModelProviderInstanceReference {}
+    impl Kind for ModelProviderInstanceReference {}
     pub enum ModelProviderProvenance {}
+    impl Kind for ModelProviderProvenance {}
     pub enum ModelProviderStatus {}
+    impl Kind for ModelProviderStatus {}
     pub enum DiscoveredModelList {}
+    impl Kind for DiscoveredModelList {}
     pub enum DiscoveredModel {}
+    impl Kind for DiscoveredModel {}
     pub enum ModelArtifactDetails {}
+    impl Kind for ModelArtifactDetails {}
     pub enum ModelProviderWarning {}
+    impl Kind for ModelProviderWarning {}
     pub enum ModelProviderConfigurationPlan {}
+    impl Kind for ModelProviderConfigurationPlan {}
     pub enum NamedProviderConfig {}
+    impl Kind for NamedProviderConfig {
+        const SECRETS: &'static [&'static str] = &["apiKey", "bearerToken", "headers"];
+    }
     pub enum ProviderConfigAzure {}
+    impl Kind for ProviderConfigAzure {}
     pub enum ProviderModelConfig {}
+    impl Kind for ProviderModelConfig {}
     pub enum ModelCapabilitiesOverride {}
+    impl Kind for ModelCapabilitiesOverride {}
     pub enum ModelCapabilitiesOverrideSupports {}
+    impl Kind for ModelCapabilitiesOverrideSupports {}
     pub enum ModelCapabilitiesOverrideLimits {}
+    impl Kind for ModelCapabilitiesOverrideLimits {}
     pub enum ModelCapabilitiesOverrideLimitsVision {}
+    impl Kind for ModelCapabilitiesOverrideLimitsVision {}
     pub enum SendResult {}
+    impl Kind for SendResult {}
     pub enum SendMessagesResult {}
+    impl Kind for SendMessagesResult {}
     pub enum SandboxEnforcementStatus {}
+    impl Kind for SandboxEnforcementStatus {}
     pub enum SandboxCredentialSuggestionsResult {}
+    impl Kind for SandboxCredentialSuggestionsResult {}
     pub enum SandboxCredentialSuggestion {}
+    impl Kind for SandboxCredentialSuggestion {}
     pub enum SandboxDisableForSessionResult {}
+    impl Kind for SandboxDisableForSessionResult {}
     pub enum SandboxGrantPathForRequestResult {}
+    impl Kind for SandboxGrantPathForRequestResult {}
     pub enum AbortResult {}
+    impl Kind for AbortResult {}
     pub enum InterruptMainTurnResult {}
+    impl Kind for InterruptMainTurnResult {}
     pub enum SessionAuthStatus {}
+    impl Kind for SessionAuthStatus {}
     pub enum SessionSetCredentialsResult {}
+    impl Kind for SessionSetCredentialsResult {}
     pub enum AuthIdentity {}
+    impl Kind for AuthIdentity {}
     pub enum CopilotUserResponse {}
+    impl Kind for CopilotUserResponse {}
     pub enum CopilotUserResponseEndpoints {}
+    impl Kind for CopilotUserResponseEndpoints {}
     pub enum CopilotUserResponseOrganizationListItem {}
+    impl Kind for CopilotUserResponseOrganizationListItem {}
     pub enum CopilotUserResponseEnterpriseListItem {}
+    impl Kind for CopilotUserResponseEnterpriseListItem {}
     pub enum CopilotUserResponseQuotaSnapshots {}
+    impl Kind for CopilotUserResponseQuotaSnapshots {}
     pub enum CopilotUserResponseQuotaSnapshotsChat {}
+    impl Kind for CopilotUserResponseQuotaSnapshotsChat {}
     pub enum CopilotUserResponseQuotaSnapshotsCompletions {}
+    impl Kind for CopilotUserResponseQuotaSnapshotsCompletions {}
     pub enum CopilotUserResponseQuotaSnapshotsPremiumInteractions {}
+    impl Kind for CopilotUserResponseQuotaSnapshotsPremiumInteractions {}
     pub enum AuthValidationError {}
+    impl Kind for AuthValidationError {}
     pub enum AuthWriteResult {}
+    impl Kind for AuthWriteResult {}
     pub enum AuthLoginBegun {}
+    impl Kind for AuthLoginBegun {}
     pub enum DebugCollectLogsResult {}
+    impl Kind for DebugCollectLogsResult {}
     pub enum DebugCollectLogsCollectedEntry {}
+    impl Kind for DebugCollectLogsCollectedEntry {}
     pub enum DebugCollectLogsSkippedEntry {}
+    impl Kind for DebugCollectLogsSkippedEntry {}
     pub enum CanvasList {}
+    impl Kind for CanvasList {}
     pub enum DiscoveredCanvas {}
+    impl Kind for DiscoveredCanvas {}
     pub enum CanvasAction {}
+    impl Kind for CanvasAction {}
     pub enum CanvasListOpenResult {}
+    impl Kind for CanvasListOpenResult {}
     pub enum OpenCanvasInstance {}
+    impl Kind for OpenCanvasInstance {}
     pub enum CanvasActionInvokeResult {}
+    impl Kind for CanvasActionInvokeResult {}
     pub enum WorkflowRunResult {}
+    impl Kind for WorkflowRunResult {}
     pub enum WorkflowResumeResult {}
+    impl Kind for WorkflowResumeResult {}
     pub enum WorkflowListRunsResult {}
+    impl Kind for WorkflowListRunsResult {}
     pub enum WorkflowRunSummary {}
+    impl Kind for WorkflowRunSummary {}
     pub enum WorkflowCurrentPhase {}
+    impl Kind for WorkflowCurrentPhase {}
     pub enum WorkflowRunConsumed {}
+    impl Kind for WorkflowRunConsumed {}
     pub enum WorkflowDeclaredLimits {}
+    impl Kind for WorkflowDeclaredLimits {}
     pub enum WorkflowRunTerminal {}
+    impl Kind for WorkflowRunTerminal {}
     pub enum WorkflowRunDetail {}
+    impl Kind for WorkflowRunDetail {}
     pub enum WorkflowPhaseObservation {}
+    impl Kind for WorkflowPhaseObservation {}
     pub enum WorkflowAgentSummary {}
+    impl Kind for WorkflowAgentSummary {}
     pub enum WorkflowProgressPage {}
+    impl Kind for WorkflowProgressPage {}
     pub enum WorkflowProgressLine {}
+    impl Kind for WorkflowProgressLine {}
     pub enum WorkflowPauseCheckpointResult {}
+    impl Kind for WorkflowPauseCheckpointResult {}
     pub enum WorkflowAgentResult {}
+    impl Kind for WorkflowAgentResult {}
     pub enum WorkflowJournalGetResult {}
+    impl Kind for WorkflowJournalGetResult {}
     pub enum CurrentModel {}
+    impl Kind for CurrentModel {}
     pub enum ModelSwitchToResult {}
+    impl Kind for ModelSwitchToResult {}
     pub enum ModelSwitchConfirmation {}
+    impl Kind for ModelSwitchConfirmation {}
     pub enum ModelSwitchAutoTierResult {}
+    impl Kind for ModelSwitchAutoTierResult {}
     pub enum ModelClearStartupSeedResult {}
+    impl Kind for ModelClearStartupSeedResult {}
     pub enum ModelSetAllowedModelsResult {}
+    impl Kind for ModelSetAllowedModelsResult {}
     pub enum ModelSetReasoningEffortResult {}
+    impl Kind for ModelSetReasoningEffortResult {}
     pub enum ModelGetReasoningSummariesResult {}
+    impl Kind for ModelGetReasoningSummariesResult {}
     pub enum SessionModelList {}
+    impl Kind for SessionModelList {}
     pub enum ModelProviderDescriptor {}
+    impl Kind for ModelProviderDescriptor {}
     pub enum SessionModelPriceCategory {}
+    impl Kind for SessionModelPriceCategory {}
     pub enum ModeSetResult {}
+    impl Kind for ModeSetResult {}
     pub enum NameGetResult {}
+    impl Kind for NameGetResult {}
     pub enum NameSetAutoResult {}
+    impl Kind for NameSetAutoResult {}
     pub enum PlanReadResult {}
+    impl Kind for PlanReadResult {}
     pub enum PlanReadSqlTodosResult {}
+    impl Kind for PlanReadSqlTodosResult {}
     pub enum PlanSqlTodosRow {}
+    impl Kind for PlanSqlTodosRow {}
     pub enum PlanReadSqlTodosWithDependenciesResult {}
+    impl Kind for PlanReadSqlTodosWithDependenciesResult {}
     pub enum PlanSqlTodoDependency {}
+    impl Kind for PlanSqlTodoDependency {}
     pub enum WorkspacesGetWorkspaceResult {}
+    impl Kind for WorkspacesGetWorkspaceResult {}
     pub enum WorkspacesGetWorkspaceResultWorkspace {}
+    impl Kind for WorkspacesGetWorkspaceResultWorkspace {}
     pub enum WorkspacesListFilesResult {}
+    impl Kind for WorkspacesListFilesResult {}
     pub enum WorkspacesReadFileResult {}
+    impl Kind for WorkspacesReadFileResult {}
     pub enum WorkspacesStatFileResult {}
+    impl Kind for WorkspacesStatFileResult {}
     pub enum WorkspacesListCheckpointsResult {}
+    impl Kind for WorkspacesListCheckpointsResult {}
     pub enum WorkspacesCheckpoints {}
+    impl Kind for WorkspacesCheckpoints {}
     pub enum WorkspacesReadCheckpointResult {}
+    impl Kind for WorkspacesReadCheckpointResult {}
     pub enum WorkspacesAddSummaryResult {}
+    impl Kind for WorkspacesAddSummaryResult {}
     pub enum WorkspacesReadAutopilotObjectiveResult {}
+    impl Kind for WorkspacesReadAutopilotObjectiveResult {}
     pub enum WorkspacesWriteAutopilotObjectiveResult {}
+    impl Kind for WorkspacesWriteAutopilotObjectiveResult {}
     pub enum WorkspacesDeleteAutopilotObjectiveResult {}
+    impl Kind for WorkspacesDeleteAutopilotObjectiveResult {}
     pub enum WorkspacesAutopilotObjectiveExistsResult {}
+    impl Kind for WorkspacesAutopilotObjectiveExistsResult {}
     pub enum WorkspacesSaveLargePasteResult {}
+    impl Kind for WorkspacesSaveLargePasteResult {}
     pub enum WorkspacesSaveLargePasteResultSaved {}
+    impl Kind for WorkspacesSaveLargePasteResultSaved {}
     pub enum WorkspaceDiffResult {}
+    impl Kind for WorkspaceDiffResult {}
     pub enum WorkspaceDiffFileChange {}
+    impl Kind for WorkspaceDiffFileChange {}
     pub enum WorkspaceDiffContents {}
+    impl Kind for WorkspaceDiffContents {}
     pub enum AutopilotObjectiveGetStateResult {}
+    impl Kind for AutopilotObjectiveGetStateResult {}
     pub enum AutopilotObjectiveState {}
+    impl Kind for AutopilotObjectiveState {}
     pub enum AutopilotObjectiveCreditLimit {}
+    impl Kind for AutopilotObjectiveCreditLimit {}
     pub enum CompletionsGetTriggerCharactersResult {}
+    impl Kind for CompletionsGetTriggerCharactersResult {}
     pub enum CompletionsRequestResult {}
+    impl Kind for CompletionsRequestResult {}
     pub enum SessionCompletionItem {}
+    impl Kind for SessionCompletionItem {}
     pub enum InstructionsGetSourcesResult {}
+    impl Kind for InstructionsGetSourcesResult {}
     pub enum CustomizationsReloadResult {}
+    impl Kind for CustomizationsReloadResult {}
     pub enum CustomizationReloadOutcome {}
+    impl Kind for CustomizationReloadOutcome {}
     pub enum FleetStartResult {}
+    impl Kind for FleetStartResult {}
     pub enum AgentList {}
+    impl Kind for AgentList {}
     pub enum AgentGetCurrentResult {}
+    impl Kind for AgentGetCurrentResult {}
     pub enum AgentSelectResult {}
+    impl Kind for AgentSelectResult {}
     pub enum AgentReloadResult {}
+    impl Kind for AgentReloadResult {}
     pub enum TasksStartAgentResult {}
+    impl Kind for TasksStartAgentResult {}
     pub enum TaskList {}
+    impl Kind for TaskList {}
     pub enum TasksRegisterResult {}
+    impl Kind for TasksRegisterResult {}
     pub enum TaskClientInfo {}
+    impl Kind for TaskClientInfo {}
     pub enum TaskClientOwner {}
+    impl Kind for TaskClientOwner {}
     pub enum TasksUpdateResult {}
+    impl Kind for TasksUpdateResult {}
     pub enum TasksGetProgressResult {}
+    impl Kind for TasksGetProgressResult {}
     pub enum TasksReadOutputResult {}
+    impl Kind for TasksReadOutputResult {}
     pub enum TaskShellOutputExit {}
+    impl Kind for TaskShellOutputExit {}
     pub enum TasksGetCurrentPromotableResult {}
+    impl Kind for TasksGetCurrentPromotableResult {}
     pub enum TasksPromoteToBackgroundResult {}
+    impl Kind for TasksPromoteToBackgroundResult {}
     pub enum TasksPromoteCurrentToBackgroundResult {}
+    impl Kind for TasksPromoteCurrentToBackgroundResult {}
     pub enum TasksCancelResult {}
+    impl Kind for TasksCancelResult {}
     pub enum TasksRemoveResult {}
+    impl Kind for TasksRemoveResult {}
     pub enum TasksSendMessageResult {}
+    impl Kind for TasksSendMessageResult {}
     pub enum SkillList {}
+    impl Kind for SkillList {}
     pub enum Skill {}
+    impl Kind for Skill {}
     pub enum SkillsGetInvokedResult {}
+    impl Kind for SkillsGetInvokedResult {}
     pub enum SkillsInvokedSkill {}
+    impl Kind for SkillsInvokedSkill {}
     pub enum SkillsLoadDiagnostics {}
+    impl Kind for SkillsLoadDiagnostics {}
     pub enum McpServerList {}
+    impl Kind for McpServerList {}
     pub enum McpServer {}
+    impl Kind for McpServer {}
     pub enum McpServerOwnership {}
+    impl Kind for McpServerOwnership {}
     pub enum McpHostState {}
+    impl Kind for McpHostState {}
     pub enum McpConfiguredServerList {}
+    impl Kind for McpConfiguredServerList {}
     pub enum McpConfiguredServer {}
+    impl Kind for McpConfiguredServer {}
     pub enum McpConfiguredServerState {}
+    impl Kind for McpConfiguredServerState {}
     pub enum McpListToolsResult {}
+    impl Kind for McpListToolsResult {}
     pub enum McpTools {}
+    impl Kind for McpTools {}
     pub enum McpToolUi {}
+    impl Kind for McpToolUi {}
     pub enum MoveMcpLoadingToBackgroundResult {}
+    impl Kind for MoveMcpLoadingToBackgroundResult {}
     pub enum McpStartServersResult {}
+    impl Kind for McpStartServersResult {}
     pub enum McpFilteredServer {}
+    impl Kind for McpFilteredServer {}
     pub enum McpAllowedServer {}
+    impl Kind for McpAllowedServer {}
     pub enum McpFailedServer {}
+    impl Kind for McpFailedServer {}
     pub enum McpSamplingExecutionResult {}
+    impl Kind for McpSamplingExecutionResult {}
     pub enum McpCancelSamplingExecutionResult {}
+    impl Kind for McpCancelSamplingExecutionResult {}
     pub enum McpSetEnvValueModeResult {}
+    impl Kind for McpSetEnvValueModeResult {}
     pub enum McpRemoveGitHubResult {}
+    impl Kind for McpRemoveGitHubResult {}
     pub enum McpConfigureGitHubResult {}
+    impl Kind for McpConfigureGitHubResult {}
     pub enum McpIsServerRunningResult {}
+    impl Kind for McpIsServerRunningResult {}
     pub enum McpOauthHandlePendingResult {}
+    impl Kind for McpOauthHandlePendingResult {}
     pub enum McpOauthPrepareLoginResult {}
+    impl Kind for McpOauthPrepareLoginResult {}
     pub enum McpOauthLoginResult {}
+    impl Kind for McpOauthLoginResult {}
     pub enum McpOauthCancelLoginResult {}
+    impl Kind for McpOauthCancelLoginResult {}
     pub enum McpOauthRespondResult {}
+    impl Kind for McpOauthRespondResult {}
     pub enum McpHeadersHandlePendingHeadersRefreshRequestResult {}
+    impl Kind for McpHeadersHandlePendingHeadersRefreshRequestResult {}
     pub enum McpAppsReadResourceResult {}
+    impl Kind for McpAppsReadResourceResult {}
     pub enum McpAppsResourceContent {}
+    impl Kind for McpAppsResourceContent {}
     pub enum McpAppsListToolsResult {}
+    impl Kind for McpAppsListToolsResult {}
     pub enum McpAppsHostContext {}
+    impl Kind for McpAppsHostContext {}
     pub enum McpAppsHostContextDetails {}
+    impl Kind for McpAppsHostContextDetails {}
     pub enum McpAppsDiagnoseResult {}
+    impl Kind for McpAppsDiagnoseResult {}
     pub enum McpAppsDiagnoseCapability {}
+    impl Kind for McpAppsDiagnoseCapability {}
     pub enum McpAppsDiagnoseServer {}
+    impl Kind for McpAppsDiagnoseServer {}
     pub enum McpResourcesReadResult {}
+    impl Kind for McpResourcesReadResult {}
     pub enum McpResourceContent {}
+    impl Kind for McpResourceContent {}
     pub enum McpResourcesListResult {}
+    impl Kind for McpResourcesListResult {}
     pub enum McpResource {}
+    impl Kind for McpResource {}
     pub enum McpResourceIcon {}
+    impl Kind for McpResourceIcon {}
     pub enum McpResourceAnnotations {}
+    impl Kind for McpResourceAnnotations {}
     pub enum McpResourcesListTemplatesResult {}
+    impl Kind for McpResourcesListTemplatesResult {}
     pub enum McpResourceTemplate {}
+    impl Kind for McpResourceTemplate {}
     pub enum McpPromptsListResult {}
+    impl Kind for McpPromptsListResult {}
     pub enum McpPrompt {}
+    impl Kind for McpPrompt {}
     pub enum McpPromptArgument {}
+    impl Kind for McpPromptArgument {}
     pub enum McpPromptIcon {}
+    impl Kind for McpPromptIcon {}
     pub enum McpPromptsGetResult {}
+    impl Kind for McpPromptsGetResult {}
     pub enum McpPromptMessage {}
+    impl Kind for McpPromptMessage {}
     pub enum DiagnosticsConfiguration {}
+    impl Kind for DiagnosticsConfiguration {}
     pub enum DiagnosticSourcesConfiguration {}
+    impl Kind for DiagnosticSourcesConfiguration {}
     pub enum McpDiagnosticSourceConfiguration {}
+    impl Kind for McpDiagnosticSourceConfiguration {}
     pub enum DiagnosticsReadResult {}
+    impl Kind for DiagnosticsReadResult {}
     pub enum McpDiagnosticDetails {}
+    impl Kind for McpDiagnosticDetails {}
     pub enum DiagnosticEntry {}
+    impl Kind for DiagnosticEntry {}
     pub enum ConnectorCapabilities {}
+    impl Kind for ConnectorCapabilities {}
     pub enum ConnectorSessionAccount {}
+    impl Kind for ConnectorSessionAccount {}
     pub enum AuthIdentityMetadata {}
+    impl Kind for AuthIdentityMetadata {}
     pub enum ConnectorStatus {}
+    impl Kind for ConnectorStatus {}
     pub enum ConnectorCatalogResult {}
+    impl Kind for ConnectorCatalogResult {}
     pub enum ConnectorCatalogEntry {}
+    impl Kind for ConnectorCatalogEntry {}
     pub enum ConnectorAuthorizationRequirement {}
+    impl Kind for ConnectorAuthorizationRequirement {}
     pub enum ConnectorRuntimeStatus {}
+    impl Kind for ConnectorRuntimeStatus {}
     pub enum ConnectorDisconnectResult {}
+    impl Kind for ConnectorDisconnectResult {}
     pub enum PluginList {}
+    impl Kind for PluginList {}
     pub enum Plugin {}
+    impl Kind for Plugin {}
     pub enum SessionPluginsRetryManagedResult {}
+    impl Kind for SessionPluginsRetryManagedResult {}
     pub enum ManagedPluginRetryEntry {}
+    impl Kind for ManagedPluginRetryEntry {}
     pub enum ProviderEndpoint {}
+    impl Kind for ProviderEndpoint {
+        const SECRETS: &'static [&'static str] = &["apiKey", "headers"];
+    }
     pub enum ProviderSessionToken {}
+    impl Kind for ProviderSessionToken {
+        const SECRETS: &'static [&'static str] = &["token"];
+    }
     pub enum ProviderAddResult {}
+    impl Kind for ProviderAddResult {}
     pub enum ProviderSyncResult {}
+    impl Kind for ProviderSyncResult {}
     pub enum ProviderWithdrawResult {}
+    impl Kind for ProviderWithdrawResult {}
     pub enum SessionUpdateOptionsResult {}
+    impl Kind for SessionUpdateOptionsResult {}
     pub enum ExtensionList {}
+    impl Kind for ExtensionList {}
     pub enum Extension {}
+    impl Kind for Extension {}
     pub enum ToolsGetBuiltinDescriptorsResult {}
+    impl Kind for ToolsGetBuiltinDescriptorsResult {}
     pub enum BuiltinToolDescriptor {}
+    impl Kind for BuiltinToolDescriptor {}
     pub enum BuiltinToolInputSchema {}
+    impl Kind for BuiltinToolInputSchema {}
     pub enum BuiltinToolFormat {}
+    impl Kind for BuiltinToolFormat {}
     pub enum HandlePendingToolCallResult {}
+    impl Kind for HandlePendingToolCallResult {}
     pub enum PendingExternalToolRequestList {}
+    impl Kind for PendingExternalToolRequestList {}
     pub enum PendingExternalToolRequest {}
+    impl Kind for PendingExternalToolRequest {}
     pub enum ToolsGetCurrentMetadataResult {}
+    impl Kind for ToolsGetCurrentMetadataResult {}
     pub enum CurrentToolMetadata {}
+    impl Kind for CurrentToolMetadata {}
     pub enum CommandsFinalizeInvocationEffectResult {}
+    impl Kind for CommandsFinalizeInvocationEffectResult {}
     pub enum CommandsHandlePendingCommandResult {}
+    impl Kind for CommandsHandlePendingCommandResult {}
     pub enum ExecuteCommandResult {}
+    impl Kind for ExecuteCommandResult {}
     pub enum CommandsRespondToQueuedCommandResult {}
+    impl Kind for CommandsRespondToQueuedCommandResult {}
     pub enum SessionTelemetryEngagement {}
+    impl Kind for SessionTelemetryEngagement {}
     pub enum UiEphemeralQueryResult {}
+    impl Kind for UiEphemeralQueryResult {}
     pub enum UiElicitationResponse {}
+    impl Kind for UiElicitationResponse {}
     pub enum UiElicitationResult {}
+    impl Kind for UiElicitationResult {}
     pub enum UiHandlePendingResult {}
+    impl Kind for UiHandlePendingResult {}
     pub enum UiRegisterDirectAutoModeSwitchHandlerResult {}
+    impl Kind for UiRegisterDirectAutoModeSwitchHandlerResult {}
     pub enum UiUnregisterDirectAutoModeSwitchHandlerResult {}
+    impl Kind for UiUnregisterDirectAutoModeSwitchHandlerResult {}
     pub enum PermissionsConfigureResult {}
+    impl Kind for PermissionsConfigureResult {}
     pub enum PermissionRequestResult {}
+    impl Kind for PermissionRequestResult {}
     pub enum PendingPermissionRequestList {}
+    impl Kind for PendingPermissionRequestList {}
     pub enum PendingPermissionRequest {}
+    impl Kind for PendingPermissionRequest {}
     pub enum PermissionsSetApproveAllResult {}
+    impl Kind for PermissionsSetApproveAllResult {}
     pub enum PermissionsSetModeResult {}
+    impl Kind for PermissionsSetModeResult {}
     pub enum PermissionsGetModeResult {}
+    impl Kind for PermissionsGetModeResult {}
     pub enum PermissionsModifyRulesResult {}
+    impl Kind for PermissionsModifyRulesResult {}
     pub enum PermissionsSetRequiredResult {}
+    impl Kind for PermissionsSetRequiredResult {}
     pub enum PermissionsResetSessionApprovalsResult {}
+    impl Kind for PermissionsResetSessionApprovalsResult {}
     pub enum PermissionsNotifyPromptShownResult {}
+    impl Kind for PermissionsNotifyPromptShownResult {}
     pub enum PermissionPathsList {}
+    impl Kind for PermissionPathsList {}
     pub enum PermissionsPathsAddResult {}
+    impl Kind for PermissionsPathsAddResult {}
     pub enum PermissionsPathsUpdatePrimaryResult {}
+    impl Kind for PermissionsPathsUpdatePrimaryResult {}
     pub enum PermissionPathsAllowedCheckResult {}
+    impl Kind for PermissionPathsAllowedCheckResult {}
     pub enum PermissionPathsWorkspaceCheckResult {}
+    impl Kind for PermissionPathsWorkspaceCheckResult {}
     pub enum PermissionLocationResolveResult {}
+    impl Kind for PermissionLocationResolveResult {}
     pub enum PermissionLocationApplyResult {}
+    impl Kind for PermissionLocationApplyResult {}
     pub enum PermissionsLocationsAddToolApprovalResult {}
+    impl Kind for PermissionsLocationsAddToolApprovalResult {}
     pub enum PermissionsFolderTrustAddTrustedResult {}
+    impl Kind for PermissionsFolderTrustAddTrustedResult {}
     pub enum PermissionsUrlsSetUnrestrictedModeResult {}
+    impl Kind for PermissionsUrlsSetUnrestrictedModeResult {}
     pub enum LogResult {}
+    impl Kind for LogResult {}
     pub enum SessionMetadataSnapshot {}
+    impl Kind for SessionMetadataSnapshot {}
     pub enum MetadataSnapshotRemoteMetadata {}
+    impl Kind for MetadataSnapshotRemoteMetadata {}
     pub enum MetadataSnapshotRemoteMetadataRepository {}
+    impl Kind for MetadataSnapshotRemoteMetadataRepository {}
     pub enum WorkspaceSummary {}
+    impl Kind for WorkspaceSummary {}
     pub enum MetadataIsProcessingResult {}
+    impl Kind for MetadataIsProcessingResult {}
     pub enum SessionActivity {}
+    impl Kind for SessionActivity {}
     pub enum MetadataContextInfoResult {}
+    impl Kind for MetadataContextInfoResult {}
     pub enum SessionContextInfo {}
+    impl Kind for SessionContextInfo {}
     pub enum MetadataContextAttributionResult {}
+    impl Kind for MetadataContextAttributionResult {}
     pub enum SessionContextAttributionCategories {}
+    impl Kind for SessionContextAttributionCategories {}
     pub enum SessionContextAttributionEntriesItem {}
+    impl Kind for SessionContextAttributionEntriesItem {}
     pub enum SessionContextAttributionCompactions {}
+    impl Kind for SessionContextAttributionCompactions {}
     pub enum SessionContextAttribution {}
+    impl Kind for SessionContextAttribution {}
     pub enum MetadataContextHeaviestMessagesResult {}
+    impl Kind for MetadataContextHeaviestMessagesResult {}
     pub enum ContextHeaviestMessage {}
+    impl Kind for ContextHeaviestMessage {}
     pub enum MetadataSetWorkingDirectoryResult {}
+    impl Kind for MetadataSetWorkingDirectoryResult {}
     pub enum MetadataRecomputeContextTokensResult {}
+    impl Kind for MetadataRecomputeContextTokensResult {}
     pub enum SessionSettingsSnapshot {}
+    impl Kind for SessionSettingsSnapshot {}
     pub enum SessionSettingsRepoSnapshot {}
+    impl Kind for SessionSettingsRepoSnapshot {
+        const SECRETS: &'static [&'static str] = &["secretScanningUrl"];
+    }
     pub enum SessionSettingsModelSnapshot {}
+    impl Kind for SessionSettingsModelSnapshot {}
     pub enum SessionSettingsValidationSnapshot {}
+    impl Kind for SessionSettingsValidationSnapshot {}
     pub enum SessionSettingsJobSnapshot {}
+    impl Kind for SessionSettingsJobSnapshot {}
     pub enum SessionSettingsBuiltInToolAvailabilitySnapshot {}
+    impl Kind for SessionSettingsBuiltInToolAvailabilitySnapshot {}
     pub enum SessionSettingsOnlineEvaluationSnapshot {}
+    impl Kind for SessionSettingsOnlineEvaluationSnapshot {}
     pub enum SessionSettingsEvaluatePredicateResult {}
+    impl Kind for SessionSettingsEvaluatePredicateResult {}
     pub enum ContentExclusionCheckPathsResult {}
+    impl Kind for ContentExclusionCheckPathsResult {}
     pub enum ContentExclusionPathCheck {}
+    impl Kind for ContentExclusionPathCheck {}
     pub enum ShellExecResult {}
+    impl Kind for ShellExecResult {}
     pub enum ShellKillResult {}
+    impl Kind for ShellKillResult {}
     pub enum UserRequestedShellCommandResult {}
+    impl Kind for UserRequestedShellCommandResult {}
     pub enum CancelUserRequestedShellCommandResult {}
+    impl Kind for CancelUserRequestedShellCommandResult {}
     pub enum HistoryCompactResult {}
+    impl Kind for HistoryCompactResult {}
     pub enum HistoryCompactContextWindow {}
+    impl Kind for HistoryCompactContextWindow {}
     pub enum HistoryTruncateResult {}
+    impl Kind for HistoryTruncateResult {}
     pub enum HistoryListRewindPointsResult {}
+    impl Kind for HistoryListRewindPointsResult {}
     pub enum HistoryRewindPoint {}
+    impl Kind for HistoryRewindPoint {}
     pub enum HistoryPreviewRewindResult {}
+    impl Kind for HistoryPreviewRewindResult {}
     pub enum HistoryRewindFilePreview {}
+    impl Kind for HistoryRewindFilePreview {}
     pub enum HistoryRewindResult {}
+    impl Kind for HistoryRewindResult {}
     pub enum HistorySkippedFileRestore {}
+    impl Kind for HistorySkippedFileRestore {}
     pub enum HistoryCancelBackgroundCompactionResult {}
+    impl Kind for HistoryCancelBackgroundCompactionResult {}
     pub enum HistoryAbortManualCompactionResult {}
+    impl Kind for HistoryAbortManualCompactionResult {}
     pub enum HistorySummarizeForHandoffResult {}
+    impl Kind for HistorySummarizeForHandoffResult {}
     pub enum HistoryClearContextResult {}
+    impl Kind for HistoryClearContextResult {}
     pub enum QueuePendingItemsResult {}
+    impl Kind for QueuePendingItemsResult {}
     pub enum QueuePendingItems {}
+    impl Kind for QueuePendingItems {}
     pub enum QueueSnapshotResult {}
+    impl Kind for QueueSnapshotResult {}
     pub enum QueueMoveItemResult {}
+    impl Kind for QueueMoveItemResult {}
     pub enum QueueInsertAtResult {}
+    impl Kind for QueueInsertAtResult {}
     pub enum QueueRemoveAtResult {}
+    impl Kind for QueueRemoveAtResult {}
     pub enum QueueUpdateTextResult {}
+    impl Kind for QueueUpdateTextResult {}
     pub enum QueueWithdrawMessageResult {}
+    impl Kind for QueueWithdrawMessageResult {}
     pub enum QueueDuplicateAtResult {}
+    impl Kind for QueueDuplicateAtResult {}
     pub enum QueueSendNowResult {}
+    impl Kind for QueueSendNowResult {}
     pub enum QueueHasPendingResult {}
+    impl Kind for QueueHasPendingResult {}
     pub enum QueueBeginDeferredIdleDrainResult {}
+    impl Kind for QueueBeginDeferredIdleDrainResult {}
     pub enum QueueFinishDeferredIdleDrainResult {}
+    impl Kind for QueueFinishDeferredIdleDrainResult {}
     pub enum QueueRemoveMostRecentResult {}
+    impl Kind for QueueRemoveMostRecentResult {}
     pub enum QueueEnqueueResumePendingResult {}
+    impl Kind for QueueEnqueueResumePendingResult {}
     pub enum EventLogTailResult {}
+    impl Kind for EventLogTailResult {}
     pub enum RegisterEventInterestResult {}
+    impl Kind for RegisterEventInterestResult {}
     pub enum EventLogReleaseInterestResult {}
+    impl Kind for EventLogReleaseInterestResult {}
     pub enum SessionQuotaProjection {}
+    impl Kind for SessionQuotaProjection {}
     pub enum SessionQuotaDelegateWarning {}
+    impl Kind for SessionQuotaDelegateWarning {}
     pub enum QuotaWarningProjection {}
+    impl Kind for QuotaWarningProjection {}
     pub enum RemoteEnableResult {}
+    impl Kind for RemoteEnableResult {}
     pub enum VisibilityGetResult {}
+    impl Kind for VisibilityGetResult {}
     pub enum VisibilitySetResult {}
+    impl Kind for VisibilitySetResult {}
     pub enum ScheduleList {}
+    impl Kind for ScheduleList {}
     pub enum ScheduleEntry {}
+    impl Kind for ScheduleEntry {}
     pub enum ScheduleHasSelfPacedResult {}
+    impl Kind for ScheduleHasSelfPacedResult {}
     pub enum ScheduleAddResult {}
+    impl Kind for ScheduleAddResult {}
     pub enum ScheduleStopResult {}
+    impl Kind for ScheduleStopResult {}
 }

@@ -37,7 +37,7 @@ pub type SandboxProxySecretGetResult<'a> = View<'a, kinds::SandboxProxySecretGet
 impl<'a> SandboxProxySecretGetResult<'a> {
     /// The stored password. Absent when no entry exists in either the keychain or the on-disk fallback store.
     ///
-    /// `value`
+    /// `value`. A secret: never printed by `Debug`
     #[inline]
     pub fn value(&self) -> Option<JsonStr<'a>> {
         member(self, "value")

@@ -9,6 +9,7 @@ use crate::json::RawJson;
 use crate::proto::Callback;
 use crate::proto::View;
 use crate::proto::generated::enums;
+use crate::proto::view::Secret;
 use crate::proto::view::entry;
 use crate::proto::view::member;
 use core::fmt;
@@ -121,7 +122,7 @@ pub struct ExtensionLaunchProfile<'a> {
     pub args: &'a [&'a str],
     /// Opaque integrator-defined environment variables. Runtime-owned COPILOT_SDK_PATH, SESSION_ID, and COPILOT_EXTENSION_PARENT_PID values take precedence.
     ///
-    /// `env`
+    /// `env`. A secret: never printed by `Debug`
     pub env: RawJson<'a>,
 }
 
@@ -153,7 +154,7 @@ impl fmt::Debug for ExtensionLaunchProfile<'_> {
         f.debug_struct("ExtensionLaunchProfile")
             .field("executable", &self.executable)
             .field("args", &self.args)
-            .field("env", &self.env)
+            .field("env", &Secret(true))
             .finish()
     }
 }

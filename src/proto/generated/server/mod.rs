@@ -48,53 +48,106 @@ pub use workflow::*;
 
 pub use super::enums::*;
 
-/// The marker types of the views: `View<'a, kinds::X>` is the view `X<'a>`.
+/// The marker types of the views: `View<'a, kinds::X>` is the view `X<'a>`; each names
+/// the members of its object that hold secrets, which `Debug` does not print.
 #[doc(hidden)]
 pub mod kinds {
+    use crate::proto::view::Kind;
+
     pub enum SkillProviderList {}
+    impl Kind for SkillProviderList {}
     pub enum SkillProviderRead {}
+    impl Kind for SkillProviderRead {}
     pub enum ProviderTokenGetToken {}
+    impl Kind for ProviderTokenGetToken {}
     pub enum WorkflowExecute {}
+    impl Kind for WorkflowExecute {
+        const SECRETS: &'static [&'static str] = &["executionToken"];
+    }
     pub enum WorkflowAbort {}
+    impl Kind for WorkflowAbort {
+        const SECRETS: &'static [&'static str] = &["executionToken"];
+    }
     pub enum TasksCancel {}
+    impl Kind for TasksCancel {}
     pub enum SessionFsReadFile {}
+    impl Kind for SessionFsReadFile {}
     pub enum SessionFsReadFileBytes {}
+    impl Kind for SessionFsReadFileBytes {}
     pub enum SessionFsWriteFile {}
+    impl Kind for SessionFsWriteFile {}
     pub enum SessionFsWriteFileBytes {}
+    impl Kind for SessionFsWriteFileBytes {}
     pub enum SessionFsAppendFile {}
+    impl Kind for SessionFsAppendFile {}
     pub enum SessionFsExists {}
+    impl Kind for SessionFsExists {}
     pub enum SessionFsStat {}
+    impl Kind for SessionFsStat {}
     pub enum SessionFsMkdir {}
+    impl Kind for SessionFsMkdir {}
     pub enum SessionFsReaddir {}
+    impl Kind for SessionFsReaddir {}
     pub enum SessionFsReaddirWithTypes {}
+    impl Kind for SessionFsReaddirWithTypes {}
     pub enum SessionFsRm {}
+    impl Kind for SessionFsRm {}
     pub enum SessionFsRename {}
+    impl Kind for SessionFsRename {}
     pub enum SessionFsSqliteQuery {}
+    impl Kind for SessionFsSqliteQuery {}
     pub enum SessionFsSqliteTransactionStatement {}
+    impl Kind for SessionFsSqliteTransactionStatement {}
     pub enum SessionFsSqliteTransaction {}
+    impl Kind for SessionFsSqliteTransaction {}
     pub enum SessionFsSqliteExists {}
+    impl Kind for SessionFsSqliteExists {}
     pub enum CanvasHostContext {}
+    impl Kind for CanvasHostContext {}
     pub enum CanvasHostContextCapabilities {}
+    impl Kind for CanvasHostContextCapabilities {}
     pub enum CanvasSessionContext {}
+    impl Kind for CanvasSessionContext {}
     pub enum CanvasOpen {}
+    impl Kind for CanvasOpen {}
     pub enum CanvasClose {}
+    impl Kind for CanvasClose {}
     pub enum CanvasActionInvoke {}
+    impl Kind for CanvasActionInvoke {}
     pub enum HostUnregisterSession {}
+    impl Kind for HostUnregisterSession {}
     pub enum HostRegisterSession {}
+    impl Kind for HostRegisterSession {}
     pub enum HostMaterializeSession {}
+    impl Kind for HostMaterializeSession {}
     pub enum HostSessionReleased {}
+    impl Kind for HostSessionReleased {}
     pub enum HostShutdown {}
+    impl Kind for HostShutdown {}
     pub enum HostExited {}
+    impl Kind for HostExited {}
     pub enum HooksInvoke {}
+    impl Kind for HooksInvoke {}
     pub enum ExtensionLaunchProviderResolve {}
+    impl Kind for ExtensionLaunchProviderResolve {}
     pub enum LlmInferenceHttpRequestStart {}
+    impl Kind for LlmInferenceHttpRequestStart {
+        const SECRETS: &'static [&'static str] = &["headers"];
+    }
     pub enum LlmInferenceHttpRequestChunk {}
+    impl Kind for LlmInferenceHttpRequestChunk {}
     pub enum GitHubTelemetryEventRequest {}
+    impl Kind for GitHubTelemetryEventRequest {}
     pub enum GitHubTelemetryClientInfo {}
+    impl Kind for GitHubTelemetryClientInfo {}
     pub enum GitHubTelemetryEvent {}
+    impl Kind for GitHubTelemetryEvent {}
     pub enum GitHubTokenGetToken {}
+    impl Kind for GitHubTokenGetToken {}
     pub enum UiThreadRun {}
+    impl Kind for UiThreadRun {}
     pub enum InstallationsConfirm {}
+    impl Kind for InstallationsConfirm {}
 }
 
 use crate::json::{JsonStr, RawJson};
