@@ -73,7 +73,9 @@ pub(crate) enum Command {
         prompt: String,
         reply: Respond<Result<Reply, CopilotError>>,
     },
-    /// The caller stopped waiting for the turn `ticket`: cancel and abort it.
+    /// The caller stopped waiting for the turn `ticket`: cancel and abort it (a dropped
+    /// tokio `send_and_wait`; a blocking one cannot be dropped while it waits).
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
     Cancel { ticket: u64 },
     /// `session.abort`.
     Abort { session: SessionHandle },

@@ -169,12 +169,15 @@ impl<'b> Machine<'b> {
         self.client.wants_transmit()
     }
 
-    /// The free part of the receive buffer (empty while it is full of events not delivered).
+    /// The free part of the receive buffer (empty while it is full of events not delivered):
+    /// the tokio `Copilot` reads straight into it, the blocking one through [`push`](Self::push).
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
     pub(crate) fn receive_buffer(&mut self) -> &mut [u8] {
         self.inbox.receive_buffer()
     }
 
     /// `n` bytes were read into [`receive_buffer`](Self::receive_buffer).
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
     pub(crate) fn received(&mut self, n: usize) {
         self.inbox.received(n)
     }
