@@ -9,10 +9,15 @@
 //! (`event-samples.jsonl`, used where `tests/recorded/` has no frame of that type).
 
 mod generated;
+// The frame helper shared by the tests (the rest of that file is not used here).
+#[path = "support/wire.rs"]
+#[allow(dead_code)]
+mod wire;
 
 use std::collections::BTreeMap;
 
 use copilot_sansio::json::RawJson;
+use wire::frame;
 use copilot_sansio::proto::events::{EVENT_TYPES, TypedEvent};
 use copilot_sansio::proto::server::{SERVER_METHODS, ServerCall};
 use copilot_sansio::proto::{Callback, Method};
@@ -22,10 +27,6 @@ use copilot_sansio::{
 
 const NOW: Instant = Instant::from_millis(0);
 const SID: &str = "s-1";
-
-fn frame(body: &str) -> Vec<u8> {
-    format!("Content-Length: {}\r\n\r\n{body}", body.len()).into_bytes()
-}
 
 /// The params of the one request a client queued.
 fn sent_params(client: &Client<'_, 2, 2>) -> String {
