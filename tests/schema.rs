@@ -17,13 +17,13 @@ mod wire;
 use std::collections::BTreeMap;
 
 use copilot_sansio::json::RawJson;
-use wire::frame;
 use copilot_sansio::proto::events::{EVENT_TYPES, TypedEvent};
 use copilot_sansio::proto::server::{SERVER_METHODS, ServerCall};
 use copilot_sansio::proto::{Callback, Method};
 use copilot_sansio::{
     CallerAnswers, Client, Config, Event, Inbox, Instant, SessionEvent, SessionId,
 };
+use wire::frame;
 
 const NOW: Instant = Instant::from_millis(0);
 const SID: &str = "s-1";
