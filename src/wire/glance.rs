@@ -368,7 +368,11 @@ impl Glance {
                 self.want_key = false;
             }
             b':' => {
-                if self.in_object() && self.target == Target::None && self.key.started() {
+                if self.kept().is_some_and(|k| k.started()) {
+                    // No scalar holds a colon: the one being kept ended before it (else its
+                    // copy would join the bytes on both sides, unlike the body).
+                    self.end_value();
+                } else if self.in_object() && self.target == Target::None && self.key.started() {
                     self.end_key();
                     self.key = Kept::EMPTY;
                 }
