@@ -1192,6 +1192,60 @@ mod copilot_layer {
         finish(dir, copilot);
     }
 
+    /// Two blocking `Copilot`s join one CLI over TCP; the first shuts down and leaves it
+    /// running (its own session destroyed), the second finishes a turn and leaves too; a third,
+    /// told to, stops the CLI.
+    #[test]
+    #[ignore = "needs the real CLI: set COPILOT_CLI_PATH (see scripts/install-cli.sh)"]
+    fn copilots_over_tcp_leave_a_shared_cli_running() {
+        let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+        let dir = temp_dir("copilot-tcp");
+        let api = StandIn::start().expect("stand-in");
+        let (mut process, addr) = hermetic_cli(&dir, &api)
+            .spawn_tcp(0, Duration::from_secs(60))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let watchdog = watchdog(process.id());
+        let settings = Settings::default().request_timeout(Some(Duration::from_secs(60)));
+        let a = Copilot::connect_tcp(addr, settings.clone()).expect("a joins");
+        let b = Copilot::connect_tcp(addr, settings).expect("b joins");
+        let _sa = a
+            .create_session(&SessionOptions::default(), Handlers::new())
+            .unwrap();
+        let sb = b
+            .create_session(&SessionOptions::default(), Handlers::new())
+            .unwrap();
+        a.shutdown().expect("a leaves");
+        assert_eq!(process.try_status().unwrap(), None, "the CLI still runs");
+        api.push_text("Still serving.");
+        assert_eq!(sb.send_and_wait("Hello?").unwrap().text, "Still serving.");
+        b.shutdown().expect("b leaves");
+        assert_eq!(
+            process.try_status().unwrap(),
+            None,
+            "leaving never stops it"
+        );
+        // Asked to, a Copilot over TCP stops the CLI.
+        let stop = Settings::default().shutdown_mode(copilot_sansio::ShutdownMode::StopCli);
+        Copilot::connect_tcp(addr, stop)
+            .expect("c joins")
+            .shutdown()
+            .expect("c stops the CLI");
+        let mut status = None;
+        for _ in 0..500 {
+            status = process.try_status().unwrap();
+            if status.is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(
+            status.is_some(),
+            "the CLI did not exit after runtime.shutdown"
+        );
+        let _ = watchdog.send(());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
     /// The tokio `Copilot` against the real CLI: a tool round trip with a permission policy
     /// and three sessions used from parallel tasks, on one CLI, ending with the CLI reaped.
     #[test]
