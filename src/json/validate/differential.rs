@@ -136,7 +136,9 @@ fn a_frame_cut_anywhere_and_broken_anywhere() {
     for cut in (0..=frame.len()).step_by(step) {
         check(&frame[..cut]);
     }
-    for at in 0..frame.len() {
+    // Under Miri (slow), every 29th byte broken.
+    let every = if cfg!(miri) { 29 } else { 1 };
+    for at in (0..frame.len()).step_by(every) {
         for x in [
             0x00, 0x0a, b' ', b'"', b'\\', b',', b':', b'}', b']', b'{', 0x80, 0xc3, 0xff,
         ] {
