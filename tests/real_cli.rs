@@ -113,6 +113,17 @@ fn hermetic_cli(dir: &Path, api: &StandIn) -> CliCommand {
 
 /// Kills the CLI `pid` if the test is not done in 180 s: the test fails instead of hanging.
 /// Send on the returned channel when done.
+/// Whether `process` exits within 10 seconds.
+fn exited_within_10_s(process: &mut copilot_sansio::driver::CliProcess) -> bool {
+    for _ in 0..500 {
+        if process.try_status().unwrap().is_some() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
 fn watchdog(pid: u32) -> mpsc::Sender<()> {
     let (watchdog, stop) = mpsc::channel::<()>();
     std::thread::spawn(move || {
@@ -1051,16 +1062,8 @@ fn scenario_11_two_clients_share_a_cli_over_tcp_and_one_leaves() {
     // B stops the CLI: the process exits.
     let done = b.shutdown(ShutdownMode::StopCli);
     assert!(done.runtime_stopped, "{done:?}");
-    let mut status = None;
-    for _ in 0..500 {
-        status = process.try_status().unwrap();
-        if status.is_some() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
     assert!(
-        status.is_some(),
+        exited_within_10_s(&mut process),
         "the CLI did not exit after runtime.shutdown"
     );
     let _ = watchdog.send(());
@@ -1230,16 +1233,8 @@ mod copilot_layer {
             .expect("c joins")
             .shutdown()
             .expect("c stops the CLI");
-        let mut status = None;
-        for _ in 0..500 {
-            status = process.try_status().unwrap();
-            if status.is_some() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
         assert!(
-            status.is_some(),
+            exited_within_10_s(&mut process),
             "the CLI did not exit after runtime.shutdown"
         );
         let _ = watchdog.send(());

@@ -165,9 +165,7 @@ impl Copilot {
         let stream = TcpStream::connect(addr)?;
         stream.set_nodelay(true)?;
         let reader = stream.try_clone()?;
-        let peer = Box::new(Connection);
-        let mode = settings.shutdown_mode.unwrap_or(ShutdownMode::Leave);
-        Copilot::start(reader, TcpWriter(stream), settings, mode, peer, None)
+        Copilot::attach_with(reader, TcpWriter(stream), settings)
     }
 
     fn start<R, W>(

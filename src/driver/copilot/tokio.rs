@@ -186,17 +186,7 @@ impl Copilot {
         let stream = TcpStream::connect(addr).await?;
         stream.set_nodelay(true)?;
         let (reader, writer) = stream.into_split();
-        let mode = settings.shutdown_mode.unwrap_or(ShutdownMode::Leave);
-        Copilot::start(
-            reader,
-            writer,
-            settings,
-            mode,
-            Box::new(Connection),
-            None,
-            None,
-        )
-        .await
+        Copilot::attach_with(reader, writer, settings).await
     }
 
     async fn start<R, W>(
