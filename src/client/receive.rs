@@ -12,10 +12,11 @@ use crate::client::server_requests::MAX_SERVER_ID_LEN;
 use crate::client::sessions::{OpenMethod, SessionState};
 use crate::client::time::Instant;
 use crate::client::{Client, Handshake, Link, PROTOCOL_VERSION};
+use crate::json::index::MemberIndex;
 use crate::json::{JsonErrorKind, JsonStr, JsonType, RawJson};
 use crate::proto::{Lifecycle, MethodFamily, SessionEvent};
 use crate::wire::{
-    BadMessage, Glance, Inbox, Intent, Item, Message, MessageError, Peek, classify, code,
+    BadMessage, Glance, Inbox, Intent, Item, Message, MessageError, Peek, classify_indexed, code,
 };
 
 type Step<'a> = Result<Event<'a>, Blocked>;
@@ -112,13 +113,14 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
     }
 
     fn on_frame<'i>(&mut self, body: &'i [u8], now: Instant) -> Step<'i> {
-        match classify(body, self.config.max_json_depth) {
+        let mut index = MemberIndex::default();
+        match classify_indexed(body, self.config.max_json_depth, &mut index) {
             Ok(Message::Response { id, outcome }) => {
                 self.on_response(id, outcome.map_err(Failure::Rpc), now)
             }
             Ok(Message::Request { id, method, params }) => self.on_request(id, method, params),
             Ok(Message::Notification { method, params }) => {
-                Ok(self.on_notification(method, params))
+                Ok(self.on_notification(method, params, (&index, body)))
             }
             Err(BadMessage::Json(e)) => {
                 // Not readable whole: what it means to be is found by glancing at it.
@@ -447,10 +449,12 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
         }
     }
 
+    /// `indexed` is the whole message and the members its validation recorded.
     fn on_notification<'i>(
         &mut self,
         method: JsonStr<'i>,
         params: Option<RawJson<'i>>,
+        indexed: (&MemberIndex, &'i [u8]),
     ) -> Event<'i> {
         let params = params.unwrap_or(RawJson::EMPTY_OBJECT);
         let find = |sid: Option<JsonStr<'_>>| {
@@ -458,7 +462,13 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
                 .map(|slot| self.sessions.handle(slot))
         };
         if method == "session.event" {
-            let Some(event) = SessionEvent::from_params(params) else {
+            // Through the index when it holds the envelope (it does for the CLI's events),
+            // else by scanning.
+            let event = match SessionEvent::from_index(indexed.0, indexed.1) {
+                Some(event) => event,
+                None => SessionEvent::from_params(params),
+            };
+            let Some(event) = event else {
                 return Event::Error(InputError::InvalidSessionEvent { params });
             };
             return match find(event.session_id()) {

@@ -9,6 +9,7 @@
 //! Writing goes through serde-json-core (typed parameters) and a small internal writer
 //! (envelopes, ids, escaped strings).
 
+pub(crate) mod index;
 pub(crate) mod number;
 mod raw;
 pub(crate) mod redact;

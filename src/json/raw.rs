@@ -90,7 +90,7 @@ impl<'a> RawJson<'a> {
     }
 
     /// Wraps a validated string, quotes included, whose escapes were seen while skipping it.
-    fn string(text: &'a [u8], escaped: bool) -> Self {
+    pub(super) fn string(text: &'a [u8], escaped: bool) -> Self {
         let form = if escaped { Form::Escaped } else { Form::Plain };
         RawJson { text, form }
     }

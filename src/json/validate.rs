@@ -4,9 +4,11 @@
 //! and a hard depth limit. Lone UTF-16 surrogate escapes such as `"\ud83d"`, which the CLI emits,
 //! are accepted: they are decoded to U+FFFD only when a string is unescaped.
 //!
-//! While it validates, it records the members of a top-level object (key and value spans), so
-//! classifying a JSON-RPC message needs no second pass.
+//! While it validates, it records the members of a top-level object and of the objects in it,
+//! down to a few levels ([`MemberIndex`]), so classifying a JSON-RPC message and reading a
+//! session event's envelope need no second pass.
 
+pub(crate) use super::index::MemberIndex;
 use super::scan::{Classify, Native, Stop, Stops};
 
 /// The deepest nesting the validator accepts, whatever the configuration says.
@@ -72,50 +74,6 @@ impl core::fmt::Display for JsonError {
 
 impl core::error::Error for JsonError {}
 
-/// How many top-level members are recorded; objects with more are still valid, their
-/// lookups fall back to scanning.
-const RECORDED: usize = 8;
-
-/// Spans of the members of a top-level object, recorded during validation.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct TopMembers {
-    /// `(key_start, key_end, value_start, value_end)`: key spans exclude the quotes.
-    spans: [(u32, u32, u32, u32); RECORDED],
-    len: u8,
-    overflow: bool,
-    open: bool,
-}
-
-impl TopMembers {
-    fn open_member(&mut self, key_start: usize, key_end: usize, value_start: usize) {
-        if let Some(slot) = self.spans.get_mut(usize::from(self.len)) {
-            *slot = (key_start as u32, key_end as u32, value_start as u32, 0);
-            self.open = true;
-            return;
-        }
-        self.overflow = true;
-    }
-
-    fn close_member(&mut self, value_end: usize) {
-        if self.open {
-            if let Some(slot) = self.spans.get_mut(usize::from(self.len)) {
-                slot.3 = value_end as u32;
-                self.len += 1;
-            }
-            self.open = false;
-        }
-    }
-
-    /// Recorded members, or `None` if the object had more members than were recorded.
-    pub(crate) fn spans(&self) -> Option<&[(u32, u32, u32, u32)]> {
-        if self.overflow {
-            None
-        } else {
-            self.spans.get(..usize::from(self.len))
-        }
-    }
-}
-
 fn err(kind: JsonErrorKind, offset: usize) -> JsonError {
     JsonError { kind, offset }
 }
@@ -146,26 +104,27 @@ fn more_ws(b: &[u8], mut i: usize) -> usize {
 /// Validates `b` as exactly one JSON value (surrounded by optional whitespace), nested at most
 /// `max_depth` deep (capped at [`MAX_DEPTH`]).
 pub fn validate(b: &[u8], max_depth: usize) -> Result<(), JsonError> {
-    validate_recording(b, max_depth, &mut TopMembers::default())
+    validate_recording(b, max_depth, &mut MemberIndex::default())
 }
 
-/// [`validate`], recording the members of a top-level object into `top`. Non-ASCII bytes can
-/// only appear inside strings, where their UTF-8 is checked: valid JSON here is valid UTF-8.
+/// [`validate`], recording the members of the first levels of objects into `index` (a fresh
+/// one). Non-ASCII bytes can only appear inside strings, where their UTF-8 is checked: valid
+/// JSON here is valid UTF-8.
 pub(crate) fn validate_recording(
     b: &[u8],
     max_depth: usize,
-    top: &mut TopMembers,
+    index: &mut MemberIndex,
 ) -> Result<(), JsonError> {
-    validate_with::<Native>(b, max_depth, top)
+    validate_with::<Native>(b, max_depth, index)
 }
 
 /// [`validate_recording`] with the classifier `C` (the tests run both).
 fn validate_with<C: Classify>(
     b: &[u8],
     max_depth: usize,
-    top: &mut TopMembers,
+    index: &mut MemberIndex,
 ) -> Result<(), JsonError> {
-    values::<C>(b, max_depth, top).map_err(|e| match e.kind {
+    values::<C>(b, max_depth, index).map_err(|e| match e.kind {
         // A byte out of place that is not even UTF-8 is reported as such.
         JsonErrorKind::UnexpectedByte | JsonErrorKind::TrailingData
             if b.get(e.offset).is_some_and(|&c| c >= 0x80) && utf8_char(b, e.offset).is_none() =>
@@ -176,12 +135,21 @@ fn validate_with<C: Classify>(
     })
 }
 
-fn values<C: Classify>(b: &[u8], max_depth: usize, top: &mut TopMembers) -> Result<(), JsonError> {
+fn values<C: Classify>(
+    b: &[u8],
+    max_depth: usize,
+    index: &mut MemberIndex,
+) -> Result<(), JsonError> {
     let max_depth = max_depth.min(MAX_DEPTH);
     // The open containers as a stack of bits, the innermost in bit 0: set for an object. An
     // opening shifts in a bit, a closing shifts it out; `MAX_DEPTH` bits fit.
     let mut objects: u128 = 0;
     let mut depth = 0usize;
+    // The levels whose objects are indexed: every container from the top down to this depth
+    // is an object the index records the members of.
+    let mut indexed = 0usize;
+    // Whether the last string value had escapes (for the index).
+    let mut escaped = false;
     let mut stops = Stops::<C>::new(Stop::Special);
     let mut i = ws(b, 0);
     if i >= b.len() {
@@ -191,7 +159,7 @@ fn values<C: Classify>(b: &[u8], max_depth: usize, top: &mut TopMembers) -> Resu
         // A value starts at `i`. Strings first: most values are.
         let c = byte(b, i)?;
         if c == b'"' {
-            i = string(b, i, &mut stops)?;
+            (i, escaped) = string(b, i, &mut stops)?;
         } else {
             match c {
                 b'{' => {
@@ -200,10 +168,13 @@ fn values<C: Classify>(b: &[u8], max_depth: usize, top: &mut TopMembers) -> Resu
                     }
                     objects = objects << 1 | 1;
                     depth += 1;
+                    if depth == indexed + 1 && index.open_object(depth) {
+                        indexed = depth;
+                    }
                     i = ws(b, i + 1);
                     match byte(b, i)? {
                         b'"' => {
-                            i = member_key(b, i, depth, top, &mut stops)?;
+                            i = member_key(b, i, depth <= indexed, depth, index, &mut stops)?;
                             continue 'value;
                         }
                         b'}' => {}
@@ -212,6 +183,7 @@ fn values<C: Classify>(b: &[u8], max_depth: usize, top: &mut TopMembers) -> Resu
                     i += 1;
                     objects >>= 1;
                     depth -= 1;
+                    indexed = indexed.min(depth);
                 }
                 b'[' => {
                     if depth >= max_depth {
@@ -236,7 +208,7 @@ fn values<C: Classify>(b: &[u8], max_depth: usize, top: &mut TopMembers) -> Resu
         }
         // A value just ended at `i`.
         loop {
-            if depth <= 1 {
+            if depth <= indexed {
                 if depth == 0 {
                     i = ws(b, i);
                     return if i == b.len() {
@@ -245,7 +217,7 @@ fn values<C: Classify>(b: &[u8], max_depth: usize, top: &mut TopMembers) -> Resu
                         Err(err(JsonErrorKind::TrailingData, i))
                     };
                 }
-                top.close_member(i);
+                index.close_member(depth, i, escaped);
             }
             // Compact JSON has the comma, and after it the next key's quote, right here.
             let c = match b.get(i) {
@@ -265,7 +237,7 @@ fn values<C: Classify>(b: &[u8], max_depth: usize, top: &mut TopMembers) -> Resu
                             return Err(err(JsonErrorKind::UnexpectedByte, i));
                         }
                     }
-                    i = member_key(b, i, depth, top, &mut stops)?;
+                    i = member_key(b, i, depth <= indexed, depth, index, &mut stops)?;
                 } else {
                     i = ws(b, i);
                 }
@@ -277,20 +249,23 @@ fn values<C: Classify>(b: &[u8], max_depth: usize, top: &mut TopMembers) -> Resu
             i += 1;
             objects >>= 1;
             depth -= 1;
+            indexed = indexed.min(depth);
         }
     }
 }
 
-/// Parses `"key" :` whose quote is at `i` and returns the index of the member's value.
+/// Parses `"key" :` whose quote is at `i` and returns the index of the member's value; if
+/// `record`, records the member (at `level`) in `index`.
 #[inline(always)]
 fn member_key<C: Classify>(
     b: &[u8],
     i: usize,
-    depth: usize,
-    top: &mut TopMembers,
+    record: bool,
+    level: usize,
+    index: &mut MemberIndex,
     stops: &mut Stops<C>,
 ) -> Result<usize, JsonError> {
-    let end = string(b, i, stops)?;
+    let (end, escaped) = string(b, i, stops)?;
     // Compact JSON has the colon right after the quote.
     let colon = match b.get(end) {
         Some(b':') => end,
@@ -303,25 +278,34 @@ fn member_key<C: Classify>(
         }
     };
     let value = ws(b, colon + 1);
-    if depth == 1 {
-        top.open_member(i + 1, end - 1, value);
+    if record {
+        index.open_member(level, (i + 1, end - 1), escaped, value);
     }
     Ok(value)
 }
 
-/// Validates the string starting at the quote at `i`; returns the index after its closing quote.
+/// Validates the string starting at the quote at `i`; returns the index after its closing quote
+/// and whether it has escapes.
 /// Plain bytes are skipped a window at a time; each run of non-ASCII characters has its UTF-8
 /// checked where it is. Inlined where it is used on x86_64 (speed), one copy elsewhere (code
 /// size on microcontrollers).
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 #[cfg_attr(not(target_arch = "x86_64"), inline(never))]
-fn string<C: Classify>(b: &[u8], mut i: usize, stops: &mut Stops<C>) -> Result<usize, JsonError> {
+fn string<C: Classify>(
+    b: &[u8],
+    mut i: usize,
+    stops: &mut Stops<C>,
+) -> Result<(usize, bool), JsonError> {
     i += 1;
+    let mut escaped = false;
     loop {
         i = stops.next(b, i);
         match byte(b, i)? {
-            b'"' => return Ok(i + 1),
-            b'\\' => i = escape(b, i)?,
+            b'"' => return Ok((i + 1, escaped)),
+            b'\\' => {
+                escaped = true;
+                i = escape(b, i)?;
+            }
             0..=0x1f => return Err(err(JsonErrorKind::ControlCharacter, i)),
             0x80.. => i = utf8_run(b, i)?,
             _ => i += 1,
@@ -600,30 +584,5 @@ mod tests {
             validate(&nested, 9).map_err(|e| e.kind),
             Err(JsonErrorKind::TooDeep)
         );
-    }
-
-    #[test]
-    fn records_top_level_members() {
-        let s = br#"{"a":1,"bb":{"x":[1,2]} , "c":"s"}"#;
-        let mut top = TopMembers::default();
-        validate_recording(s, MAX_DEPTH, &mut top).unwrap();
-        let spans = top.spans().unwrap();
-        let text = |a: u32, b: u32| core::str::from_utf8(&s[a as usize..b as usize]).unwrap();
-        let got: heapless::Vec<(&str, &str), 8> = spans
-            .iter()
-            .map(|&(a, b, c, d)| (text(a, b), text(c, d)))
-            .collect();
-        assert_eq!(
-            &got[..],
-            &[("a", "1"), ("bb", "{\"x\":[1,2]}"), ("c", "\"s\"")]
-        );
-    }
-
-    #[test]
-    fn many_members_overflow_recording() {
-        let s = br#"{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9}"#;
-        let mut top = TopMembers::default();
-        validate_recording(s, MAX_DEPTH, &mut top).unwrap();
-        assert!(top.spans().is_none());
     }
 }

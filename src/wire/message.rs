@@ -3,7 +3,8 @@
 
 use core::fmt;
 
-use crate::json::validate::{TopMembers, validate_recording};
+use crate::json::index::MemberIndex;
+use crate::json::validate::validate_recording;
 use crate::json::{JsonError, JsonStr, JsonType, RawJson};
 
 /// A JSON-RPC error object: `{"code", "message", "data"?}`.
@@ -189,18 +190,17 @@ impl<'a> Fields<'a> {
     }
 }
 
-fn top_fields<'a>(text: &'a [u8], top: &TopMembers) -> Fields<'a> {
+fn top_fields<'a>(text: &'a [u8], index: &MemberIndex) -> Fields<'a> {
     let mut fields = Fields::default();
-    match top.spans() {
-        Some(spans) => {
-            for &(ks, ke, vs, ve) in spans {
-                let key = text.get(ks as usize..ke as usize).unwrap_or(&[]);
-                if let Some(value) = text.get(vs as usize..ve as usize) {
-                    fields.set(key, RawJson::trusted(value));
+    match index.root_whole() {
+        true => {
+            for member in index.walk(text).filter(|m| m.level() == 1) {
+                if let Some(value) = member.value() {
+                    fields.set(member.key().raw_bytes(), value);
                 }
             }
         }
-        None => {
+        false => {
             for (key, value) in RawJson::trusted(text.trim_ascii_start()).members() {
                 fields.set(key.raw_bytes(), value);
             }
@@ -218,11 +218,21 @@ pub fn valid_id(id: &RawJson<'_>) -> bool {
 }
 
 /// Validates a frame body and classifies it.
+#[cfg(any(test, feature = "sim", feature = "fuzzing"))]
 pub fn classify(body: &[u8], max_depth: usize) -> Result<Message<'_>, BadMessage<'_>> {
+    classify_indexed(body, max_depth, &mut MemberIndex::default())
+}
+
+/// [`classify`], leaving in `index` (a fresh one) the members it recorded on the way, so
+/// that the message's `params` can be read without scanning them again.
+pub fn classify_indexed<'a>(
+    body: &'a [u8],
+    max_depth: usize,
+    index: &mut MemberIndex,
+) -> Result<Message<'a>, BadMessage<'a>> {
     // One pass checks syntax, depth and the UTF-8 of every string.
     let text = body;
-    let mut top = TopMembers::default();
-    validate_recording(text, max_depth, &mut top).map_err(BadMessage::Json)?;
+    validate_recording(text, max_depth, index).map_err(BadMessage::Json)?;
     let value = RawJson::trusted(text.trim_ascii());
     match value.json_type() {
         JsonType::Object => {}
@@ -251,7 +261,7 @@ pub fn classify(body: &[u8], max_depth: usize) -> Result<Message<'_>, BadMessage
         }
     }
     // Member spans are offsets into the untrimmed text.
-    let f = top_fields(text, &top);
+    let f = top_fields(text, index);
     let method = f.method.map(|m| m.as_string().ok_or(m));
     let intent = match (f.id, method) {
         (Some(id), Some(method)) => Intent::Request {

@@ -19,7 +19,9 @@ pub use message::{MessageError, RpcError, code};
 // The crate's own (this module is private): `pub` so that the fuzz hook can re-export some.
 pub use glance::{Glance, Peek};
 pub use inbox::Item;
-pub use message::{BadMessage, Intent, Message, classify};
+#[cfg(any(test, feature = "sim", feature = "fuzzing"))]
+pub use message::classify;
+pub use message::{BadMessage, Intent, Message, classify_indexed};
 pub use outbox::{FrameError, Outbox};
 #[cfg(feature = "fuzzing")]
 pub use {

@@ -25,7 +25,21 @@ pub fn json_scan(data: &[u8]) {
         }
     }
     let text = core::str::from_utf8(data).ok();
-    assert_eq!(hook::top_members(data, MAX_DEPTH).0, full);
+    let (recorded, spans) = hook::top_members(data, MAX_DEPTH);
+    assert_eq!(recorded, full);
+    // The top-level members the validator recorded are the ones a scan finds.
+    if let (Ok(()), Some(spans), Ok(value)) = (full, spans, RawJson::from_bytes(data)) {
+        let offset = |s: &[u8]| (s.as_ptr() as usize - data.as_ptr() as usize) as u32;
+        let scanned: Vec<(u32, u32, u32, u32)> = value
+            .members()
+            .map(|(k, v)| {
+                let (k, v) = (k.raw_bytes(), v.as_bytes());
+                let (ks, vs) = (offset(k), offset(v));
+                (ks, ks + k.len() as u32, vs, vs + v.len() as u32)
+            })
+            .collect();
+        assert_eq!(&spans[..], &scanned[..], "recorded top-level members");
+    }
     match (full, RawJson::from_bytes(data)) {
         (Ok(()), Ok(value)) => {
             let text = text.unwrap_or_else(|| panic!("valid JSON that is not UTF-8"));
@@ -395,6 +409,7 @@ fn check_classify(data: &[u8]) {
         }
         Message::Notification { method, params } => {
             assert!(value.get("id").is_none());
+            check_session_event(data);
             assert_eq!(
                 value.get("method").and_then(|m| m.as_string()),
                 Some(method)
@@ -419,6 +434,25 @@ fn check_classify(data: &[u8]) {
     }) = hook::classify(data, 1)
     {
         assert!(hook::valid_id(&id));
+    }
+}
+
+/// A `session.event` read through the member index equals the one read by scanning.
+fn check_session_event(data: &[u8]) {
+    let Some((indexed, scanned)) = hook::session_event_both(data) else {
+        return;
+    };
+    // The index may not hold it all (too many members): then the client scans.
+    let Some(indexed) = indexed else {
+        return;
+    };
+    assert_eq!(indexed, scanned, "session event, indexed and scanned");
+    if let (Some(a), Some(b)) = (indexed, scanned) {
+        assert_eq!(a.event_type(), b.event_type());
+        assert_eq!(a.data(), b.data());
+        assert_eq!(a.id(), b.id());
+        assert_eq!(a.agent_id(), b.agent_id());
+        assert_eq!(a.session_id(), b.session_id());
     }
 }
 

@@ -1,6 +1,6 @@
 //! The validator against the byte-at-a-time [`reference`](super::reference), with both
 //! classifiers (the vector one and the word one, whichever this target uses): the same verdict,
-//! the same error kind and offset, the same recorded top-level members.
+//! the same error kind and offset, the same recorded members.
 
 extern crate std;
 
@@ -11,15 +11,15 @@ use std::vec::Vec;
 use proptest::prelude::*;
 
 use super::super::scan::{Lanes, Swar};
-use super::{MAX_DEPTH, TopMembers, reference, validate_with};
+use super::{MAX_DEPTH, MemberIndex, reference, validate_with};
 
 /// Checks `b` at `max_depth` with both classifiers against the reference.
 fn same(b: &[u8], max_depth: usize) {
-    let mut expected_top = TopMembers::default();
+    let mut expected_top = MemberIndex::default();
     let expected = reference::validate_recording(b, max_depth, &mut expected_top);
-    let mut lanes_top = TopMembers::default();
+    let mut lanes_top = MemberIndex::default();
     let lanes = validate_with::<Lanes>(b, max_depth, &mut lanes_top);
-    let mut swar_top = TopMembers::default();
+    let mut swar_top = MemberIndex::default();
     let swar = validate_with::<Swar>(b, max_depth, &mut swar_top);
     let shown = String::from_utf8_lossy(b);
     assert_eq!(
@@ -31,16 +31,8 @@ fn same(b: &[u8], max_depth: usize) {
         "swar, depth {max_depth}: {shown:?} {b:02x?}"
     );
     if expected.is_ok() {
-        assert_eq!(
-            lanes_top.spans(),
-            expected_top.spans(),
-            "lanes members: {shown:?}"
-        );
-        assert_eq!(
-            swar_top.spans(),
-            expected_top.spans(),
-            "swar members: {shown:?}"
-        );
+        assert_eq!(lanes_top, expected_top, "lanes members: {shown:?}");
+        assert_eq!(swar_top, expected_top, "swar members: {shown:?}");
     }
 }
 

@@ -1,7 +1,7 @@
 //! The validator as it was before chunked scanning: one byte at a time, kept as the reference
 //! the differential tests compare the fast one with (errors, offsets and recorded members).
 
-use super::{JsonError, JsonErrorKind, MAX_DEPTH, TopMembers};
+use super::{JsonError, JsonErrorKind, MAX_DEPTH, MemberIndex};
 
 fn err(kind: JsonErrorKind, offset: usize) -> JsonError {
     JsonError { kind, offset }
@@ -20,14 +20,14 @@ fn ws(b: &[u8], mut i: usize) -> usize {
     i
 }
 
-/// Validates `b`, recording the members of a top-level object into `top`. Non-ASCII bytes can
+/// Validates `b`, recording the members of the first levels of objects into `index`. Non-ASCII bytes can
 /// only appear inside strings, where their UTF-8 is checked: valid JSON here is valid UTF-8.
 pub(super) fn validate_recording(
     b: &[u8],
     max_depth: usize,
-    top: &mut TopMembers,
+    index: &mut MemberIndex,
 ) -> Result<(), JsonError> {
-    values(b, max_depth, top).map_err(|e| match e.kind {
+    values(b, max_depth, index).map_err(|e| match e.kind {
         // A byte out of place that is not even UTF-8 is reported as such.
         JsonErrorKind::UnexpectedByte | JsonErrorKind::TrailingData
             if b.get(e.offset).is_some_and(|&c| c >= 0x80) && utf8_char(b, e.offset).is_none() =>
@@ -38,10 +38,14 @@ pub(super) fn validate_recording(
     })
 }
 
-fn values(b: &[u8], max_depth: usize, top: &mut TopMembers) -> Result<(), JsonError> {
+fn values(b: &[u8], max_depth: usize, index: &mut MemberIndex) -> Result<(), JsonError> {
     let max_depth = max_depth.min(MAX_DEPTH);
     // Bit `d` is set when the container at depth `d + 1` is an object.
     let mut objects: u128 = 0;
+    // Bit `d` is set when the container at depth `d + 1` is an object the index records.
+    let mut indexed: u128 = 0;
+    // Whether the last string value holds a backslash.
+    let mut escaped = false;
     let mut depth = 0usize;
     let mut i = ws(b, 0);
     if i >= b.len() {
@@ -60,6 +64,13 @@ fn values(b: &[u8], max_depth: usize, top: &mut TopMembers) -> Result<(), JsonEr
                 } else {
                     objects &= !bit;
                 }
+                // Indexed if every container around it is, and it is an object.
+                let around = depth == 0 || indexed & (1u128 << (depth - 1)) != 0;
+                if is_object && around && index.open_object(depth + 1) {
+                    indexed |= bit;
+                } else {
+                    indexed &= !bit;
+                }
                 depth += 1;
                 i = ws(b, i + 1);
                 let close = if is_object { b'}' } else { b']' };
@@ -67,13 +78,17 @@ fn values(b: &[u8], max_depth: usize, top: &mut TopMembers) -> Result<(), JsonEr
                     i += 1;
                     depth -= 1;
                 } else if is_object {
-                    i = member_key(b, i, depth, top)?;
+                    i = member_key(b, i, depth, indexed, index)?;
                     continue 'value;
                 } else {
                     continue 'value;
                 }
             }
-            b'"' => i = string(b, i)?,
+            b'"' => {
+                let end = string(b, i)?;
+                escaped = b.get(i..end).is_some_and(|s| s.contains(&b'\\'));
+                i = end;
+            }
             b't' => i = literal(b, i, b"true")?,
             b'f' => i = literal(b, i, b"false")?,
             b'n' => i = literal(b, i, b"null")?,
@@ -82,8 +97,8 @@ fn values(b: &[u8], max_depth: usize, top: &mut TopMembers) -> Result<(), JsonEr
         }
         // A value just ended at `i`.
         loop {
-            if depth == 1 {
-                top.close_member(i);
+            if depth > 0 && indexed & (1u128 << (depth - 1)) != 0 {
+                index.close_member(depth, i, escaped);
             }
             if depth == 0 {
                 i = ws(b, i);
@@ -99,7 +114,7 @@ fn values(b: &[u8], max_depth: usize, top: &mut TopMembers) -> Result<(), JsonEr
                 b',' => {
                     i = ws(b, i + 1);
                     if in_object {
-                        i = member_key(b, i, depth, top)?;
+                        i = member_key(b, i, depth, indexed, index)?;
                     }
                     continue 'value;
                 }
@@ -119,7 +134,13 @@ fn values(b: &[u8], max_depth: usize, top: &mut TopMembers) -> Result<(), JsonEr
 
 /// Parses `"key" :` at `i` and returns the index of the member's value.
 #[inline(always)]
-fn member_key(b: &[u8], i: usize, depth: usize, top: &mut TopMembers) -> Result<usize, JsonError> {
+fn member_key(
+    b: &[u8],
+    i: usize,
+    depth: usize,
+    indexed: u128,
+    index: &mut MemberIndex,
+) -> Result<usize, JsonError> {
     if byte(b, i)? != b'"' {
         return Err(err(JsonErrorKind::UnexpectedByte, i));
     }
@@ -129,8 +150,9 @@ fn member_key(b: &[u8], i: usize, depth: usize, top: &mut TopMembers) -> Result<
         return Err(err(JsonErrorKind::UnexpectedByte, colon));
     }
     let value = ws(b, colon + 1);
-    if depth == 1 {
-        top.open_member(i + 1, end - 1, value);
+    if indexed & (1u128 << (depth - 1)) != 0 {
+        let escaped = b.get(i..end).is_some_and(|s| s.contains(&b'\\'));
+        index.open_member(depth, (i + 1, end - 1), escaped, value);
     }
     Ok(value)
 }
