@@ -4,13 +4,35 @@
 #
 #   scripts/profile-bench.sh w1_stream [EVENTS]     # the W1 loop (20,000 events by default)
 #   scripts/profile-bench.sh w3_sessions            # the W3 loop (its 100,000 events)
+#   scripts/profile-bench.sh vs_serde               # W1 through both contenders of vs_serde
 #
 # Needs valgrind. The count includes the benchmark's own copy of each 64 KiB read into the
 # inbox (about 1 instruction per byte under callgrind, which counts `rep movsb` byte by byte).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bench=${1:?usage: scripts/profile-bench.sh w1_stream|w3_sessions [EVENTS]}
+bench=${1:?usage: scripts/profile-bench.sh w1_stream|w3_sessions|vs_serde [EVENTS]}
+
+# vs_serde: the instructions per W1 event of both contenders of `benches/vs_serde.rs`, and
+# their ratio (the same work, counted without the noise of a shared machine).
+if [ "$bench" = vs_serde ]; then
+  cargo bench --bench vs_serde --no-run
+  bin=$(ls -t target/release/deps/vs_serde-* | grep -v '\.d$' | head -n 1)
+  log=$(mktemp)
+  trap 'rm -f "$log"' EXIT
+  events=200001 # 200,000 deltas and the idle
+  count() {
+    BENCH_RUNS=1 VS_SERDE_ONLY=W1 valgrind --tool=callgrind --toggle-collect="*vs_serde::$1*" \
+      --callgrind-out-file=/dev/null "$bin" >/dev/null 2>"$log"
+    echo $(( $(grep -o 'Collected : [0-9]*' "$log" | grep -o '[0-9]*$') / events ))
+  }
+  ours=$(count sansio_consume)
+  theirs=$(count serde_consume)
+  echo "W1 instructions per event: copilot_sansio=$ours serde_json_borrowed=$theirs" \
+    "ratio=$(awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "%.2f", b / a }')"
+  exit 0
+fi
+
 case "$bench" in
   w1_stream) events=${2:-20000}; loop='*w1_stream::consume*' ;;
   w3_sessions) events=100000; loop='*w3_sessions::consume*' ;;
