@@ -339,6 +339,10 @@ impl Glance {
         }
         match c {
             b'"' => {
+                // No scalar holds a quote either: a scalar being kept ended before it.
+                if self.kept().is_some_and(|k| k.started()) {
+                    self.end_value();
+                }
                 self.in_string = true;
                 self.escape = false;
                 if self.want_key && self.in_object() {
@@ -596,6 +600,19 @@ mod tests {
         let twice = twice.peek();
         assert_eq!(twice.id().map(|i| i.text()), Some("1"));
         assert!(twice.method().is_some_and(|m| m == "a"));
+    }
+
+    #[test]
+    fn a_kept_number_ends_where_a_string_starts() {
+        // Garbage (the fuzzer's): the id's copy is `5`, as in the body, not `5` and `0` joined
+        // across the string between them.
+        let body = br#"{"id",:5"rod"0,-8 ss"#;
+        for piece in [1, 7, 64] {
+            let g = fed_in_pieces(body, piece);
+            let (copy, in_body) = (g.peek(), g.peek_in(body));
+            assert_eq!(copy.id().map(|i| i.text()), Some("5"), "piece {piece}");
+            assert_eq!(in_body.id().map(|i| i.text()), Some("5"), "piece {piece}");
+        }
     }
 
     #[test]
