@@ -125,6 +125,9 @@ pub struct Turns<const N: usize = 4, const B: usize = 2048> {
     recent: [(u64, Option<SessionHandle>); RECENT_EVENTS],
     recent_len: usize,
     recent_next: usize,
+    /// One past the highest slot that ever held a turn (slots are taken first free first):
+    /// the loops that run for every event look at these only.
+    used: usize,
 }
 
 impl<const N: usize, const B: usize> Default for Turns<N, B> {
@@ -156,6 +159,7 @@ impl<const N: usize, const B: usize> Turns<N, B> {
             recent: [(0, None); RECENT_EVENTS],
             recent_len: 0,
             recent_next: 0,
+            used: 0,
         }
     }
 
@@ -229,6 +233,7 @@ impl<const N: usize, const B: usize> Turns<N, B> {
         };
         let request = client.session(session).request(now, method, message)?;
         let slot = self.slots.get_mut(index).ok_or(Error::TooManyPending)?;
+        self.used = self.used.max(index + 1);
         slot.live = Some(Live {
             session,
             request,
@@ -282,7 +287,7 @@ impl<const N: usize, const B: usize> Turns<N, B> {
     /// Ends the turns whose deadline is at or before `now` ([`TurnEnd::TimedOut`]), and those
     /// whose session has been quiet for the activity timeout ([`TurnEnd::Inactive`]).
     pub fn handle_timeout(&mut self, now: Instant, mut on: impl FnMut(TurnUpdate<'static>)) {
-        for i in 0..N {
+        for i in 0..self.used {
             let Some(live) = self.live(i) else { continue };
             if live.deadline.is_some_and(|d| d <= now) {
                 self.end(i, TurnEnd::TimedOut, &mut on);
@@ -292,8 +297,10 @@ impl<const N: usize, const B: usize> Turns<N, B> {
         }
     }
 
-    fn live(&self, i: usize) -> Option<Live> {
-        self.slots.get(i).and_then(|s| s.live)
+    /// The turn in slot `i`, borrowed (a `Live` is about 150 bytes: the loops over the slots
+    /// that run for every event do not copy it).
+    fn live(&self, i: usize) -> Option<&Live> {
+        self.slots.get(i).and_then(|s| s.live.as_ref())
     }
 
     fn live_mut(&mut self, i: usize) -> Option<&mut Live> {
@@ -330,7 +337,7 @@ impl<const N: usize, const B: usize> Turns<N, B> {
         match *event {
             Event::Response { id, outcome } => self.on_response(client, now, id, outcome, &mut on),
             Event::Session { session, event } => {
-                for slot in self.slots.iter_mut() {
+                for slot in self.slots.iter_mut().take(self.used) {
                     if let Some(live) = slot.live.as_mut().filter(|l| l.session == session) {
                         live.active_at = now;
                     }
@@ -338,14 +345,14 @@ impl<const N: usize, const B: usize> Turns<N, B> {
                 self.on_session_event(session, event, &mut on)
             }
             Event::SessionClosed { session, .. } | Event::SessionOpenFailed { session, .. } => {
-                for i in 0..N {
+                for i in 0..self.used {
                     if self.live(i).is_some_and(|l| l.session == session) {
                         self.end(i, TurnEnd::SessionClosed, &mut on);
                     }
                 }
             }
             Event::Closed => {
-                for i in 0..N {
+                for i in 0..self.used {
                     self.end(i, TurnEnd::SessionClosed, &mut on);
                 }
                 self.server_wait = match self.server_wait {
@@ -365,13 +372,14 @@ impl<const N: usize, const B: usize> Turns<N, B> {
         outcome: Result<RawJson<'a>, Failure<'a>>,
         on: &mut impl FnMut(TurnUpdate<'a>),
     ) {
-        let Some(i) = (0..N).find(|&i| self.live(i).is_some_and(|l| l.request == id)) else {
+        let Some(i) = (0..self.used).find(|&i| self.live(i).is_some_and(|l| l.request == id))
+        else {
             return;
         };
         if let Some(l) = self.live_mut(i) {
             l.active_at = now;
         }
-        let Some(live) = self.live(i) else { return };
+        let Some(&live) = self.live(i) else { return };
         match outcome {
             Err(Failure::Rpc(e)) if live.probing && e.code == code::METHOD_NOT_FOUND => {
                 // No `session.sendAndWait` here: the message was not taken; send it again.
@@ -472,7 +480,7 @@ impl<const N: usize, const B: usize> Turns<N, B> {
         let (id, agent_id) = (event.id(), event.agent_id());
         self.remember(session, id);
         // A server-side wait that was answered before its completion event.
-        for i in 0..N {
+        for i in 0..self.used {
             let Some(l) = self.live(i) else { continue };
             if l.session == session
                 && l.phase == Phase::Completing
@@ -506,8 +514,8 @@ impl<const N: usize, const B: usize> Turns<N, B> {
                     && l.phase == Phase::Running
                     && (origin.is_none() || l.message.is_some_and(|m| m.is(origin)))
             };
-            for i in 0..N {
-                if self.live(i).is_some_and(|l| mine(&l)) {
+            for i in 0..self.used {
+                if self.live(i).is_some_and(|l| mine(l)) {
                     on(TurnUpdate::Message {
                         turn: self.id(i),
                         event,
@@ -515,7 +523,7 @@ impl<const N: usize, const B: usize> Turns<N, B> {
                 }
             }
         } else if event.is("tool.execution_start") || event.is("tool.execution_complete") {
-            for i in 0..N {
+            for i in 0..self.used {
                 if self
                     .live(i)
                     .is_some_and(|l| l.session == session && l.phase == Phase::Running)
@@ -534,9 +542,10 @@ impl<const N: usize, const B: usize> Turns<N, B> {
                 l.session == session && origin.is_some() && l.message.is_some_and(|m| m.is(origin))
             };
             let running = |l: &Live| l.session == session && l.phase == Phase::Running;
-            let failed: Option<usize> = (0..N).find(|&i| self.live(i).is_some_and(|l| named(&l)));
+            let failed: Option<usize> =
+                (0..self.used).find(|&i| self.live(i).is_some_and(|l| named(l)));
             let oldest_waiting = || {
-                (0..N)
+                (0..self.used)
                     .filter(|&i| {
                         self.live(i).is_some_and(|l| {
                             l.session == session
@@ -549,10 +558,11 @@ impl<const N: usize, const B: usize> Turns<N, B> {
                 (Some(i), _) => self.end(i, TurnEnd::Failed(event), on),
                 (None, Some(_)) => {}
                 (None, None) => {
-                    let any_running = (0..N).any(|i| self.live(i).is_some_and(|l| running(&l)));
+                    let any_running =
+                        (0..self.used).any(|i| self.live(i).is_some_and(|l| running(l)));
                     if any_running {
-                        for i in 0..N {
-                            if self.live(i).is_some_and(|l| running(&l)) {
+                        for i in 0..self.used {
+                            if self.live(i).is_some_and(|l| running(l)) {
                                 self.end(i, TurnEnd::Failed(event), on);
                             }
                         }
@@ -562,7 +572,7 @@ impl<const N: usize, const B: usize> Turns<N, B> {
                 }
             }
         } else if event.is("abort") {
-            for i in 0..N {
+            for i in 0..self.used {
                 if let Some(l) = self.live_mut(i)
                     && l.session == session
                     && l.phase == Phase::Running
@@ -571,7 +581,7 @@ impl<const N: usize, const B: usize> Turns<N, B> {
                 }
             }
         } else if event.is("session.autopilot_stopped") {
-            for i in 0..N {
+            for i in 0..self.used {
                 let running = self
                     .live(i)
                     .is_some_and(|l| l.session == session && l.phase == Phase::Running);
@@ -581,7 +591,7 @@ impl<const N: usize, const B: usize> Turns<N, B> {
             }
         } else if event.is("session.idle") {
             let aborted = data.get("aborted").and_then(|a| a.as_bool()) == Some(true);
-            for i in 0..N {
+            for i in 0..self.used {
                 let Some(l) = self.live(i) else { continue };
                 // A server-side wait ends with its response.
                 if l.session == session && l.phase == Phase::Running && !l.server_wait {
@@ -603,14 +613,14 @@ impl<const N: usize, const B: usize> Turns<N, B> {
         id: Option<JsonStr<'a>>,
         on: &mut impl FnMut(TurnUpdate<'a>),
     ) {
-        let known = (0..N).find(|&i| {
+        let known = (0..self.used).find(|&i| {
             self.live(i)
                 .is_some_and(|l| l.session == session && l.message.is_some_and(|m| m.is(id)))
         });
         // Else the oldest send of the session still waiting for its response: the CLI takes
         // messages in the order they were sent.
         let taken = known.or_else(|| {
-            (0..N)
+            (0..self.used)
                 .filter(|&i| {
                     self.live(i)
                         .is_some_and(|l| l.session == session && l.phase == Phase::Sending)
@@ -619,7 +629,7 @@ impl<const N: usize, const B: usize> Turns<N, B> {
         });
         let Some(taken) = taken else { return };
         // The turns running before it on this session are over: the CLI moved on.
-        for i in 0..N {
+        for i in 0..self.used {
             let before = i != taken
                 && self.live(i).is_some_and(|l| {
                     l.session == session && l.phase == Phase::Running && !l.server_wait
