@@ -291,7 +291,7 @@ impl<const N: usize, const B: usize> Turns<N, B> {
             let Some(live) = self.live(i) else { continue };
             if live.deadline.is_some_and(|d| d <= now) {
                 self.end(i, TurnEnd::TimedOut, &mut on);
-            } else if self.quiet_until(&live).is_some_and(|q| q <= now) {
+            } else if self.quiet_until(live).is_some_and(|q| q <= now) {
                 self.end(i, TurnEnd::Inactive, &mut on);
             }
         }
@@ -515,7 +515,7 @@ impl<const N: usize, const B: usize> Turns<N, B> {
                     && (origin.is_none() || l.message.is_some_and(|m| m.is(origin)))
             };
             for i in 0..self.used {
-                if self.live(i).is_some_and(|l| mine(l)) {
+                if self.live(i).is_some_and(&mine) {
                     on(TurnUpdate::Message {
                         turn: self.id(i),
                         event,
@@ -542,8 +542,7 @@ impl<const N: usize, const B: usize> Turns<N, B> {
                 l.session == session && origin.is_some() && l.message.is_some_and(|m| m.is(origin))
             };
             let running = |l: &Live| l.session == session && l.phase == Phase::Running;
-            let failed: Option<usize> =
-                (0..self.used).find(|&i| self.live(i).is_some_and(|l| named(l)));
+            let failed: Option<usize> = (0..self.used).find(|&i| self.live(i).is_some_and(&named));
             let oldest_waiting = || {
                 (0..self.used)
                     .filter(|&i| {
@@ -558,11 +557,10 @@ impl<const N: usize, const B: usize> Turns<N, B> {
                 (Some(i), _) => self.end(i, TurnEnd::Failed(event), on),
                 (None, Some(_)) => {}
                 (None, None) => {
-                    let any_running =
-                        (0..self.used).any(|i| self.live(i).is_some_and(|l| running(l)));
+                    let any_running = (0..self.used).any(|i| self.live(i).is_some_and(&running));
                     if any_running {
                         for i in 0..self.used {
-                            if self.live(i).is_some_and(|l| running(l)) {
+                            if self.live(i).is_some_and(&running) {
                                 self.end(i, TurnEnd::Failed(event), on);
                             }
                         }
