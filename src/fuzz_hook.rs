@@ -5,7 +5,6 @@
 
 use crate::RequestId;
 use crate::json::{JsonError, JsonStr, RawJson};
-use crate::proto::SessionEvent;
 use crate::wire::Inbox;
 
 pub use crate::wire::{
@@ -38,53 +37,18 @@ pub fn commit(commit: Commit<'_>) {
     commit.commit()
 }
 
-/// Spans of a top-level object's members: `(key_start, key_end, value_start, value_end)`.
-pub type Spans = heapless::Vec<(u32, u32, u32, u32), 16>;
-
-/// Validates `data` and returns the top-level member spans recorded on the way (`None`: more
-/// members than are recorded, or not an object).
-pub fn top_members(data: &[u8], max_depth: usize) -> (Result<(), JsonError>, Option<Spans>) {
+/// Validates `data`, recording its members, and calls `f` with the verdict and, if the top
+/// level is an object whose members were all recorded, the value that reads them from the
+/// record (as the client's messages do).
+pub fn recorded<R>(
+    data: &[u8],
+    max_depth: usize,
+    f: impl FnOnce(Result<(), JsonError>, Option<RawJson<'_>>) -> R,
+) -> R {
     let mut index = crate::json::index::MemberIndex::default();
     let result = crate::json::validate::validate_recording(data, max_depth, &mut index);
-    let spans = index.root_whole().then(|| {
-        let offset = |s: &[u8]| s.as_ptr() as usize - data.as_ptr() as usize;
-        index
-            .walk(data)
-            .filter(|m| m.level() == 1)
-            .filter_map(|m| Some((m.key().raw_bytes(), m.value()?.as_bytes())))
-            .map(|(key, value)| {
-                let (k, v) = (offset(key), offset(value));
-                (
-                    k as u32,
-                    (k + key.len()) as u32,
-                    v as u32,
-                    (v + value.len()) as u32,
-                )
-            })
-            .collect()
-    });
-    (result, spans)
-}
-
-/// A `session.event` body read both ways: through the member index its validation recorded
-/// (`None` if the index cannot answer) and by scanning its `params` (with the ids read).
-/// `None` if the body is not a valid `session.event` notification.
-#[allow(clippy::type_complexity)]
-pub fn session_event_both(
-    data: &[u8],
-) -> Option<(Option<Option<SessionEvent<'_>>>, Option<SessionEvent<'_>>)> {
-    let mut index = crate::json::index::MemberIndex::default();
-    let Ok(Message::Notification { method, params }) =
-        crate::wire::classify_indexed(data, crate::json::MAX_DEPTH, &mut index)
-    else {
-        return None;
-    };
-    if method != "session.event" {
-        return None;
-    }
-    let indexed = SessionEvent::from_index(&index, data);
-    let scanned = SessionEvent::from_params(params.unwrap_or(RawJson::EMPTY_OBJECT));
-    Some((indexed, scanned.map(SessionEvent::with_ids)))
+    let top = (result.is_ok() && index.root_whole()).then(|| index.top(data.trim_ascii()));
+    f(result, top)
 }
 
 /// Wraps bytes as JSON without validating them (the scanner must survive anything).

@@ -58,7 +58,7 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
         }
     }
 
-    fn next_event<'i>(&mut self, inbox: &'i Inbox<'_>, now: Instant) -> Option<Event<'i>> {
+    fn next_event<'i>(&mut self, inbox: &'i mut Inbox<'_>, now: Instant) -> Option<Event<'i>> {
         if self.expired {
             if let Some(event) = self.expire_one(now) {
                 return Some(event);
@@ -70,14 +70,16 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
             Link::Closing => return Some(self.close_one()),
             Link::Open => {}
         }
-        match inbox.next_item() {
+        let limit = inbox.max_frame_len();
+        let (item, index) = inbox.next_item_indexed();
+        match item {
             Item::NeedMore => None,
             Item::End => {
                 self.link = Link::Closing;
                 Some(self.close_one())
             }
             Item::Frame { body, commit } => {
-                let event = self.on_frame(body, now).ok()?;
+                let event = self.on_frame(body, index, now).ok()?;
                 commit.commit();
                 self.stats.frames += 1;
                 Some(event)
@@ -87,7 +89,6 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
                 glance,
                 commit,
             } => {
-                let limit = inbox.max_frame_len();
                 let event = self
                     .on_unreadable(glance.peek(), Unread::TooLarge { len, limit }, now)
                     .ok()?;
@@ -112,15 +113,21 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
         }
     }
 
-    fn on_frame<'i>(&mut self, body: &'i [u8], now: Instant) -> Step<'i> {
-        let mut index = MemberIndex::default();
-        match classify_indexed(body, self.config.max_json_depth, &mut index) {
+    /// Reads the message of a frame; its objects read their members from `index`, which
+    /// records them as the message is validated.
+    fn on_frame<'i>(
+        &mut self,
+        body: &'i [u8],
+        index: &'i mut MemberIndex,
+        now: Instant,
+    ) -> Step<'i> {
+        match classify_indexed(body, self.config.max_json_depth, index) {
             Ok(Message::Response { id, outcome }) => {
                 self.on_response(id, outcome.map_err(Failure::Rpc), now)
             }
             Ok(Message::Request { id, method, params }) => self.on_request(id, method, params),
             Ok(Message::Notification { method, params }) => {
-                Ok(self.on_notification(method, params, (&index, body)))
+                Ok(self.on_notification(method, params))
             }
             Err(BadMessage::Json(e)) => {
                 // Not readable whole: what it means to be is found by glancing at it.
@@ -454,7 +461,6 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
         &mut self,
         method: JsonStr<'i>,
         params: Option<RawJson<'i>>,
-        indexed: (&MemberIndex, &'i [u8]),
     ) -> Event<'i> {
         let params = params.unwrap_or(RawJson::EMPTY_OBJECT);
         let find = |sid: Option<JsonStr<'_>>| {
@@ -462,13 +468,7 @@ impl<'b, const S: usize, const P: usize> Client<'b, S, P> {
                 .map(|slot| self.sessions.handle(slot))
         };
         if method == "session.event" {
-            // Through the index when it holds the envelope (it does for the CLI's events),
-            // else by scanning.
-            let event = match SessionEvent::from_index(indexed.0, indexed.1) {
-                Some(event) => event,
-                None => SessionEvent::from_params(params),
-            };
-            let Some(event) = event else {
+            let Some(event) = SessionEvent::from_params(params) else {
                 return Event::Error(InputError::InvalidSessionEvent { params });
             };
             return match find(event.session_id()) {

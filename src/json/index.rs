@@ -4,27 +4,32 @@
 //!
 //! A JSON-RPC message is read at those levels: the envelope (`jsonrpc`, `id`, `method`,
 //! `params`), then `params` (`sessionId`, `event`), then the event (`type`, `data`, `id`,
-//! `agentId`). With the index, none of them is scanned again. Deeper objects, objects inside
-//! arrays and the members past the index's capacity are not recorded: a lookup in an object
-//! whose members were not all recorded says so, and the caller scans the text as before.
+//! `agentId`), then the event's data (what a typed view reads). An object whose members are
+//! all recorded is handed out as a [`RawJson`] that knows it
+//! ([`MemberIndex::top`]): its lookups walk the recorded members instead of scanning
+//! the text. Deeper objects, objects inside arrays and the members past the index's capacity
+//! are not recorded: an object whose members were not all recorded is scanned as before.
 
+use super::str::same_bytes;
 use super::{JsonStr, RawJson};
 
 /// How many levels of objects are indexed: the top-level object is level 1.
-pub(crate) const INDEXED_DEPTH: usize = 3;
+pub(crate) const INDEXED_DEPTH: usize = 4;
 
 /// How many members are recorded in all (an envelope, its params and an event have about
-/// 12). A power of two, like [`LEVELS`]: a number masked with it needs no bounds check.
-const CAPACITY: usize = 16;
+/// 12, the data of most events fewer than 10). A power of two: a number masked with it needs
+/// no bounds check.
+const CAPACITY: usize = 32;
 
-/// The slots of [`MemberIndex::open`]: one per level, and slot 0 unused.
-const LEVELS: usize = INDEXED_DEPTH + 1;
+/// The slots of [`MemberIndex::open`]: one per level, and slot 0 unused. A power of two: a
+/// level masked with it needs no bounds check (nor a division).
+const LEVELS: usize = (INDEXED_DEPTH + 1).next_power_of_two();
 
 /// No member: the parent of a top-level member, or a level whose member was not recorded.
-const NONE: u8 = u8::MAX;
+pub(crate) const NONE: u8 = u8::MAX;
 
-/// One recorded member: byte offsets into the validated text.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// One recorded member: byte offsets from the start of the object holding it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Entry {
     /// The key, without its quotes.
     key: (u32, u32),
@@ -41,11 +46,21 @@ struct Entry {
     value_escaped: bool,
 }
 
+impl Entry {
+    const EMPTY: Entry = Entry {
+        key: (0, 0),
+        value: (0, 0),
+        level: 0,
+        members: Members::NotRecorded,
+        key_escaped: false,
+        value_escaped: false,
+    };
+}
+
 /// What the index holds of an object's members.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Members {
     /// Nothing: not an object, or not indexed.
-    #[default]
     NotRecorded,
     /// Every member, in order.
     All,
@@ -53,8 +68,8 @@ enum Members {
     Some,
 }
 
-/// Member spans recorded by the validator (see the module docs). A fresh index per text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Member spans recorded by the validator (see the module docs), for one text at a time.
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct MemberIndex {
     entries: [Entry; CAPACITY],
     len: u8,
@@ -62,72 +77,47 @@ pub(crate) struct MemberIndex {
     open: [u8; LEVELS],
     /// What is recorded of the top-level object's members.
     root: Members,
+    /// Where the object whose members are read at each level starts: the offsets of its
+    /// members are recorded from there.
+    starts: [u32; LEVELS],
+}
+
+impl MemberIndex {
+    /// An empty index.
+    pub(crate) const fn new() -> Self {
+        MemberIndex {
+            entries: [Entry::EMPTY; CAPACITY],
+            len: 0,
+            open: [NONE; LEVELS],
+            root: Members::NotRecorded,
+            starts: [0; LEVELS],
+        }
+    }
+
+    /// Forgets what was recorded, for a new text (the entries are left as they are: only the
+    /// first `len` count).
+    #[inline(always)]
+    pub(crate) fn reset(&mut self) {
+        self.len = 0;
+        self.open = [NONE; LEVELS];
+        self.root = Members::NotRecorded;
+    }
 }
 
 impl Default for MemberIndex {
     fn default() -> Self {
-        MemberIndex {
-            entries: [Entry::default(); CAPACITY],
-            len: 0,
-            open: [NONE; LEVELS],
-            root: Members::NotRecorded,
-        }
+        Self::new()
     }
 }
 
-/// A recorded member, as [`MemberIndex::walk`] finds it: its parts are read when asked for.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct IndexedMember<'a, 'i> {
-    entry: &'i Entry,
-    text: &'a [u8],
-}
-
-impl<'a> IndexedMember<'a, '_> {
-    /// The level of the object holding it (1: the top level).
-    #[inline(always)]
-    pub(crate) fn level(&self) -> u8 {
-        self.entry.level
-    }
-
-    /// True if the value is an object whose members are all recorded.
-    #[inline(always)]
-    pub(crate) fn whole(&self) -> bool {
-        self.entry.members == Members::All
-    }
-
-    /// Its key.
-    #[inline(always)]
-    pub(crate) fn key(&self) -> JsonStr<'a> {
-        let (start, end) = self.entry.key;
-        let raw = self.text.get(start as usize..end as usize).unwrap_or(&[]);
-        JsonStr::from_raw(raw, self.entry.key_escaped)
-    }
-
-    /// True if its key means `name`.
-    #[inline(always)]
-    pub(crate) fn key_is(&self, name: &str) -> bool {
-        let (start, end) = self.entry.key;
-        match self.entry.key_escaped {
-            // The lengths first: most keys differ in length.
-            false => {
-                (end - start) as usize == name.len()
-                    && self.text.get(start as usize..end as usize) == Some(name.as_bytes())
-            }
-            true => self.key().eq_str(name),
-        }
-    }
-
-    /// Its value.
-    #[inline(always)]
-    pub(crate) fn value(&self) -> Option<RawJson<'a>> {
-        let (start, end) = self.entry.value;
-        let text = self.text.get(start as usize..end as usize)?;
-        Some(match text.first() {
-            Some(b'"') => RawJson::string(text, self.entry.value_escaped),
-            _ => RawJson::trusted(text),
-        })
+/// Two indexes are equal if they recorded the same members.
+impl PartialEq for MemberIndex {
+    fn eq(&self, other: &Self) -> bool {
+        self.recorded() == other.recorded() && self.root == other.root
     }
 }
+
+impl Eq for MemberIndex {}
 
 impl MemberIndex {
     /// The member being read at `level`, or [`NONE`].
@@ -146,25 +136,33 @@ impl MemberIndex {
     }
 
     /// Called by the validator when an object opens at `level` (its members are at that level)
-    /// and every container around it is an indexed object: true if this one is indexed too.
+    /// at byte `at`, and every container around it is an indexed object: true if this one is
+    /// indexed too.
     #[inline(always)]
-    pub(crate) fn open_object(&mut self, level: usize) -> bool {
+    pub(crate) fn open_object(&mut self, level: usize, at: usize) -> bool {
         if level == 1 {
             self.root = Members::All;
-            return true;
-        }
-        if level > INDEXED_DEPTH {
+        } else if level > INDEXED_DEPTH {
             return false;
-        }
-        // The object is the value of the member read one level up, if that one was recorded.
-        let holder = self.open_at(level - 1);
-        match self.entry_mut(holder) {
-            Some(entry) => {
-                entry.members = Members::All;
-                true
+        } else {
+            // The object is the value of the member read one level up, if that one was
+            // recorded.
+            let holder = self.open_at(level - 1);
+            match self.entry_mut(holder) {
+                Some(entry) => entry.members = Members::All,
+                None => return false,
             }
-            None => false,
         }
+        if let Some(start) = self.starts.get_mut(level % LEVELS) {
+            *start = at as u32;
+        }
+        true
+    }
+
+    /// Where the object whose members are read at `level` starts.
+    #[inline(always)]
+    fn start_at(&self, level: usize) -> u32 {
+        self.starts.get(level % LEVELS).copied().unwrap_or(0)
     }
 
     /// Called by the validator for a member of an indexed object at `level` (at most
@@ -179,11 +177,14 @@ impl MemberIndex {
         value: usize,
     ) {
         let number = self.len;
+        // Offsets from the start of the object: its text is all a reader has.
+        let base = self.start_at(level);
+        let at = |i: usize| (i as u32).wrapping_sub(base);
         let recorded = match self.entries.get_mut(usize::from(number)) {
             Some(entry) => {
                 *entry = Entry {
-                    key: (key.0 as u32, key.1 as u32),
-                    value: (value as u32, value as u32),
+                    key: (at(key.0), at(key.1)),
+                    value: (at(value), at(value)),
                     level: level as u8,
                     members: Members::NotRecorded,
                     key_escaped,
@@ -218,32 +219,155 @@ impl MemberIndex {
     /// `escaped` says, if the value is a string, whether it has escapes.
     #[inline(always)]
     pub(crate) fn close_member(&mut self, level: usize, end: usize, escaped: bool) {
+        let base = self.start_at(level);
         let Some(slot) = self.open.get_mut(level % LEVELS) else {
             return;
         };
         let number = core::mem::replace(slot, NONE);
         if let Some(entry) = self.entry_mut(number) {
-            entry.value.1 = end as u32;
+            entry.value.1 = (end as u32).wrapping_sub(base);
             entry.value_escaped = escaped;
         }
     }
 
     /// True if every member of the top-level object is recorded.
+    #[cfg(any(test, feature = "fuzzing"))]
     pub(crate) fn root_whole(&self) -> bool {
         self.root == Members::All
     }
 
-    /// The recorded members of `text` (the text the index was recorded from), in the order of
-    /// the text: the members of a member's value follow it, one level deeper, before its next
-    /// sibling.
-    pub(crate) fn walk<'a, 'i>(
-        &'i self,
-        text: &'a [u8],
-    ) -> impl Iterator<Item = IndexedMember<'a, 'i>> {
-        let recorded = self.entries.get(..usize::from(self.len)).unwrap_or(&[]);
-        recorded
-            .iter()
-            .map(move |entry| IndexedMember { entry, text })
+    /// The members recorded so far, in the order of the text: the members of a member's value
+    /// follow it, one level deeper, before its next sibling.
+    #[inline(always)]
+    fn recorded(&self) -> &[Entry] {
+        self.entries.get(..usize::from(self.len)).unwrap_or(&[])
+    }
+
+    /// The top-level value of the text the index was recorded from, `value` (that text with
+    /// the whitespace around it trimmed): if it is an object whose members are all recorded,
+    /// one that reads them here.
+    pub(crate) fn top<'a>(&'a self, value: &'a [u8]) -> RawJson<'a> {
+        match self.root {
+            Members::All => RawJson::recorded(value, self, NONE),
+            _ => RawJson::trusted(value),
+        }
+    }
+
+    /// The members of the object that member number `holder` holds ([`NONE`]: the top-level
+    /// object), whose text is `object`; all of them are recorded.
+    #[inline(always)]
+    pub(crate) fn members_of<'a>(&'a self, holder: u8, object: &'a [u8]) -> RecordedMembers<'a> {
+        let (next, level) = match self.recorded().get(usize::from(holder)) {
+            Some(entry) => (holder + 1, entry.level + 1),
+            None => (0, 1),
+        };
+        RecordedMembers {
+            index: self,
+            object,
+            next,
+            level,
+        }
+    }
+}
+
+/// The members of an object, read from a [`MemberIndex`] (see [`MemberIndex::members_of`]).
+#[derive(Debug, Clone)]
+pub(crate) struct RecordedMembers<'a> {
+    index: &'a MemberIndex,
+    /// The object's text.
+    object: &'a [u8],
+    /// The number of the next entry to look at.
+    next: u8,
+    /// The level of the object's members.
+    level: u8,
+}
+
+impl<'a> RecordedMembers<'a> {
+    /// The part of the object at `span` (offsets from its start).
+    #[inline(always)]
+    fn part(&self, (start, end): (u32, u32)) -> Option<&'a [u8]> {
+        self.object.get(start as usize..end as usize)
+    }
+
+    /// The value of member number `number`.
+    #[inline(always)]
+    fn value(&self, number: u8, entry: &Entry) -> Option<RawJson<'a>> {
+        let text = self.part(entry.value)?;
+        Some(match (text.first(), entry.members) {
+            (Some(b'"'), _) => RawJson::string(text, entry.value_escaped),
+            (Some(b'{'), Members::All) => RawJson::recorded(text, self.index, number),
+            _ => RawJson::trusted(text),
+        })
+    }
+
+    /// [`RawJson::get_each`] over the record: the members named in `keys` into `found`,
+    /// `missing` of which are still `None`; a value is made only for a key asked for.
+    #[inline]
+    pub(crate) fn find_each(
+        self,
+        keys: &[&str],
+        found: &mut [Option<RawJson<'a>>],
+        mut missing: usize,
+    ) {
+        let entries = self.index.recorded();
+        let first = usize::from(self.next);
+        for (number, entry) in entries.iter().enumerate().skip(first) {
+            // A member one level up (or higher): past the object's last member.
+            if entry.level < self.level {
+                return;
+            }
+            // The members of a member's value are skipped.
+            if entry.level > self.level {
+                continue;
+            }
+            // The lengths first: most keys differ in length (and need no slicing then).
+            let len = entry.key.1.wrapping_sub(entry.key.0) as usize;
+            let named = |name: &&str| match entry.key_escaped {
+                false => {
+                    name.len() == len
+                        && self
+                            .part(entry.key)
+                            .is_some_and(|key| same_bytes(key, name.as_bytes()))
+                }
+                true => self
+                    .part(entry.key)
+                    .is_some_and(|key| JsonStr::from_raw(key, true).eq_str(name)),
+            };
+            let place = keys
+                .iter()
+                .zip(found.iter_mut())
+                .find(|(name, place)| place.is_none() && named(name));
+            if let Some((_, place)) = place {
+                *place = self.value(number as u8, entry);
+                missing -= 1;
+                if missing == 0 {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+impl<'a> Iterator for RecordedMembers<'a> {
+    type Item = (JsonStr<'a>, RawJson<'a>);
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let number = self.next;
+            let entry = self.index.recorded().get(usize::from(number))?;
+            // A member one level up (or higher): past the object's last member.
+            if entry.level < self.level {
+                return None;
+            }
+            self.next = number + 1;
+            // The members of a member's value are skipped.
+            if entry.level > self.level {
+                continue;
+            }
+            let key = JsonStr::from_raw(self.part(entry.key)?, entry.key_escaped);
+            return Some((key, self.value(number, entry)?));
+        }
     }
 }
 
@@ -260,45 +384,43 @@ mod tests {
         index
     }
 
-    /// `(path, value)` of every member recorded in an object recorded whole, sorted.
-    fn recorded(text: &str) -> heapless::Vec<(Text, Text), 32> {
+    /// `(path, value)` of every member of the objects read from the record, sorted.
+    fn recorded(text: &str) -> heapless::Vec<(Text, Text), 40> {
+        fn collect(object: RawJson<'_>, path: &Text, out: &mut heapless::Vec<(Text, Text), 40>) {
+            if !object.is_recorded() {
+                return;
+            }
+            for (key, value) in object.members() {
+                let mut p = path.clone();
+                if !p.is_empty() {
+                    p.push('.').unwrap();
+                }
+                p.push_str(key.as_plain().unwrap()).unwrap();
+                out.push((p.clone(), value.text().try_into().unwrap()))
+                    .unwrap();
+                collect(value, &p, out);
+            }
+        }
         let index = index(text);
         let mut out = heapless::Vec::new();
-        // The path down to the member being read at each level, and whether its object is
-        // whole.
-        let mut path: [(Text, bool); LEVELS] = Default::default();
-        path[0].1 = index.root_whole();
-        for m in index.walk(text.as_bytes()) {
-            let level = usize::from(m.level());
-            let mut p = path[level - 1].0.clone();
-            if !p.is_empty() {
-                p.push('.').unwrap();
-            }
-            p.push_str(m.key().as_plain().unwrap()).unwrap();
-            if path[level - 1].1 {
-                out.push((p.clone(), m.value().unwrap().text().try_into().unwrap()))
-                    .unwrap();
-            }
-            path[level] = (p, m.whole());
-        }
+        collect(index.top(text.trim().as_bytes()), &Text::new(), &mut out);
         out.sort_unstable();
         out
     }
 
-    /// The keys of the top level, if it is whole.
-    fn top_keys(text: &str) -> Option<heapless::Vec<Text, 32>> {
+    /// The keys of the top level, if they are all recorded.
+    fn top_keys(text: &str) -> Option<heapless::Vec<Text, 40>> {
         let index = index(text);
-        index.root_whole().then(|| {
-            index
-                .walk(text.as_bytes())
-                .filter(|m| m.level() == 1)
-                .map(|m| m.key().as_plain().unwrap().try_into().unwrap())
+        let top = index.top(text.trim().as_bytes());
+        top.is_recorded().then(|| {
+            top.members()
+                .map(|(k, _)| k.as_plain().unwrap().try_into().unwrap())
                 .collect()
         })
     }
 
-    fn sorted(list: &[(&str, &str)]) -> heapless::Vec<(Text, Text), 32> {
-        let mut v: heapless::Vec<(Text, Text), 32> = list
+    fn sorted(list: &[(&str, &str)]) -> heapless::Vec<(Text, Text), 40> {
+        let mut v: heapless::Vec<(Text, Text), 40> = list
             .iter()
             .map(|&(a, b)| (a.try_into().unwrap(), b.try_into().unwrap()))
             .collect();
@@ -307,7 +429,7 @@ mod tests {
     }
 
     /// `{"k0":0,...}` with `n` members.
-    fn wide(n: usize) -> heapless::String<256> {
+    fn wide(n: usize) -> heapless::String<512> {
         let mut s = heapless::String::new();
         s.push('{').unwrap();
         for k in 0..n {
@@ -321,26 +443,38 @@ mod tests {
     }
 
     #[test]
-    fn records_three_levels_of_objects() {
-        let text = r#" {"a":1, "b" : {"c":{"d":{"e":2}},"f":[{"g":3}]},"h":"s"} "#;
+    fn records_four_levels_of_objects() {
+        let text = r#" {"a":1, "b" : {"c":{"d":{"e":{"x":2}}},"f":[{"g":3}]},"h":"s","i":{}} "#;
         assert_eq!(
             recorded(text),
             sorted(&[
                 ("a", "1"),
-                ("b", r#"{"c":{"d":{"e":2}},"f":[{"g":3}]}"#),
-                ("b.c", r#"{"d":{"e":2}}"#),
-                ("b.c.d", r#"{"e":2}"#),
+                ("b", r#"{"c":{"d":{"e":{"x":2}}},"f":[{"g":3}]}"#),
+                ("b.c", r#"{"d":{"e":{"x":2}}}"#),
+                ("b.c.d", r#"{"e":{"x":2}}"#),
+                ("b.c.d.e", r#"{"x":2}"#),
                 ("b.f", r#"[{"g":3}]"#),
                 ("h", "\"s\""),
+                ("i", "{}"),
             ])
         );
+        // A member read from the record is the one a scan finds, with its place in the text.
+        let index = index(text);
+        let top = index.top(text.trim().as_bytes());
+        let e = ["b", "c", "d", "e"]
+            .iter()
+            .try_fold(top, |object, key| object.get(key))
+            .unwrap();
+        assert!(!e.is_recorded());
+        assert_eq!(e.get("x").and_then(|x| x.as_u64()), Some(2));
+        assert_eq!(top.get("h"), RawJson::parse(text).unwrap().get("h"));
     }
 
     #[test]
     fn an_object_past_the_capacity_is_not_recorded_whole() {
         // `{"a":1,"b":{n members},"c":2}`.
         let nested = |n| {
-            let mut text = heapless::String::<256>::new();
+            let mut text = heapless::String::<512>::new();
             core::fmt::write(
                 &mut text,
                 format_args!("{{\"a\":1,\"b\":{},\"c\":2}}", wide(n)),
@@ -348,15 +482,18 @@ mod tests {
             .unwrap();
             text
         };
-        // 12 inner members: all 15 fit.
+        // 28 inner members: all 31 fit.
         let text = nested(CAPACITY - 4);
-        assert_eq!(recorded(&text).len(), 15);
+        assert_eq!(recorded(&text).len(), CAPACITY - 1);
         assert_eq!(top_keys(&text).unwrap(), ["a", "b", "c"]);
-        // 20: neither the inner object nor the top level (whose `c` comes after) is whole.
-        let text = nested(20);
+        // 40: neither the inner object nor the top level (whose `c` comes after) is whole,
+        // and both are scanned.
+        let text = nested(40);
         let index = index(&text);
-        assert!(!index.walk(text.as_bytes()).any(|m| m.whole()));
-        assert!(!index.root_whole());
+        let top = index.top(text.as_bytes());
+        assert!(!top.is_recorded());
+        assert_eq!(top.get("b").unwrap().members().count(), 40);
+        assert_eq!(top.get("c").and_then(|c| c.as_u64()), Some(2));
         // A top level past the capacity is not whole either; one that fits is.
         assert!(top_keys(&wide(CAPACITY + 1)).is_none());
         assert_eq!(top_keys(&wide(CAPACITY)).unwrap().len(), CAPACITY);
@@ -366,15 +503,16 @@ mod tests {
     fn escapes_are_recorded() {
         let text = r#"{"a\u0062":"x\ny","c":"plain"}"#;
         let index = index(text);
-        let members: heapless::Vec<IndexedMember<'_, '_>, 2> =
-            index.walk(text.as_bytes()).collect();
-        assert!(members[0].key().is_escaped() && members[0].key_is("ab"));
-        assert!(!members[0].key_is("a\\u0062"));
-        let x = members[0].value().unwrap().as_string().unwrap();
+        let members: heapless::Vec<_, 2> = index.top(text.as_bytes()).members().collect();
+        let (key, value) = members[0];
+        assert!(key.is_escaped() && key.eq_str("ab"));
+        let x = value.as_string().unwrap();
         assert!(x.is_escaped() && x.eq_str("x\ny"));
-        assert!(!members[1].key().is_escaped() && members[1].key_is("c"));
-        let plain = members[1].value().unwrap().as_string().unwrap();
+        let (key, value) = members[1];
+        assert!(!key.is_escaped() && key.eq_str("c"));
+        let plain = value.as_string().unwrap();
         assert!(!plain.is_escaped() && plain.eq_str("plain"));
+        assert_eq!(index.top(text.as_bytes()).get_str("ab"), Some(x));
     }
 
     #[test]
@@ -382,6 +520,26 @@ mod tests {
         for text in ["[{\"a\":1}]", "\"s\"", "1"] {
             assert!(top_keys(text).is_none(), "{text}");
         }
+        assert_eq!(top_keys("{}").unwrap().len(), 0);
         assert_eq!(recorded("{}"), sorted(&[]));
+    }
+
+    #[test]
+    fn an_index_used_again_forgets_the_text_before() {
+        let mut index = MemberIndex::default();
+        let first = r#"{"a":{"b":1,"c":2},"d":3}"#;
+        validate_recording(first.as_bytes(), MAX_DEPTH, &mut index).unwrap();
+        let second = r#"{"e":4}"#;
+        validate_recording(second.as_bytes(), MAX_DEPTH, &mut index).unwrap();
+        let keys: heapless::Vec<_, 4> = index
+            .top(second.as_bytes())
+            .members()
+            .map(|(k, v)| (k.as_plain().unwrap(), v.text()))
+            .collect();
+        assert_eq!(keys, [("e", "4")]);
+        drop(keys);
+        // A text that is not an object records nothing.
+        validate_recording(b"[1]", MAX_DEPTH, &mut index).unwrap();
+        assert!(!index.top(b"[1]").is_recorded());
     }
 }

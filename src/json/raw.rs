@@ -2,6 +2,7 @@
 
 use core::fmt;
 
+use super::index::{MemberIndex, NONE, RecordedMembers};
 use super::redact;
 use super::scan::{self, Cursor};
 use super::str::JsonStr;
@@ -35,6 +36,10 @@ pub enum JsonType {
 /// asked for ([`text`](Self::text)): looking up `params.event.data` reads only what comes
 /// before each key.
 ///
+/// An object of a message the client received knows where its members are, if its
+/// validation recorded them all (the envelope, `params`, a session event and its data): its
+/// lookups read them from that record instead of scanning the text.
+///
 /// `Debug` prints the text with the values of members that hold secrets (a `token`, an
 /// `apiKey`, ...), at any depth, replaced by `<redacted>`; `Display` prints it as it is.
 #[derive(Clone, Copy)]
@@ -42,6 +47,10 @@ pub struct RawJson<'a> {
     /// The value's bytes (validated JSON, so UTF-8); if [`Form::Open`], the value followed by
     /// the rest of its parent.
     text: &'a [u8],
+    /// The record of the object's members, if they are all in one: in `index`, those of the
+    /// object held by member number `holder` (see [`MemberIndex::members_of`]).
+    index: Option<&'a MemberIndex>,
+    holder: u8,
     form: Form,
 }
 
@@ -75,24 +84,36 @@ impl<'a> RawJson<'a> {
 
     /// Wraps bytes already known to be one valid JSON value without surrounding whitespace.
     pub(crate) const fn trusted(text: &'a [u8]) -> Self {
+        Self::with_form(text, Form::Exact)
+    }
+
+    const fn with_form(text: &'a [u8], form: Form) -> Self {
         RawJson {
             text,
-            form: Form::Exact,
+            index: None,
+            holder: NONE,
+            form,
         }
     }
 
     /// Wraps validated bytes that start with an object or array, followed by anything.
     fn open(text: &'a [u8]) -> Self {
-        RawJson {
-            text,
-            form: Form::Open,
-        }
+        Self::with_form(text, Form::Open)
     }
 
     /// Wraps a validated string, quotes included, whose escapes were seen while skipping it.
     pub(super) fn string(text: &'a [u8], escaped: bool) -> Self {
-        let form = if escaped { Form::Escaped } else { Form::Plain };
-        RawJson { text, form }
+        Self::with_form(text, if escaped { Form::Escaped } else { Form::Plain })
+    }
+
+    /// Wraps exactly a validated object whose members are all recorded in `index`: those of
+    /// the object member number `holder` holds.
+    pub(super) fn recorded(text: &'a [u8], index: &'a MemberIndex, holder: u8) -> Self {
+        RawJson {
+            index: Some(index),
+            holder,
+            ..Self::trusted(text)
+        }
     }
 
     /// The empty object `{}`.
@@ -136,6 +157,12 @@ impl<'a> RawJson<'a> {
     /// The member `key` of an object (`None` if absent or not an object). Keys with escapes
     /// are compared decoded.
     pub fn get(&self, key: &str) -> Option<RawJson<'a>> {
+        if self.index.is_some() {
+            let mut found = [None];
+            self.get_each(&[key], &mut found);
+            let [value] = found;
+            return value;
+        }
         self.members()
             .find(|(k, _)| k.eq_str(key))
             .map(|(_, value)| value)
@@ -149,6 +176,11 @@ impl<'a> RawJson<'a> {
         let mut missing = keys.len().min(found.len());
         if missing == 0 {
             return;
+        }
+        if let Some(index) = self.index {
+            return index
+                .members_of(self.holder, self.text)
+                .find_each(keys, found, missing);
         }
         for (key, value) in self.members() {
             let place = keys
@@ -170,9 +202,19 @@ impl<'a> RawJson<'a> {
         self.get(key).and_then(|v| v.as_string())
     }
 
+    /// True if its members are read from the record of a validation.
+    #[cfg(test)]
+    pub(crate) fn is_recorded(&self) -> bool {
+        self.index.is_some()
+    }
+
     /// The members of an object, in order (empty if not an object).
+    #[inline]
     pub fn members(&self) -> Members<'a> {
-        Members::new(self.text)
+        Members(match self.index {
+            Some(index) => Walk::Recorded(index.members_of(self.holder, self.text)),
+            None => Walk::Scan(Scan::new(self.text)),
+        })
     }
 
     /// The elements of an array, in order (empty if not an array).
@@ -282,17 +324,30 @@ impl serde::Serialize for RawJson<'_> {
 
 /// Iterator over the members of an object: `(key, value)`.
 #[derive(Debug, Clone)]
-pub struct Members<'a> {
+pub struct Members<'a>(Walk<'a>);
+
+/// How the members are found.
+#[derive(Debug, Clone)]
+enum Walk<'a> {
+    /// By scanning the text.
+    Scan(Scan<'a>),
+    /// In the record of the object's members.
+    Recorded(RecordedMembers<'a>),
+}
+
+/// A scan of an object's members.
+#[derive(Debug, Clone)]
+struct Scan<'a> {
     text: &'a [u8],
     /// Where to go on from: just inside the `{`, after a value, or at an object or array
     /// value not skipped yet.
     at: usize,
-    state: Walk,
+    state: Step,
 }
 
-/// Where a [`Members`] iteration stands.
+/// Where a [`Scan`] stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Walk {
+enum Step {
     Start,
     AfterValue,
     /// At an object or array handed out open-ended: skipped only if the iteration goes on.
@@ -300,26 +355,26 @@ enum Walk {
     Done,
 }
 
-impl<'a> Members<'a> {
+impl<'a> Scan<'a> {
     fn new(text: &'a [u8]) -> Self {
         let state = match text.first() {
-            Some(b'{') => Walk::Start,
-            _ => Walk::Done,
+            Some(b'{') => Step::Start,
+            _ => Step::Done,
         };
-        Members { text, at: 1, state }
+        Scan { text, at: 1, state }
     }
 
     fn step(&mut self) -> Option<(JsonStr<'a>, RawJson<'a>)> {
         let b = self.text;
         let mut i = match self.state {
-            Walk::Done => return None,
-            Walk::AtContainer => scan::skip_value(b, self.at)?,
-            Walk::Start | Walk::AfterValue => self.at,
+            Step::Done => return None,
+            Step::AtContainer => scan::skip_value(b, self.at)?,
+            Step::Start | Step::AfterValue => self.at,
         };
         i = scan::ws(b, i);
         match (self.state, b.get(i)) {
-            (Walk::Start, Some(b'"')) => {}
-            (Walk::AfterValue | Walk::AtContainer, Some(b',')) => i = scan::ws(b, i + 1),
+            (Step::Start, Some(b'"')) => {}
+            (Step::AfterValue | Step::AtContainer, Some(b',')) => i = scan::ws(b, i + 1),
             _ => return None,
         }
         let (key_end, key_escaped) = scan::skip_string(b, i)?;
@@ -341,8 +396,8 @@ impl<'a> Members<'a> {
             }
         };
         (self.at, self.state) = match end {
-            Some(end) => (end, Walk::AfterValue),
-            None => (v, Walk::AtContainer),
+            Some(end) => (end, Step::AfterValue),
+            None => (v, Step::AtContainer),
         };
         Some((key, value))
     }
@@ -351,12 +406,18 @@ impl<'a> Members<'a> {
 impl<'a> Iterator for Members<'a> {
     type Item = (JsonStr<'a>, RawJson<'a>);
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        let member = self.step();
-        if member.is_none() {
-            self.state = Walk::Done;
+        match &mut self.0 {
+            Walk::Recorded(recorded) => recorded.next(),
+            Walk::Scan(scan) => {
+                let member = scan.step();
+                if member.is_none() {
+                    scan.state = Step::Done;
+                }
+                member
+            }
         }
-        member
     }
 }
 

@@ -103,7 +103,7 @@ impl<'a> JsonStr<'a> {
         if self.escaped {
             self.chars().eq(s.chars())
         } else {
-            self.raw == s.as_bytes()
+            same_bytes(self.raw, s.as_bytes())
         }
     }
 
@@ -275,6 +275,24 @@ impl PartialEq for JsonStr<'_> {
 }
 
 impl Eq for JsonStr<'_> {}
+
+/// `a == b`, inline for the short texts keys and names are: two overlapping word loads per
+/// side instead of the call to `memcmp` a slice comparison makes.
+#[inline(always)]
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    fn word<const N: usize>(s: &[u8], at: usize) -> Option<[u8; N]> {
+        s.get(at..at.checked_add(N)?)?.try_into().ok()
+    }
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    match n {
+        4..=7 => word::<4>(a, 0) == word(b, 0) && word::<4>(a, n - 4) == word(b, n - 4),
+        8..=16 => word::<8>(a, 0) == word(b, 0) && word::<8>(a, n - 8) == word(b, n - 8),
+        _ => a == b,
+    }
+}
 
 impl PartialEq<str> for JsonStr<'_> {
     #[inline]

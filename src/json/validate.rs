@@ -107,14 +107,15 @@ pub fn validate(b: &[u8], max_depth: usize) -> Result<(), JsonError> {
     validate_recording(b, max_depth, &mut MemberIndex::default())
 }
 
-/// [`validate`], recording the members of the first levels of objects into `index` (a fresh
-/// one). Non-ASCII bytes can only appear inside strings, where their UTF-8 is checked: valid
-/// JSON here is valid UTF-8.
+/// [`validate`], recording the members of the first levels of objects into `index` (what it
+/// held before is forgotten). Non-ASCII bytes can only appear inside strings, where their
+/// UTF-8 is checked: valid JSON here is valid UTF-8.
 pub(crate) fn validate_recording(
     b: &[u8],
     max_depth: usize,
     index: &mut MemberIndex,
 ) -> Result<(), JsonError> {
+    index.reset();
     validate_with::<Native>(b, max_depth, index)
 }
 
@@ -168,7 +169,7 @@ fn values<C: Classify>(
                     }
                     objects = objects << 1 | 1;
                     depth += 1;
-                    if depth == indexed + 1 && index.open_object(depth) {
+                    if depth == indexed + 1 && index.open_object(depth, i) {
                         indexed = depth;
                     }
                     i = ws(b, i + 1);

@@ -2,7 +2,6 @@
 //! `session.lifecycle` ([`Lifecycle`]). Only the envelope is read here; the typed views of the
 //! events' data are in [`events`](crate::proto::events).
 
-use crate::json::index::MemberIndex;
 use crate::json::{JsonStr, RawJson};
 
 /// A `session.event`: the raw envelope, with accessors that decode on demand. Unknown event
@@ -38,8 +37,9 @@ impl PartialEq for SessionEvent<'_> {
 impl Eq for SessionEvent<'_> {}
 
 impl<'a> SessionEvent<'a> {
-    /// Reads the `params` of a `session.event` notification (one pass over its members): it
-    /// needs a string `sessionId` and an `event` object with a string `type`.
+    /// Reads the `params` of a `session.event` notification (one pass over its members, and
+    /// one over the event's, up to its `type` and `data`): it needs a string `sessionId` and
+    /// an `event` object with a string `type`.
     pub fn from_params(params: RawJson<'a>) -> Option<Self> {
         let mut found = [None; 2];
         params.get_each(&["sessionId", "event"], &mut found);
@@ -47,78 +47,6 @@ impl<'a> SessionEvent<'a> {
         let mut event = Self::from_event(event?)?;
         event.session_id = Some(session_id?.as_string()?);
         Some(event)
-    }
-
-    /// [`from_params`](Self::from_params) for the message `index` was recorded from, without
-    /// a scan (and with the `id` and `agentId` read, as by [`with_ids`](Self::with_ids)), in
-    /// one pass over the recorded members; `None` if the index does not hold all the members
-    /// of the message, of its `params` and of their `event`.
-    pub(crate) fn from_index(index: &MemberIndex, message: &'a [u8]) -> Option<Option<Self>> {
-        if !index.root_whole() {
-            return None;
-        }
-        // The first of each member counts, as with `RawJson::get`. The members of `params`
-        // follow it in the walk, and those of its `event` follow that.
-        let mut params: Option<bool> = None;
-        let mut event: Option<(RawJson<'a>, bool)> = None;
-        let (mut in_params, mut in_event) = (false, false);
-        let mut found: [Option<RawJson<'a>>; 5] = [None; 5];
-        for m in index.walk(message) {
-            let place = match m.level() {
-                1 => {
-                    in_params = params.is_none() && m.key_is("params");
-                    if in_params {
-                        params = Some(m.whole());
-                    }
-                    continue;
-                }
-                2 if in_params => {
-                    in_event = event.is_none() && m.key_is("event");
-                    if in_event {
-                        event = Some((m.value()?, m.whole()));
-                        continue;
-                    }
-                    match m.key_is("sessionId") {
-                        true => 0,
-                        false => continue,
-                    }
-                }
-                3 if in_event => match ["type", "data", "id", "agentId"]
-                    .iter()
-                    .position(|k| m.key_is(k))
-                {
-                    Some(k) => k + 1,
-                    None => continue,
-                },
-                _ => continue,
-            };
-            if let Some(slot) = found.get_mut(place)
-                && slot.is_none()
-            {
-                *slot = m.value();
-            }
-        }
-        let event = match (params, event) {
-            // No `params`, or no `event` in them: not an event.
-            (None, _) | (Some(true), None) => return Some(None),
-            (Some(true), Some((event, true))) => event,
-            // Not all recorded (or not objects): the caller scans.
-            _ => return None,
-        };
-        let [session_id, kind, data, id, agent_id] = found;
-        let string = |v: Option<RawJson<'a>>| v?.as_string();
-        Some((|| {
-            Some(SessionEvent {
-                session_id: Some(string(session_id)?),
-                event_type: string(kind)?,
-                data,
-                ids: Some(Ids {
-                    id: string(id),
-                    agent_id: string(agent_id),
-                }),
-                raw: event,
-            })
-        })())
     }
 
     /// Reads an event object (as in `session.getMessages`): it needs a string `type`. One
@@ -241,102 +169,5 @@ impl<'a> Lifecycle<'a> {
     /// The params object.
     pub fn raw(&self) -> RawJson<'a> {
         self.raw
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::json::MAX_DEPTH;
-    use crate::json::index::MemberIndex;
-    use crate::json::validate::validate_recording;
-
-    /// The event of a `session.event` body read through the index (`None` if it cannot
-    /// answer) and by scanning `params`, with the ids read.
-    fn both(body: &str) -> (Option<Option<SessionEvent<'_>>>, Option<SessionEvent<'_>>) {
-        let mut index = MemberIndex::default();
-        validate_recording(body.as_bytes(), MAX_DEPTH, &mut index).unwrap();
-        let params = RawJson::parse(body)
-            .unwrap()
-            .get("params")
-            .unwrap_or(RawJson::EMPTY_OBJECT);
-        (
-            SessionEvent::from_index(&index, body.as_bytes()),
-            SessionEvent::from_params(params).map(SessionEvent::with_ids),
-        )
-    }
-
-    /// Asserts that the index answers for `body`, as the scan does.
-    fn same(body: &str) -> Option<SessionEvent<'_>> {
-        let (indexed, scanned) = both(body);
-        let indexed = indexed.unwrap_or_else(|| panic!("the index did not answer: {body}"));
-        assert_eq!(indexed, scanned, "{body}");
-        if let (Some(a), Some(b)) = (indexed, scanned) {
-            assert_eq!(a.event_type(), b.event_type(), "{body}");
-            assert_eq!(a.data(), b.data(), "{body}");
-            assert_eq!(a.id(), b.id(), "{body}");
-            assert_eq!(a.agent_id(), b.agent_id(), "{body}");
-        }
-        indexed
-    }
-
-    #[test]
-    fn the_index_reads_an_event_as_the_scan_does() {
-        let event = same(
-            r#"{"jsonrpc":"2.0","method":"session.event","params":{"sessionId":"s1","event":{"type":"assistant.message_delta","data":{"messageId":"m","deltaContent":"a\"b"},"ephemeral":true,"id":"e1","timestamp":"t","parentId":null,"agentId":"a\u0031"}}}"#,
-        )
-        .unwrap();
-        assert!(event.session_id().unwrap() == "s1");
-        assert!(event.is("assistant.message_delta"));
-        assert!(event.id().unwrap() == "e1");
-        assert!(event.agent_id().unwrap() == "a1");
-        assert_eq!(
-            event.data().text(),
-            r#"{"messageId":"m","deltaContent":"a\"b"}"#
-        );
-    }
-
-    #[test]
-    fn the_index_agrees_on_odd_envelopes() {
-        for body in [
-            // Whitespace, members in another order, escaped keys, duplicated keys (the first
-            // counts), params before the method.
-            r#" { "params" : { "event" : { "data" : [1] , "type" : "x" } , "sessionId" : "s" } , "method" : "session.event" , "jsonrpc" : "2.0" } "#,
-            r#"{"jsonrpc":"2.0","method":"session.event","params":{"session\u0049d":"s","ev\u0065nt":{"t\u0079pe":"x","id":"1","id":"2"}}}"#,
-            r#"{"jsonrpc":"2.0","method":"session.event","params":{"sessionId":"s","sessionId":"t","event":{"type":"x"},"event":{"type":"y"}}}"#,
-            r#"{"jsonrpc":"2.0","method":"session.event","params":{"params":{},"event":{"type":"x","data":{"type":"inner","id":"no"}},"sessionId":"s"}}"#,
-            // Not events: no params, no event, no type, a type that is not a string, no
-            // session id, an event that is not an object.
-            r#"{"jsonrpc":"2.0","method":"session.event"}"#,
-            r#"{"jsonrpc":"2.0","method":"session.event","params":{"sessionId":"s"}}"#,
-            r#"{"jsonrpc":"2.0","method":"session.event","params":{"sessionId":"s","event":{"data":{}}}}"#,
-            r#"{"jsonrpc":"2.0","method":"session.event","params":{"sessionId":"s","event":{"type":7}}}"#,
-            r#"{"jsonrpc":"2.0","method":"session.event","params":{"event":{"type":"x"}}}"#,
-        ] {
-            same(body);
-        }
-    }
-
-    #[test]
-    fn past_its_capacity_the_index_leaves_the_event_to_the_scan() {
-        // An event with 20 members: not all recorded, so no answer from the index.
-        let mut body = std::string::String::from(
-            r#"{"jsonrpc":"2.0","method":"session.event","params":{"sessionId":"s","event":{"type":"x""#,
-        );
-        for k in 0..20 {
-            body.push_str(&std::format!(",\"k{k}\":{k}"));
-        }
-        body.push_str(r#","id":"late"}}}"#);
-        let (indexed, scanned) = both(&body);
-        assert!(indexed.is_none());
-        assert!(scanned.unwrap().id().unwrap() == "late");
-        // An event whose params or event are not objects is not indexed either.
-        for body in [
-            r#"{"jsonrpc":"2.0","method":"session.event","params":[1]}"#,
-            r#"{"jsonrpc":"2.0","method":"session.event","params":{"sessionId":"s","event":"x"}}"#,
-        ] {
-            let (indexed, scanned) = both(body);
-            assert!(indexed.is_none() && scanned.is_none(), "{body}");
-        }
     }
 }

@@ -2,6 +2,7 @@
 
 use core::cell::Cell;
 
+use crate::json::index::MemberIndex;
 use crate::wire::glance::Glance;
 use crate::wire::header::{HeaderError, HeaderScan, HeaderStatus};
 
@@ -20,6 +21,15 @@ use crate::wire::header::{HeaderError, HeaderScan, HeaderStatus};
 /// session event its session and type), wherever they are, so the client can still answer it,
 /// resolve the request it responds to, or say which session lost an event.
 pub struct Inbox<'b> {
+    frames: Frames<'b>,
+    /// The members of the message of the frame taken out last, recorded while it was
+    /// validated: the events read from that frame find their members here instead of
+    /// scanning the text again.
+    index: MemberIndex,
+}
+
+/// The buffer and the framing state of an [`Inbox`].
+pub(crate) struct Frames<'b> {
     buf: &'b mut [u8],
     end: usize,
     cursor: Cell<Cursor>,
@@ -126,48 +136,54 @@ impl<'b> Inbox<'b> {
     pub const fn new(buf: &'b mut [u8]) -> Self {
         let max_frame = buf.len();
         Inbox {
-            buf,
-            end: 0,
-            cursor: Cell::new(fresh(0)),
-            max_frame,
-            eof: false,
-            glance: Glance::NEW,
+            frames: Frames {
+                buf,
+                end: 0,
+                cursor: Cell::new(fresh(0)),
+                max_frame,
+                eof: false,
+                glance: Glance::NEW,
+            },
+            index: MemberIndex::new(),
         }
     }
 
     /// Skips frames whose body is longer than `len` bytes, even if they would fit.
     pub const fn with_max_frame_len(mut self, len: usize) -> Self {
-        self.max_frame = len;
+        self.frames.max_frame = len;
         self
     }
 
     /// The largest frame body accepted.
     pub fn max_frame_len(&self) -> usize {
-        self.max_frame.min(self.buf.len())
+        self.frames.max_frame.min(self.frames.buf.len())
     }
 
     /// The buffer's size.
     pub fn capacity(&self) -> usize {
-        self.buf.len()
+        self.frames.buf.len()
     }
 
     /// Bytes received and not yet taken out as frames.
     pub fn buffered(&self) -> usize {
-        self.end - self.cursor.get().start
+        self.frames.end - self.frames.cursor.get().start
     }
 
     /// The free part of the buffer to read into; then call [`received`](Self::received).
     ///
     /// Empty when the buffer is full of frames not yet polled: poll events first.
     pub fn receive_buffer(&mut self) -> &mut [u8] {
-        self.make_room();
-        self.buf.get_mut(self.end..).unwrap_or(&mut [])
+        self.frames.make_room();
+        self.frames
+            .buf
+            .get_mut(self.frames.end..)
+            .unwrap_or(&mut [])
     }
 
     /// Commits `n` bytes written into [`receive_buffer`](Self::receive_buffer).
     pub fn received(&mut self, n: usize) {
-        self.end = self.end.saturating_add(n).min(self.buf.len());
-        self.skip();
+        self.frames.end = self.frames.end.saturating_add(n).min(self.frames.buf.len());
+        self.frames.skip();
     }
 
     /// Copies as many of `bytes` as fit and returns how many were taken.
@@ -184,14 +200,38 @@ impl<'b> Inbox<'b> {
     /// Marks the end of the input (the peer closed the stream). Frames already received are
     /// still delivered; then the client reports what was left incomplete and closes.
     pub fn close(&mut self) {
-        self.eof = true;
+        self.frames.eof = true;
     }
 
     /// True once [`close`](Self::close) was called.
     pub fn is_closed(&self) -> bool {
-        self.eof
+        self.frames.eof
     }
 
+    /// See [`Frames::advance`].
+    pub(crate) fn advance(&mut self) {
+        self.frames.advance();
+    }
+
+    /// See [`Frames::has_item`].
+    pub(crate) fn has_item(&self) -> bool {
+        self.frames.has_item()
+    }
+
+    /// See [`Frames::next_item`].
+    #[cfg(any(test, feature = "fuzzing"))]
+    pub(crate) fn next_item(&self) -> Item<'_> {
+        self.frames.next_item()
+    }
+
+    /// The next item, and the member index to record its message's members into (the events
+    /// read from the frame borrow both).
+    pub(crate) fn next_item_indexed(&mut self) -> (Item<'_>, &mut MemberIndex) {
+        (self.frames.next_item(), &mut self.index)
+    }
+}
+
+impl Frames<'_> {
     /// Reads the next frame's header if it is complete, and skips what can be skipped of a
     /// frame too large to hold: the client calls this before it takes an item, so that an item
     /// that can be ready is.
@@ -427,10 +467,10 @@ impl<'b> Inbox<'b> {
 impl core::fmt::Debug for Inbox<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Inbox")
-            .field("capacity", &self.buf.len())
+            .field("capacity", &self.frames.buf.len())
             .field("buffered", &self.buffered())
-            .field("max_frame", &self.max_frame)
-            .field("closed", &self.eof)
+            .field("max_frame", &self.frames.max_frame)
+            .field("closed", &self.frames.eof)
             .finish()
     }
 }

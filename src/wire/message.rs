@@ -147,7 +147,7 @@ pub enum Intent<'a> {
     Other,
 }
 
-#[derive(Default, Clone, Copy)]
+/// The members of a JSON-RPC message.
 struct Fields<'a> {
     jsonrpc: Option<RawJson<'a>>,
     id: Option<RawJson<'a>>,
@@ -157,56 +157,23 @@ struct Fields<'a> {
     error: Option<RawJson<'a>>,
 }
 
-impl<'a> Fields<'a> {
-    /// `key` is the key's wire text, between the quotes.
-    fn set(&mut self, key: &[u8], value: RawJson<'a>) {
-        let field = match key {
-            b"jsonrpc" => &mut self.jsonrpc,
-            b"id" => &mut self.id,
-            b"method" => &mut self.method,
-            b"params" => &mut self.params,
-            b"result" => &mut self.result,
-            b"error" => &mut self.error,
-            _ if !key.contains(&b'\\') => return,
-            _ => {
-                // An escaped key: rare enough to decode the slow way.
-                let key = JsonStr::from_raw(key, true);
-                let names = ["jsonrpc", "id", "method", "params", "result", "error"];
-                match names.iter().position(|n| key.eq_str(n)) {
-                    Some(0) => &mut self.jsonrpc,
-                    Some(1) => &mut self.id,
-                    Some(2) => &mut self.method,
-                    Some(3) => &mut self.params,
-                    Some(4) => &mut self.result,
-                    Some(5) => &mut self.error,
-                    _ => return,
-                }
-            }
-        };
-        // The first occurrence of a duplicated key wins, as in `RawJson::get`.
-        if field.is_none() {
-            *field = Some(value);
-        }
+/// Reads the members of a message in one pass (the first of a duplicated key counts, as in
+/// `RawJson::get`).
+fn top_fields(message: RawJson<'_>) -> Fields<'_> {
+    let mut found = [None; 6];
+    message.get_each(
+        &["jsonrpc", "id", "method", "params", "result", "error"],
+        &mut found,
+    );
+    let [jsonrpc, id, method, params, result, error] = found;
+    Fields {
+        jsonrpc,
+        id,
+        method,
+        params,
+        result,
+        error,
     }
-}
-
-fn top_fields<'a>(text: &'a [u8], index: &MemberIndex) -> Fields<'a> {
-    let mut fields = Fields::default();
-    match index.root_whole() {
-        true => {
-            for member in index.walk(text).filter(|m| m.level() == 1) {
-                if let Some(value) = member.value() {
-                    fields.set(member.key().raw_bytes(), value);
-                }
-            }
-        }
-        false => {
-            for (key, value) in RawJson::trusted(text.trim_ascii_start()).members() {
-                fields.set(key.raw_bytes(), value);
-            }
-        }
-    }
-    fields
 }
 
 /// A request/response id is a number, a string or null.
@@ -220,20 +187,32 @@ pub fn valid_id(id: &RawJson<'_>) -> bool {
 /// Validates a frame body and classifies it.
 #[cfg(any(test, feature = "sim", feature = "fuzzing"))]
 pub fn classify(body: &[u8], max_depth: usize) -> Result<Message<'_>, BadMessage<'_>> {
-    classify_indexed(body, max_depth, &mut MemberIndex::default())
+    crate::json::validate::validate(body, max_depth).map_err(BadMessage::Json)?;
+    classify_valid(RawJson::trusted(body.trim_ascii()))
 }
 
-/// [`classify`], leaving in `index` (a fresh one) the members it recorded on the way, so
-/// that the message's `params` can be read without scanning them again.
+/// [`classify`], recording in `index` the members of the message's first levels of objects
+/// on the way: the objects of the message (its `params`, ...) read their members there
+/// instead of scanning them again.
 pub fn classify_indexed<'a>(
     body: &'a [u8],
     max_depth: usize,
-    index: &mut MemberIndex,
+    index: &'a mut MemberIndex,
 ) -> Result<Message<'a>, BadMessage<'a>> {
     // One pass checks syntax, depth and the UTF-8 of every string.
     let text = body;
     validate_recording(text, max_depth, index).map_err(BadMessage::Json)?;
-    let value = RawJson::trusted(text.trim_ascii());
+    let index: &'a MemberIndex = index;
+    // The index records offsets as `u32`: a longer text is scanned (frames are shorter).
+    let value = match u32::try_from(text.len()) {
+        Ok(_) => index.top(text.trim_ascii()),
+        Err(_) => RawJson::trusted(text.trim_ascii()),
+    };
+    classify_valid(value)
+}
+
+/// Classifies a validated message.
+fn classify_valid(value: RawJson<'_>) -> Result<Message<'_>, BadMessage<'_>> {
     match value.json_type() {
         JsonType::Object => {}
         JsonType::Array => {
@@ -260,8 +239,7 @@ pub fn classify_indexed<'a>(
             });
         }
     }
-    // Member spans are offsets into the untrimmed text.
-    let f = top_fields(text, index);
+    let f = top_fields(value);
     let method = f.method.map(|m| m.as_string().ok_or(m));
     let intent = match (f.id, method) {
         (Some(id), Some(method)) => Intent::Request {

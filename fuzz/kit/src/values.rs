@@ -25,21 +25,13 @@ pub fn json_scan(data: &[u8]) {
         }
     }
     let text = core::str::from_utf8(data).ok();
-    let (recorded, spans) = hook::top_members(data, MAX_DEPTH);
-    assert_eq!(recorded, full);
-    // The top-level members the validator recorded are the ones a scan finds.
-    if let (Ok(()), Some(spans), Ok(value)) = (full, spans, RawJson::from_bytes(data)) {
-        let offset = |s: &[u8]| (s.as_ptr() as usize - data.as_ptr() as usize) as u32;
-        let scanned: Vec<(u32, u32, u32, u32)> = value
-            .members()
-            .map(|(k, v)| {
-                let (k, v) = (k.raw_bytes(), v.as_bytes());
-                let (ks, vs) = (offset(k), offset(v));
-                (ks, ks + k.len() as u32, vs, vs + v.len() as u32)
-            })
-            .collect();
-        assert_eq!(&spans[..], &scanned[..], "recorded top-level members");
-    }
+    // The objects whose members the validator recorded read as the scanned ones.
+    hook::recorded(data, MAX_DEPTH, |recorded, top| {
+        assert_eq!(recorded, full);
+        if let (Some(top), Ok(scanned)) = (top, RawJson::from_bytes(data)) {
+            same_members(data, top, scanned, 0);
+        }
+    });
     match (full, RawJson::from_bytes(data)) {
         (Ok(()), Ok(value)) => {
             let text = text.unwrap_or_else(|| panic!("valid JSON that is not UTF-8"));
@@ -409,8 +401,7 @@ fn check_classify(data: &[u8]) {
         }
         Message::Notification { method, params } => {
             assert!(value.get("id").is_none());
-            check_session_event(data);
-            assert_eq!(
+                    assert_eq!(
                 value.get("method").and_then(|m| m.as_string()),
                 Some(method)
             );
@@ -437,22 +428,26 @@ fn check_classify(data: &[u8]) {
     }
 }
 
-/// A `session.event` read through the member index equals the one read by scanning.
-fn check_session_event(data: &[u8]) {
-    let Some((indexed, scanned)) = hook::session_event_both(data) else {
-        return;
-    };
-    // The index may not hold it all (too many members): then the client scans.
-    let Some(indexed) = indexed else {
-        return;
-    };
-    assert_eq!(indexed, scanned, "session event, indexed and scanned");
-    if let (Some(a), Some(b)) = (indexed, scanned) {
-        assert_eq!(a.event_type(), b.event_type());
-        assert_eq!(a.data(), b.data());
-        assert_eq!(a.id(), b.id());
-        assert_eq!(a.agent_id(), b.agent_id());
-        assert_eq!(a.session_id(), b.session_id());
+/// The members of `recorded` (an object read from the validator's record of its members)
+/// are those of `scanned` (the same object, scanned): the same keys and values at the same
+/// places of `data`, the same escapes, the same lookups, down through the objects in them.
+fn same_members(data: &[u8], recorded: RawJson<'_>, scanned: RawJson<'_>, depth: usize) {
+    let at = |s: &[u8]| (s.as_ptr() as usize - data.as_ptr() as usize, s.len());
+    assert_eq!(at(recorded.as_bytes()), at(scanned.as_bytes()), "recorded object");
+    let mine: Vec<_> = recorded.members().collect();
+    let theirs: Vec<_> = scanned.members().collect();
+    assert_eq!(mine.len(), theirs.len(), "recorded members");
+    for ((k, v), (sk, sv)) in mine.iter().zip(&theirs) {
+        assert_eq!(at(k.raw_bytes()), at(sk.raw_bytes()), "recorded key");
+        assert_eq!(k.is_escaped(), sk.is_escaped(), "recorded key escapes");
+        assert_eq!(at(v.as_bytes()), at(sv.as_bytes()), "recorded value");
+        let escapes = |v: &RawJson<'_>| v.as_string().map(|s| s.is_escaped());
+        assert_eq!(escapes(v), escapes(sv), "recorded string escapes");
+        let key = k.to_string();
+        assert_eq!(recorded.get(&key), scanned.get(&key), "recorded get({key:?})");
+        if v.json_type() == JsonType::Object && depth < 8 {
+            same_members(data, *v, *sv, depth + 1);
+        }
     }
 }
 

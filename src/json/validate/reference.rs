@@ -66,7 +66,7 @@ fn values(b: &[u8], max_depth: usize, index: &mut MemberIndex) -> Result<(), Jso
                 }
                 // Indexed if every container around it is, and it is an object.
                 let around = depth == 0 || indexed & (1u128 << (depth - 1)) != 0;
-                if is_object && around && index.open_object(depth + 1) {
+                if is_object && around && index.open_object(depth + 1, i) {
                     indexed |= bit;
                 } else {
                     indexed &= !bit;
