@@ -401,7 +401,7 @@ fn check_classify(data: &[u8]) {
         }
         Message::Notification { method, params } => {
             assert!(value.get("id").is_none());
-                    assert_eq!(
+            assert_eq!(
                 value.get("method").and_then(|m| m.as_string()),
                 Some(method)
             );
@@ -433,7 +433,11 @@ fn check_classify(data: &[u8]) {
 /// places of `data`, the same escapes, the same lookups, down through the objects in them.
 fn same_members(data: &[u8], recorded: RawJson<'_>, scanned: RawJson<'_>, depth: usize) {
     let at = |s: &[u8]| (s.as_ptr() as usize - data.as_ptr() as usize, s.len());
-    assert_eq!(at(recorded.as_bytes()), at(scanned.as_bytes()), "recorded object");
+    assert_eq!(
+        at(recorded.as_bytes()),
+        at(scanned.as_bytes()),
+        "recorded object"
+    );
     let mine: Vec<_> = recorded.members().collect();
     let theirs: Vec<_> = scanned.members().collect();
     assert_eq!(mine.len(), theirs.len(), "recorded members");
@@ -444,7 +448,11 @@ fn same_members(data: &[u8], recorded: RawJson<'_>, scanned: RawJson<'_>, depth:
         let escapes = |v: &RawJson<'_>| v.as_string().map(|s| s.is_escaped());
         assert_eq!(escapes(v), escapes(sv), "recorded string escapes");
         let key = k.to_string();
-        assert_eq!(recorded.get(&key), scanned.get(&key), "recorded get({key:?})");
+        assert_eq!(
+            recorded.get(&key),
+            scanned.get(&key),
+            "recorded get({key:?})"
+        );
         if v.json_type() == JsonType::Object && depth < 8 {
             same_members(data, *v, *sv, depth + 1);
         }
