@@ -10,7 +10,6 @@
 //! the text. Deeper objects, objects inside arrays and the members past the index's capacity
 //! are not recorded: an object whose members were not all recorded is scanned as before.
 
-use super::str::same_bytes;
 use super::{JsonStr, RawJson};
 
 /// How many levels of objects are indexed: the top-level object is level 1.
@@ -300,45 +299,48 @@ impl<'a> RecordedMembers<'a> {
         })
     }
 
+    /// The next recorded member of the object, and its number.
+    #[inline(always)]
+    fn next_entry(&mut self) -> Option<(u8, &'a Entry)> {
+        loop {
+            let number = self.next;
+            let entry = self.index.recorded().get(usize::from(number))?;
+            // A member one level up (or higher): past the object's last member.
+            if entry.level < self.level {
+                return None;
+            }
+            self.next = number + 1;
+            // The members of a member's value are skipped.
+            if entry.level == self.level {
+                return Some((number, entry));
+            }
+        }
+    }
+
     /// [`RawJson::get_each`] over the record: the members named in `keys` into `found`,
     /// `missing` of which are still `None`; a value is made only for a key asked for.
     #[inline]
     pub(crate) fn find_each(
-        self,
+        mut self,
         keys: &[&str],
         found: &mut [Option<RawJson<'a>>],
         mut missing: usize,
     ) {
-        let entries = self.index.recorded();
-        let first = usize::from(self.next);
-        for (number, entry) in entries.iter().enumerate().skip(first) {
-            // A member one level up (or higher): past the object's last member.
-            if entry.level < self.level {
-                return;
-            }
-            // The members of a member's value are skipped.
-            if entry.level > self.level {
-                continue;
-            }
+        while let Some((number, entry)) = self.next_entry() {
             // The lengths first: most keys differ in length (and need no slicing then).
             let len = entry.key.1.wrapping_sub(entry.key.0) as usize;
-            let named = |name: &&str| match entry.key_escaped {
-                false => {
-                    name.len() == len
-                        && self
-                            .part(entry.key)
-                            .is_some_and(|key| same_bytes(key, name.as_bytes()))
-                }
-                true => self
-                    .part(entry.key)
-                    .is_some_and(|key| JsonStr::from_raw(key, true).eq_str(name)),
+            let named = |name: &&str| {
+                (entry.key_escaped || name.len() == len)
+                    && self
+                        .part(entry.key)
+                        .is_some_and(|key| JsonStr::from_raw(key, entry.key_escaped).eq_str(name))
             };
             let place = keys
                 .iter()
                 .zip(found.iter_mut())
                 .find(|(name, place)| place.is_none() && named(name));
             if let Some((_, place)) = place {
-                *place = self.value(number as u8, entry);
+                *place = self.value(number, entry);
                 missing -= 1;
                 if missing == 0 {
                     return;
@@ -353,21 +355,9 @@ impl<'a> Iterator for RecordedMembers<'a> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            let number = self.next;
-            let entry = self.index.recorded().get(usize::from(number))?;
-            // A member one level up (or higher): past the object's last member.
-            if entry.level < self.level {
-                return None;
-            }
-            self.next = number + 1;
-            // The members of a member's value are skipped.
-            if entry.level > self.level {
-                continue;
-            }
-            let key = JsonStr::from_raw(self.part(entry.key)?, entry.key_escaped);
-            return Some((key, self.value(number, entry)?));
-        }
+        let (number, entry) = self.next_entry()?;
+        let key = JsonStr::from_raw(self.part(entry.key)?, entry.key_escaped);
+        Some((key, self.value(number, entry)?))
     }
 }
 

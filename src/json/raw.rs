@@ -157,15 +157,10 @@ impl<'a> RawJson<'a> {
     /// The member `key` of an object (`None` if absent or not an object). Keys with escapes
     /// are compared decoded.
     pub fn get(&self, key: &str) -> Option<RawJson<'a>> {
-        if self.index.is_some() {
-            let mut found = [None];
-            self.get_each(&[key], &mut found);
-            let [value] = found;
-            return value;
-        }
-        self.members()
-            .find(|(k, _)| k.eq_str(key))
-            .map(|(_, value)| value)
+        let mut found = [None];
+        self.get_each(&[key], &mut found);
+        let [value] = found;
+        value
     }
 
     /// The members named in `keys`, into `found` (same order; the first occurrence of a key
