@@ -5,8 +5,13 @@
 //! `deltaContent`. The two run interleaved in one process, each on fresh state, and the medians
 //! of the runs are compared.
 //!
-//! `cargo bench --bench vs_serde` (`BENCH_RUNS` runs of each, 7 unless set; `VS_SERDE_ONLY=W1`
-//! or `W3` for one workload, e.g. to count instructions per event under callgrind with
+//! A third line, `CHECK`, compares only the check that each W1 frame body is JSON: the
+//! validator every frame goes through here (`json::validate`: syntax, depth, the UTF-8 of every
+//! string) against serde_json skipping the same body (`IgnoredAny`), which checks the same.
+//! It is the floor under both contenders' numbers above.
+//!
+//! `cargo bench --bench vs_serde` (`BENCH_RUNS` runs of each, 7 unless set; `VS_SERDE_ONLY=W1`,
+//! `W3` or `CHECK` for one workload, e.g. to count instructions per event under callgrind with
 //! `--toggle-collect='*serde_consume*'` or `'*sansio_consume*'`)
 
 mod common;
@@ -261,6 +266,33 @@ fn sansio_run<const S: usize, const P: usize>(
     (((seen.deltas + seen.idles) as f64) / secs, seen, allocs)
 }
 
+// ---- the check alone ------------------------------------------------------------------------
+
+/// Checks every body with `check`; the rate is bodies per second.
+fn check_run(bodies: &[&[u8]], check: impl Fn(&[u8]) -> bool) -> (f64, Seen, u64) {
+    let allocs_before = allocations();
+    let started = Clock::now();
+    let valid = bodies.iter().filter(|b| check(b)).count();
+    let secs = started.elapsed().as_secs_f64();
+    let allocs = allocations() - allocs_before;
+    assert_eq!(valid, bodies.len(), "every body is JSON");
+    let seen = Seen {
+        other: valid,
+        ..Seen::default()
+    };
+    (valid as f64 / secs, seen, allocs)
+}
+
+#[inline(never)]
+fn sansio_check(body: &[u8]) -> bool {
+    copilot_sansio::json::validate(body, copilot_sansio::json::MAX_DEPTH).is_ok()
+}
+
+#[inline(never)]
+fn serde_check(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok()
+}
+
 // ---- side by side --------------------------------------------------------------------------
 
 fn median(mut rates: Vec<f64>) -> f64 {
@@ -296,9 +328,13 @@ fn compare(
             .fold((f64::MAX, 0f64), |(l, h), &x| (l.min(x), h.max(x)));
         format!("{:.2}-{:.2}", lo / 1e6, hi / 1e6)
     };
+    let theirs_name = match name {
+        "CHECK" => "serde_json_ignored_any",
+        _ => "serde_json_borrowed",
+    };
     println!(
         "{name} runs={runs} copilot_sansio_median_events_per_s={a:.0} ({} M) allocs={our_allocs} \
-         serde_json_borrowed_median_events_per_s={b:.0} ({} M) allocs={their_allocs} ratio={:.2}",
+         {theirs_name}_median_events_per_s={b:.0} ({} M) allocs={their_allocs} ratio={:.2}",
         spread(&ours),
         spread(&theirs),
         a / b
@@ -338,6 +374,20 @@ fn main() {
             runs,
             || sansio_run::<1024, 64>("W3", &w3_ids, &w3),
             || serde_run("W3", &w3_ids, &w3),
+        );
+    }
+
+    // CHECK: the W1 bodies, only checked to be JSON (the rate is bodies per second).
+    if wanted("CHECK") {
+        let mut rng = Rng::new(1);
+        let ids = vec![uuid(&mut rng)];
+        let (w1, _) = delta_stream(&ids, 200_000, 2);
+        let (bodies, _) = wire::bodies(&w1);
+        compare(
+            "CHECK",
+            runs,
+            || check_run(&bodies, sansio_check),
+            || check_run(&bodies, serde_check),
         );
     }
 }

@@ -4,7 +4,7 @@
 #
 #   scripts/profile-bench.sh w1_stream [EVENTS]     # the W1 loop (20,000 events by default)
 #   scripts/profile-bench.sh w3_sessions            # the W3 loop (its 100,000 events)
-#   scripts/profile-bench.sh vs_serde               # W1 through both contenders of vs_serde
+#   scripts/profile-bench.sh vs_serde               # W1 and CHECK through both contenders of vs_serde
 #
 # Needs valgrind. The count includes the benchmark's own copy of each 64 KiB read into the
 # inbox (about 1 instruction per byte under callgrind, which counts `rep movsb` byte by byte).
@@ -13,23 +13,29 @@ cd "$(dirname "$0")/.."
 
 bench=${1:?usage: scripts/profile-bench.sh w1_stream|w3_sessions|vs_serde [EVENTS]}
 
-# vs_serde: the instructions per W1 event of both contenders of `benches/vs_serde.rs`, and
-# their ratio (the same work, counted without the noise of a shared machine).
+# vs_serde: the instructions per W1 event (and per CHECK body) of both contenders of
+# `benches/vs_serde.rs`, and their ratio (the same work, counted without the noise of a shared machine).
 if [ "$bench" = vs_serde ]; then
   cargo bench --bench vs_serde --no-run
   bin=$(ls -t target/release/deps/vs_serde-* | grep -v '\.d$' | head -n 1)
   log=$(mktemp)
   trap 'rm -f "$log"' EXIT
   events=200001 # 200,000 deltas and the idle
-  count() {
-    BENCH_RUNS=1 VS_SERDE_ONLY=W1 valgrind --tool=callgrind --toggle-collect="*vs_serde::$1*" \
+  count() { # WORKLOAD FUNCTION
+    BENCH_RUNS=1 VS_SERDE_ONLY=$1 valgrind --tool=callgrind --toggle-collect="*vs_serde::$2*" \
       --callgrind-out-file=/dev/null "$bin" >/dev/null 2>"$log"
     echo $(( $(grep -o 'Collected : [0-9]*' "$log" | grep -o '[0-9]*$') / events ))
   }
-  ours=$(count sansio_consume)
-  theirs=$(count serde_consume)
+  ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b / a }'; }
+  ours=$(count W1 sansio_consume)
+  theirs=$(count W1 serde_consume)
   echo "W1 instructions per event: copilot_sansio=$ours serde_json_borrowed=$theirs" \
-    "ratio=$(awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "%.2f", b / a }')"
+    "ratio=$(ratio "$ours" "$theirs")"
+  # The check alone that each body is JSON (the CHECK line of the bench).
+  ours=$(count CHECK sansio_check)
+  theirs=$(count CHECK serde_check)
+  echo "CHECK instructions per body: copilot_sansio=$ours serde_json_ignored_any=$theirs" \
+    "ratio=$(ratio "$ours" "$theirs")"
   exit 0
 fi
 

@@ -27,7 +27,7 @@ unsafe impl GlobalAlloc for Counting {
 #[path = "../../tests/support/rng.rs"]
 mod rng;
 #[path = "../../tests/support/wire.rs"]
-mod wire;
+pub mod wire;
 
 pub use rng::Rng;
 pub use wire::frame_into;

@@ -1,5 +1,6 @@
-//! Frames on the wire, for tests, benchmarks and the fuzz kit: [`frame`] writes one, and
-//! [`parse_output`] reads and checks what a client wrote (every byte must be a canonical frame
+//! Frames on the wire, for tests, benchmarks and the fuzz kit: [`frame`] writes one,
+//! [`bodies`] splits a stream into frame bodies, and [`parse_output`] reads and checks what a
+//! client wrote (every byte must be a canonical frame
 //! holding a valid JSON-RPC message).
 
 use copilot_sansio::json::{JsonType, RawJson};
@@ -34,11 +35,11 @@ pub enum Out {
     Notification { method: String, id: String },
 }
 
-/// Parses frames a client wrote, which must be exactly `Content-Length: N\r\n\r\n` and a
-/// JSON-RPC message; panics otherwise. Returns them and the bytes they took (only whole
-/// frames).
-pub fn parse_output(bytes: &[u8]) -> (Vec<Out>, usize) {
-    let mut frames = Vec::new();
+/// Splits `bytes` into the bodies of the frames in it, each of which must have exactly the
+/// header `Content-Length: N\r\n\r\n`; panics otherwise. Returns them and the bytes they
+/// took (only whole frames).
+pub fn bodies(bytes: &[u8]) -> (Vec<&[u8]>, usize) {
+    let mut bodies = Vec::new();
     let mut at = 0;
     while at < bytes.len() {
         let rest = &bytes[at..];
@@ -50,7 +51,7 @@ pub fn parse_output(bytes: &[u8]) -> (Vec<Out>, usize) {
             .strip_prefix("Content-Length: ")
             .and_then(|n| n.parse::<usize>().ok())
         else {
-            panic!("client wrote a bad header {head:?}");
+            panic!("bad header {head:?}");
         };
         assert_eq!(
             head,
@@ -60,10 +61,18 @@ pub fn parse_output(bytes: &[u8]) -> (Vec<Out>, usize) {
         let Some(body) = rest.get(head_end + 4..head_end + 4 + len) else {
             break;
         };
-        frames.push(parse_message(body));
+        bodies.push(body);
         at += head_end + 4 + len;
     }
-    (frames, at)
+    (bodies, at)
+}
+
+/// Parses frames a client wrote, which must be exactly `Content-Length: N\r\n\r\n` and a
+/// JSON-RPC message; panics otherwise. Returns them and the bytes they took (only whole
+/// frames).
+pub fn parse_output(bytes: &[u8]) -> (Vec<Out>, usize) {
+    let (bodies, used) = bodies(bytes);
+    (bodies.into_iter().map(parse_message).collect(), used)
 }
 
 /// Everything a client wrote must be whole, well-formed frames.
