@@ -34,25 +34,25 @@ struct Entry {
     key: (u32, u32),
     /// The value.
     value: (u32, u32),
-    /// The level of the object holding it (1: the top level). Its parent is the closest
-    /// member before it one level up.
-    level: u8,
     /// What is recorded of the members of the value, if it is an object.
     members: Members,
     /// Whether the key has escapes.
     key_escaped: bool,
     /// Whether the value, if it is a string, has escapes.
     value_escaped: bool,
+    /// The number of the first member recorded after this one and the members of its value
+    /// (its next sibling, if it has one): the members of its value are those in between.
+    after: u8,
 }
 
 impl Entry {
     const EMPTY: Entry = Entry {
         key: (0, 0),
         value: (0, 0),
-        level: 0,
         members: Members::NotRecorded,
         key_escaped: false,
         value_escaped: false,
+        after: 0,
     };
 }
 
@@ -184,10 +184,10 @@ impl MemberIndex {
                 *entry = Entry {
                     key: (at(key.0), at(key.1)),
                     value: (at(value), at(value)),
-                    level: level as u8,
                     members: Members::NotRecorded,
                     key_escaped,
                     value_escaped: false,
+                    after: number + 1,
                 };
                 self.len = number + 1;
                 number
@@ -223,9 +223,11 @@ impl MemberIndex {
             return;
         };
         let number = core::mem::replace(slot, NONE);
+        let after = self.len;
         if let Some(entry) = self.entry_mut(number) {
             entry.value.1 = (end as u32).wrapping_sub(base);
             entry.value_escaped = escaped;
+            entry.after = after;
         }
     }
 
@@ -256,15 +258,15 @@ impl MemberIndex {
     /// object), whose text is `object`; all of them are recorded.
     #[inline(always)]
     pub(crate) fn members_of<'a>(&'a self, holder: u8, object: &'a [u8]) -> RecordedMembers<'a> {
-        let (next, level) = match self.recorded().get(usize::from(holder)) {
-            Some(entry) => (holder + 1, entry.level + 1),
-            None => (0, 1),
+        let (next, end) = match self.recorded().get(usize::from(holder)) {
+            Some(entry) => (holder + 1, entry.after),
+            None => (0, self.len),
         };
         RecordedMembers {
             index: self,
             object,
             next,
-            level,
+            end,
         }
     }
 }
@@ -275,10 +277,10 @@ pub(crate) struct RecordedMembers<'a> {
     index: &'a MemberIndex,
     /// The object's text.
     object: &'a [u8],
-    /// The number of the next entry to look at.
+    /// The number of the next member.
     next: u8,
-    /// The level of the object's members.
-    level: u8,
+    /// The number of the first entry past the object's members.
+    end: u8,
 }
 
 impl<'a> RecordedMembers<'a> {
@@ -302,19 +304,14 @@ impl<'a> RecordedMembers<'a> {
     /// The next recorded member of the object, and its number.
     #[inline(always)]
     fn next_entry(&mut self) -> Option<(u8, &'a Entry)> {
-        loop {
-            let number = self.next;
-            let entry = self.index.recorded().get(usize::from(number))?;
-            // A member one level up (or higher): past the object's last member.
-            if entry.level < self.level {
-                return None;
-            }
-            self.next = number + 1;
-            // The members of a member's value are skipped.
-            if entry.level == self.level {
-                return Some((number, entry));
-            }
+        let number = self.next;
+        if number >= self.end {
+            return None;
         }
+        let entry = self.index.recorded().get(usize::from(number))?;
+        // Over the members of the member's value, to its next sibling (always forward).
+        self.next = entry.after.max(number + 1);
+        Some((number, entry))
     }
 
     /// [`RawJson::get_each`] over the record: the members named in `keys` into `found`,
