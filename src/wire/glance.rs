@@ -158,6 +158,8 @@ pub struct Glance {
     /// In an object, a key comes next.
     want_key: bool,
     key: Kept<KEY_LEN>,
+    /// A key's closing quote was read, and not yet its colon (an empty key is a key too).
+    key_read: bool,
     /// The value being kept.
     target: Target,
     response: bool,
@@ -191,6 +193,7 @@ impl Glance {
         in_key: false,
         want_key: false,
         key: Kept::EMPTY,
+        key_read: false,
         target: Target::None,
         response: false,
         params_seen: false,
@@ -319,6 +322,7 @@ impl Glance {
             if closing {
                 self.in_key = false;
                 self.in_string = false;
+                self.key_read = true;
             } else {
                 self.key.push(c, 0);
             }
@@ -349,6 +353,7 @@ impl Glance {
                     self.in_key = true;
                     self.want_key = false;
                     self.key = Kept::EMPTY;
+                    self.key_read = false;
                 } else {
                     self.keep(c);
                 }
@@ -376,9 +381,10 @@ impl Glance {
                     // No scalar holds a colon: the one being kept ended before it (else its
                     // copy would join the bytes on both sides, unlike the body).
                     self.end_value();
-                } else if self.in_object() && self.target == Target::None && self.key.started() {
+                } else if self.in_object() && self.target == Target::None && self.key_read {
                     self.end_key();
                     self.key = Kept::EMPTY;
+                    self.key_read = false;
                 }
             }
             b',' => {
@@ -576,6 +582,25 @@ mod tests {
         let g = Glance::of(body);
         assert!(g.peek().event_type().is_none());
         assert!(g.peek().session_id().is_some_and(|s| s == "s"));
+    }
+
+    #[test]
+    fn an_empty_key_ends_the_member_before() {
+        // The fuzzer's: `""` is a key like any other, so its object is not `params`.
+        let body =
+            br#"{"jsonrpc":"2.0","method":"sessionFs.stat","params":false,"":{"sessionId":"a"}}"#;
+        for piece in [1, 7, 64] {
+            let g = fed_in_pieces(body, piece);
+            assert!(g.peek().session_id().is_none(), "piece {piece}");
+            assert!(g.peek().method().is_some_and(|m| m == "sessionFs.stat"));
+        }
+        let body = br#"{"params":{"":1,"sessionId":"s"}}"#;
+        assert!(
+            Glance::of(body)
+                .peek()
+                .session_id()
+                .is_some_and(|s| s == "s")
+        );
     }
 
     #[test]
