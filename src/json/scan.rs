@@ -20,10 +20,9 @@ pub(crate) enum Stop {
 
 /// Classifies a window of bytes in one step into flags of the bytes a scan stops at.
 ///
-/// Two implementations: [`Lanes`] (32 bytes, written lane by lane so that the compiler turns it
-/// into vector instructions: SSE2 on x86_64) and [`Swar`] (8 bytes in a `u64`, for targets
-/// without vectors such as thumbv7em). [`Native`] is the one this target uses; both are
-/// tested everywhere.
+/// Two implementations: [`Sse2`] (32 bytes, SSE2 byte compares and `pmovmskb`, on x86_64) and
+/// [`Swar`] (8 bytes in a `u64`, for every other target, thumbv7em among them). [`Native`] is
+/// the one this target uses; the tests run both where both exist.
 pub(crate) trait Classify {
     /// Bytes per window.
     const WINDOW: usize;
@@ -32,19 +31,10 @@ pub(crate) trait Classify {
     const EXACT: bool;
     /// Which bytes of a window are flagged.
     type Flags: Flags;
-    /// What a classification needs that is worth getting once per scan.
-    type Context: Copy;
-    /// The context for a scan.
-    fn context() -> Self::Context;
     /// The flags of the `WINDOW` bytes at `at`, if there are that many. The lowest flagged
     /// byte is always a true match; with [`Swar`], a higher one may be a false alarm (a caller
     /// looks at the byte).
-    fn flags_in(b: &[u8], at: usize, stop: Stop, cx: Self::Context) -> Option<Self::Flags>;
-    /// [`flags_in`](Self::flags_in) for one classification.
-    #[inline(always)]
-    fn flags(b: &[u8], at: usize, stop: Stop) -> Option<Self::Flags> {
-        Self::flags_in(b, at, stop, Self::context())
-    }
+    fn flags(b: &[u8], at: usize, stop: Stop) -> Option<Self::Flags>;
 }
 
 /// Which bytes of a window are flagged (see [`Classify`]).
@@ -68,11 +58,12 @@ impl Flags for u64 {
     }
 }
 
-/// One bit per byte (bit `k` for byte `k`), for [`Lanes`].
+/// One bit per byte (bit `k` for byte `k`), for [`Sse2`].
 #[derive(Debug, Clone, Copy, Default)]
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 pub(crate) struct Bits(u32);
 
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 impl Flags for Bits {
     #[inline(always)]
     fn first(self) -> Option<usize> {
@@ -85,79 +76,61 @@ impl Flags for Bits {
     }
 }
 
-/// 32 bytes per window, one lane per byte, for the compiler's vectorizer.
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
-pub(crate) struct Lanes;
+/// 32 bytes per window with SSE2, which every x86_64 processor has.
+///
+/// The byte compares and `pmovmskb` (one bit per byte) come from `safe_arch`, which wraps
+/// `core::arch` behind a safe API gated by `#[cfg(target_feature)]`: on stable Rust, calling
+/// the intrinsics directly takes `unsafe`, which this crate forbids, and no portable code
+/// compiles to `pmovmskb`.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+pub(crate) struct Sse2;
 
 /// 8 bytes per window in a `u64` (SIMD within a register).
 pub(crate) struct Swar;
 
 /// The classifier of this target.
-#[cfg(target_arch = "x86_64")]
-pub(crate) type Native = Lanes;
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+pub(crate) type Native = Sse2;
 /// The classifier of this target.
-#[cfg(not(target_arch = "x86_64"))]
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
 pub(crate) type Native = Swar;
 
-/// Zero if the scan stops at `x`, nonzero otherwise. Only minimums, xors and saturating
-/// subtractions, which vectorize without branches.
-#[inline(always)]
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
-fn zero_if_stop(x: u8, stop: Stop) -> u8 {
-    let backslash = x ^ b'\\';
-    match stop {
-        Stop::Backslash => backslash,
-        Stop::QuoteOrBackslash => backslash.min(x ^ b'"'),
-        // 0x20..=0x7f maps to 0x00..=0x5f, which leaves 0x60 minus it nonzero.
-        Stop::Special => backslash
-            .min(x ^ b'"')
-            .min(0x60u8.saturating_sub(x.wrapping_sub(0x20))),
-    }
-}
-
-/// A byte's weight in its half of a 16-byte mask (the halves are summed separately).
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
-const WEIGHTS: [u8; 16] = [1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128];
-
 /// The mask of the 16 bytes of `chunk` a scan stops at, bit `k` for byte `k`.
-///
-/// Each byte becomes its weight where the scan stops, else 0 (SSE2: `pxor`, `pminub`,
-/// `psubusb`, `pcmpeqb`, `pand`), and the weights of each half add up to its 8 bits of the mask
-/// (`psadbw`). There is no portable way to ask for `pmovmskb`; this is the shortest sequence
-/// the vectorizer produces reliably. The weights are read through `black_box` (once per scan):
-/// knowing them, the optimizer rewrites the sums as ors of single bits and then splits the
-/// vectors apart.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 #[inline(always)]
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
-fn lanes(chunk: &[u8; 16], weights: &[u8; 16], stop: Stop) -> u32 {
-    let mut flagged = [0u8; 16];
-    for ((f, &x), &weight) in flagged.iter_mut().zip(chunk).zip(weights) {
-        *f = weight & zero_if_stop(x, stop).min(1).wrapping_sub(1);
-    }
-    let (low, high) = flagged.split_at(8);
-    let sum = |half: &[u8]| half.iter().map(|&w| u32::from(w)).sum::<u32>();
-    sum(low) | sum(high) << 8
+fn sse2_mask(chunk: &[u8; 16], stop: Stop) -> u32 {
+    use safe_arch::{
+        bitor_m128i, cmp_eq_mask_i8_m128i, cmp_lt_mask_i8_m128i, load_unaligned_m128i,
+        move_mask_i8_m128i, set_splat_i8_m128i,
+    };
+    let x = load_unaligned_m128i(chunk);
+    let is = |c: u8| cmp_eq_mask_i8_m128i(x, set_splat_i8_m128i(c as i8));
+    let hits = match stop {
+        Stop::Backslash => is(b'\\'),
+        Stop::QuoteOrBackslash => bitor_m128i(is(b'\\'), is(b'"')),
+        // As signed bytes, control characters (0..0x20) and non-ASCII ones (-128..0) are
+        // exactly those below 0x20.
+        Stop::Special => bitor_m128i(
+            bitor_m128i(is(b'\\'), is(b'"')),
+            cmp_lt_mask_i8_m128i(x, set_splat_i8_m128i(0x20)),
+        ),
+    };
+    // `pmovmskb` sets the low 16 bits only.
+    move_mask_i8_m128i(hits) as u32
 }
 
-impl Classify for Lanes {
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+impl Classify for Sse2 {
     const WINDOW: usize = 32;
     #[cfg(test)]
     const EXACT: bool = true;
     type Flags = Bits;
-    type Context = &'static [u8; 16];
-
-    /// The weights (see [`lanes`]).
-    #[inline(always)]
-    fn context() -> &'static [u8; 16] {
-        core::hint::black_box(&WEIGHTS)
-    }
 
     #[inline(always)]
-    fn flags_in(b: &[u8], at: usize, stop: Stop, weights: &[u8; 16]) -> Option<Bits> {
-        let window = b.get(at..at.checked_add(32)?)?;
-        let (low, high) = window.split_at(16);
-        let low = lanes(low.try_into().ok()?, weights, stop);
-        let high = lanes(high.try_into().ok()?, weights, stop);
+    fn flags(b: &[u8], at: usize, stop: Stop) -> Option<Bits> {
+        let window: &[u8; 32] = b.get(at..at.checked_add(32)?)?.try_into().ok()?;
+        let low = sse2_mask(window.first_chunk()?, stop);
+        let high = sse2_mask(window.last_chunk()?, stop);
         Some(Bits(low | high << 16))
     }
 }
@@ -170,16 +143,12 @@ impl Classify for Swar {
     #[cfg(test)]
     const EXACT: bool = false;
     type Flags = u64;
-    type Context = ();
-
-    #[inline(always)]
-    fn context() {}
 
     /// Flags the high bit of each byte. Borrows of the subtractions only carry towards higher
     /// bytes, so the lowest flagged byte is always a true match (higher ones may be false
     /// alarms).
     #[inline(always)]
-    fn flags_in(b: &[u8], at: usize, stop: Stop, _: ()) -> Option<u64> {
+    fn flags(b: &[u8], at: usize, stop: Stop) -> Option<u64> {
         let chunk: [u8; 8] = b.get(at..at.checked_add(8)?)?.try_into().ok()?;
         Some(word_flags(u64::from_le_bytes(chunk), stop))
     }
@@ -205,7 +174,6 @@ pub(crate) fn word_flags(w: u64, stop: Stop) -> u64 {
 /// flags instead of classifying bytes again.
 pub(crate) struct Stops<C: Classify> {
     stop: Stop,
-    cx: C::Context,
     /// The window classified last: `flags` of the `C::WINDOW` bytes from `at`. Before the
     /// first, `at` is [`NOWHERE`], which no index of a slice is within a window of.
     at: usize,
@@ -222,7 +190,6 @@ impl<C: Classify> Stops<C> {
     pub(crate) fn new(stop: Stop) -> Self {
         Stops {
             stop,
-            cx: C::context(),
             at: NOWHERE,
             flags: C::Flags::default(),
         }
@@ -241,7 +208,7 @@ impl<C: Classify> Stops<C> {
                 None => i = self.at + C::WINDOW,
             }
         }
-        while let Some(flags) = C::flags_in(b, i, self.stop, self.cx) {
+        while let Some(flags) = C::flags(b, i, self.stop) {
             (self.at, self.flags) = (i, flags);
             match flags.first() {
                 Some(k) => return i + k,
@@ -252,7 +219,7 @@ impl<C: Classify> Stops<C> {
         let Some(last) = b.len().checked_sub(C::WINDOW) else {
             return i;
         };
-        let Some(flags) = C::flags_in(b, last, self.stop, self.cx) else {
+        let Some(flags) = C::flags(b, last, self.stop) else {
             return i;
         };
         (self.at, self.flags) = (last, flags);
@@ -473,8 +440,8 @@ mod tests {
     }
 
     #[test]
-    fn lanes_find_the_first_stop() {
-        classifier_finds_the_first_stop::<Lanes>();
+    fn native_finds_the_first_stop() {
+        classifier_finds_the_first_stop::<Native>();
     }
 
     #[test]
@@ -544,8 +511,8 @@ mod tests {
     }
 
     #[test]
-    fn lanes_skip_to_the_first_stop() {
-        skip_to_lands_on_or_before_the_first_stop::<Lanes>();
+    fn native_skips_to_the_first_stop() {
+        skip_to_lands_on_or_before_the_first_stop::<Native>();
     }
 
     #[test]

@@ -10,28 +10,28 @@ use std::vec::Vec;
 
 use proptest::prelude::*;
 
-use super::super::scan::{Lanes, Swar};
+use super::super::scan::{Native, Swar};
 use super::{MAX_DEPTH, MemberIndex, reference, validate_with};
 
 /// Checks `b` at `max_depth` with both classifiers against the reference.
 fn same(b: &[u8], max_depth: usize) {
     let mut expected_top = MemberIndex::default();
     let expected = reference::validate_recording(b, max_depth, &mut expected_top);
-    let mut lanes_top = MemberIndex::default();
-    let lanes = validate_with::<Lanes>(b, max_depth, &mut lanes_top);
+    let mut native_top = MemberIndex::default();
+    let native = validate_with::<Native>(b, max_depth, &mut native_top);
     let mut swar_top = MemberIndex::default();
     let swar = validate_with::<Swar>(b, max_depth, &mut swar_top);
     let shown = String::from_utf8_lossy(b);
     assert_eq!(
-        lanes, expected,
-        "lanes, depth {max_depth}: {shown:?} {b:02x?}"
+        native, expected,
+        "native, depth {max_depth}: {shown:?} {b:02x?}"
     );
     assert_eq!(
         swar, expected,
         "swar, depth {max_depth}: {shown:?} {b:02x?}"
     );
     if expected.is_ok() {
-        assert_eq!(lanes_top, expected_top, "lanes members: {shown:?}");
+        assert_eq!(native_top, expected_top, "native members: {shown:?}");
         assert_eq!(swar_top, expected_top, "swar members: {shown:?}");
     }
 }
