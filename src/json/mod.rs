@@ -15,6 +15,7 @@ mod raw;
 pub(crate) mod redact;
 pub(crate) mod scan;
 mod str;
+mod utf8;
 pub(crate) mod validate;
 pub(crate) mod write;
 

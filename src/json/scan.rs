@@ -16,6 +16,9 @@ pub(crate) enum Stop {
     Special,
     /// `\\` only: the next escape in a string's content.
     Backslash,
+    /// `"`, `\\` and control characters: what a validator looks at in a string whose UTF-8
+    /// it checks apart.
+    QuoteBackslashOrControl,
 }
 
 /// Classifies a window of bytes in one step into flags of the bytes a scan stops at.
@@ -101,13 +104,18 @@ pub(crate) type Native = Swar;
 fn sse2_mask(chunk: &[u8; 16], stop: Stop) -> u32 {
     use safe_arch::{
         bitor_m128i, cmp_eq_mask_i8_m128i, cmp_lt_mask_i8_m128i, load_unaligned_m128i,
-        move_mask_i8_m128i, set_splat_i8_m128i,
+        min_u8_m128i, move_mask_i8_m128i, set_splat_i8_m128i,
     };
     let x = load_unaligned_m128i(chunk);
     let is = |c: u8| cmp_eq_mask_i8_m128i(x, set_splat_i8_m128i(c as i8));
     let hits = match stop {
         Stop::Backslash => is(b'\\'),
         Stop::QuoteOrBackslash => bitor_m128i(is(b'\\'), is(b'"')),
+        // Unsigned, `x` is at most 0x1f if the smaller of it and 0x1f is `x`.
+        Stop::QuoteBackslashOrControl => bitor_m128i(
+            bitor_m128i(is(b'\\'), is(b'"')),
+            cmp_eq_mask_i8_m128i(min_u8_m128i(x, set_splat_i8_m128i(0x1f)), x),
+        ),
         // As signed bytes, control characters (0..0x20) and non-ASCII ones (-128..0) are
         // exactly those below 0x20.
         Stop::Special => bitor_m128i(
@@ -162,6 +170,10 @@ pub(crate) fn word_flags(w: u64, stop: Stop) -> u64 {
     match stop {
         Stop::Backslash => backslash & !w & HIGHS,
         Stop::QuoteOrBackslash => (quote | backslash) & !w & HIGHS,
+        Stop::QuoteBackslashOrControl => {
+            let control = w.wrapping_sub(ONES * 0x20);
+            (quote | backslash | control) & !w & HIGHS
+        }
         Stop::Special => {
             let control = w.wrapping_sub(ONES * 0x20);
             ((quote | backslash | control) & !w | w) & HIGHS
@@ -400,11 +412,17 @@ mod tests {
         match stop {
             Stop::Backslash => c == b'\\',
             Stop::QuoteOrBackslash => c == b'"' || c == b'\\',
+            Stop::QuoteBackslashOrControl => c == b'"' || c == b'\\' || c < 0x20,
             Stop::Special => c == b'"' || c == b'\\' || !(0x20..0x80).contains(&c),
         }
     }
 
-    const STOPS: [Stop; 3] = [Stop::Backslash, Stop::QuoteOrBackslash, Stop::Special];
+    const STOPS: [Stop; 4] = [
+        Stop::Backslash,
+        Stop::QuoteOrBackslash,
+        Stop::QuoteBackslashOrControl,
+        Stop::Special,
+    ];
 
     /// Every byte value at every position of a step, after a run of plain bytes and before
     /// other special bytes: the first one flagged is the first true stop.

@@ -10,6 +10,7 @@
 
 pub(crate) use super::index::MemberIndex;
 use super::scan::{Classify, Native, Stop, Stops};
+use super::utf8::{is_utf8, utf8_error};
 
 /// The deepest nesting the validator accepts, whatever the configuration says.
 pub const MAX_DEPTH: usize = 128;
@@ -287,9 +288,8 @@ fn member_key<C: Classify>(
 
 /// Validates the string starting at the quote at `i`; returns the index after its closing quote
 /// and whether it has escapes.
-/// Plain bytes are skipped a window at a time; each run of non-ASCII characters has its UTF-8
-/// checked where it is. Inlined where it is used on x86_64 (speed), one copy elsewhere (code
-/// size on microcontrollers).
+/// Plain bytes are skipped a window at a time. Inlined where it is used on x86_64 (speed), one
+/// copy elsewhere (code size on microcontrollers).
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 #[cfg_attr(not(target_arch = "x86_64"), inline(never))]
 fn string<C: Classify>(
@@ -308,8 +308,64 @@ fn string<C: Classify>(
                 i = escape(b, i)?;
             }
             0..=0x1f => return Err(err(JsonErrorKind::ControlCharacter, i)),
-            0x80.. => i = utf8_run(b, i)?,
+            0x80.. => return non_ascii_string::<C>(b, i, escaped),
             _ => i += 1,
+        }
+    }
+}
+
+/// The rest of a string from its first non-ASCII byte at `first`, with escapes so far if
+/// `escaped` (see [`string`]).
+///
+/// Text with non-ASCII characters has many of them: rather than stopping at each one, the scan
+/// stops only at quotes, backslashes and control bytes, and the UTF-8 from `first` on is
+/// checked in one go, without a branch per character (before any other error, which is
+/// further on).
+#[cfg_attr(not(target_arch = "x86_64"), inline(never))]
+fn non_ascii_string<C: Classify>(
+    b: &[u8],
+    first: usize,
+    mut escaped: bool,
+) -> Result<(usize, bool), JsonError> {
+    let utf8 = |end: usize| {
+        let text = b.get(first..end).unwrap_or(&[]);
+        match is_utf8(text) {
+            true => Ok(()),
+            false => Err(err(
+                JsonErrorKind::InvalidUtf8,
+                first + utf8_error(text).unwrap_or(0),
+            )),
+        }
+    };
+    let mut stops = Stops::<C>::new(Stop::QuoteBackslashOrControl);
+    let mut i = first + 1;
+    loop {
+        i = stops.next(b, i);
+        match b.get(i) {
+            Some(b'"') => {
+                utf8(i)?;
+                return Ok((i + 1, escaped));
+            }
+            Some(b'\\') => {
+                escaped = true;
+                match escape(b, i) {
+                    Ok(next) => i = next,
+                    Err(e) => {
+                        utf8(i)?;
+                        return Err(e);
+                    }
+                }
+            }
+            Some(0..=0x1f) => {
+                utf8(i)?;
+                return Err(err(JsonErrorKind::ControlCharacter, i));
+            }
+            // A false alarm, or one byte at a time near the end.
+            Some(_) => i += 1,
+            None => {
+                utf8(b.len())?;
+                return Err(err(JsonErrorKind::UnexpectedEnd, i));
+            }
         }
     }
 }
@@ -328,53 +384,6 @@ fn escape(b: &[u8], i: usize) -> Result<usize, JsonError> {
             Ok(i + 6)
         }
         _ => Err(err(JsonErrorKind::InvalidEscape, i)),
-    }
-}
-
-/// Checks the UTF-8 of the non-ASCII characters from `i` on, up to the next ASCII byte;
-/// returns its index.
-#[inline(always)]
-fn utf8_run(b: &[u8], mut i: usize) -> Result<usize, JsonError> {
-    loop {
-        // Four bytes at once where there are four (no bounds check per byte).
-        let len = match b.get(i..i + 4) {
-            Some(&[lead, b1, b2, b3]) => utf8_len(lead, b1, b2, b3),
-            _ => utf8_char(b, i),
-        };
-        match len {
-            Some(len) => i += len,
-            None => return Err(err(JsonErrorKind::InvalidUtf8, i)),
-        }
-        match b.get(i) {
-            Some(&c) if c >= 0x80 => {}
-            _ => return Ok(i),
-        }
-    }
-}
-
-/// [`utf8_char`] on the four bytes from a non-ASCII `lead`.
-#[inline(always)]
-fn utf8_len(lead: u8, b1: u8, b2: u8, b3: u8) -> Option<usize> {
-    // A continuation byte is 0x80..=0xbf: as `i8`, below -64.
-    let cont = |c: u8| (c as i8) < -64;
-    // The second byte's range where the first one narrows it (table 3-7).
-    let (low, high) = match lead {
-        0xc2..=0xdf => return cont(b1).then_some(2),
-        0xe0 => (0xa0, 0xbf),
-        0xed => (0x80, 0x9f),
-        0xe1..=0xef => (0x80, 0xbf),
-        0xf0 => (0x90, 0xbf),
-        0xf4 => (0x80, 0x8f),
-        0xf1..=0xf3 => (0x80, 0xbf),
-        _ => return None,
-    };
-    if !((low..=high).contains(&b1) && cont(b2)) {
-        return None;
-    }
-    if lead < 0xf0 {
-        Some(3)
-    } else {
-        cont(b3).then_some(4)
     }
 }
 
