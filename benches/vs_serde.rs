@@ -60,8 +60,14 @@ struct SessionEvent<'a> {
 #[derive(Deserialize)]
 struct Data<'a> {
     #[serde(rename = "deltaContent", borrow, default)]
-    delta_content: Option<Cow<'a, str>>,
+    delta_content: Option<Text<'a>>,
 }
+
+/// A string that borrows from the body when it can (when it has no escape, with serde_json).
+/// serde borrows a `Cow<str>` only when it is the field's own type: inside an `Option` it
+/// would always be an owned copy.
+#[derive(Deserialize)]
+struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
 
 /// A receive buffer with `Content-Length` framing, as a std program would write it.
 struct Framer {
@@ -155,7 +161,7 @@ fn serde_consume(
             per_session[session] += 1;
             match frame.params.event.kind {
                 "assistant.message_delta" => {
-                    let delta = frame.params.event.data.delta_content.expect("deltaContent");
+                    let Text(delta) = frame.params.event.data.delta_content.expect("deltaContent");
                     // The unescaped text, into the caller's buffer (as the client side does).
                     text.clear();
                     text.extend_from_slice(delta.as_bytes());
