@@ -10,9 +10,20 @@
 //! string) against serde_json skipping the same body (`IgnoredAny`), which checks the same.
 //! It is the floor under both contenders' numbers above.
 //!
+//! Two more lines put a SIMD JSON parser beside serde_json, measured the same way: simd-json
+//! (AVX2 or SSE4.2 picked at run time, `unsafe` inside; the line `simd_json_implementation`
+//! says which). It parses in place, so each body is first copied into a reused buffer, and that
+//! copy is part of its time. `W1_SIMD` is the W1 work of the serde_json side done with
+//! simd-json's serde support into the same borrowed structs (`simd_consume`, with the same
+//! framing, routing and unescaped copy; its events per second and ratio are simd-json's over
+//! serde_json's). `CHECK_SIMD` is the `CHECK` of the W1 bodies with simd-json's cheapest full
+//! check (`fill_tape_padded`: structure, numbers, strings and the UTF-8 of the whole body) in
+//! place of `json::validate`, again against serde_json's `IgnoredAny`, in bodies per second.
+//!
 //! `cargo bench --bench vs_serde` (`BENCH_RUNS` runs of each, 7 unless set; `VS_SERDE_ONLY=W1`,
-//! `W3` or `CHECK` for one workload, e.g. to count instructions per event under callgrind with
-//! `--toggle-collect='*serde_consume*'` or `'*sansio_consume*'`)
+//! `W3`, `CHECK`, `W1_SIMD` or `CHECK_SIMD` for one workload, e.g. to count instructions per
+//! event under callgrind with `--toggle-collect='*serde_consume*'`, `'*sansio_consume*'` or
+//! `'*simd_consume*'`)
 
 mod common;
 
@@ -131,6 +142,40 @@ struct Seen {
     other: usize,
 }
 
+impl Seen {
+    /// What a parsed frame is for: routed to its session, counted, its delta copied to `text`.
+    #[inline(always)]
+    fn frame(
+        &mut self,
+        frame: Frame<'_>,
+        route: &HashMap<&str, usize>,
+        per_session: &mut [usize],
+        text: &mut Vec<u8>,
+    ) {
+        if frame.jsonrpc != "2.0" || frame.method != "session.event" {
+            self.other += 1;
+            return;
+        }
+        let Some(&session) = route.get(frame.params.session_id) else {
+            self.other += 1;
+            return;
+        };
+        per_session[session] += 1;
+        match frame.params.event.kind {
+            "assistant.message_delta" => {
+                let Text(delta) = frame.params.event.data.delta_content.expect("deltaContent");
+                // The unescaped text, into the caller's buffer (as the client side does).
+                text.clear();
+                text.extend_from_slice(delta.as_bytes());
+                self.unescaped += text.len();
+                self.deltas += 1;
+            }
+            "session.idle" => self.idles += 1,
+            _ => self.other += 1,
+        }
+    }
+}
+
 /// The measured work with serde_json: `route` maps a session id to its index.
 #[inline(never)]
 fn serde_consume(
@@ -150,33 +195,79 @@ fn serde_consume(
         at += n;
         while let Some(body) = framer.next() {
             let frame: Frame<'_> = serde_json::from_slice(body).expect("valid frame");
-            if frame.jsonrpc != "2.0" || frame.method != "session.event" {
-                seen.other += 1;
-                continue;
-            }
-            let Some(&session) = route.get(frame.params.session_id) else {
-                seen.other += 1;
-                continue;
-            };
-            per_session[session] += 1;
-            match frame.params.event.kind {
-                "assistant.message_delta" => {
-                    let Text(delta) = frame.params.event.data.delta_content.expect("deltaContent");
-                    // The unescaped text, into the caller's buffer (as the client side does).
-                    text.clear();
-                    text.extend_from_slice(delta.as_bytes());
-                    seen.unescaped += text.len();
-                    seen.deltas += 1;
-                }
-                "session.idle" => seen.idles += 1,
-                _ => seen.other += 1,
-            }
+            seen.frame(frame, route, per_session, text);
         }
     }
     seen
 }
 
 fn serde_run(name: &str, ids: &[String], stream: &[u8]) -> (f64, Seen, u64) {
+    framed_run(name, "serde", ids, stream, serde_consume)
+}
+
+/// What simd-json keeps from frame to frame: it parses in place (`&mut [u8]`), so each body
+/// is copied into `input` first, and its working buffers (`Buffers`) are reused.
+struct SimdScratch {
+    input: Vec<u8>,
+    buffers: simd_json::Buffers,
+}
+
+impl SimdScratch {
+    fn new() -> Self {
+        SimdScratch {
+            input: Vec::with_capacity(4096),
+            buffers: simd_json::Buffers::new(4096),
+        }
+    }
+}
+
+/// The work of `serde_consume`, with simd-json's serde support into the same borrowed
+/// structs (the strings borrow from `scratch.input`, where simd-json unescapes them).
+#[inline(never)]
+fn simd_consume(
+    stream: &[u8],
+    framer: &mut Framer,
+    route: &HashMap<&str, usize>,
+    per_session: &mut [usize],
+    text: &mut Vec<u8>,
+    scratch: &mut SimdScratch,
+) -> Seen {
+    let mut seen = Seen::default();
+    let mut at = 0;
+    while at < stream.len() {
+        let room = framer.room();
+        let n = room.len().min(READ).min(stream.len() - at);
+        room[..n].copy_from_slice(&stream[at..at + n]);
+        framer.end += n;
+        at += n;
+        while let Some(body) = framer.next() {
+            scratch.input.clear();
+            scratch.input.extend_from_slice(body);
+            // A new tape (one allocation) per frame: this entry point does not take one in.
+            let frame: Frame<'_> =
+                simd_json::serde::from_slice_with_buffers(&mut scratch.input, &mut scratch.buffers)
+                    .expect("valid frame");
+            seen.frame(frame, route, per_session, text);
+        }
+    }
+    seen
+}
+
+fn simd_run(name: &str, ids: &[String], stream: &[u8]) -> (f64, Seen, u64) {
+    let mut scratch = SimdScratch::new();
+    framed_run(name, "simd-json", ids, stream, |s, f, r, p, t| {
+        simd_consume(s, f, r, p, t, &mut scratch)
+    })
+}
+
+/// One run of `consume` (`serde_consume` or `simd_consume`) on fresh state.
+fn framed_run(
+    name: &str,
+    side: &str,
+    ids: &[String],
+    stream: &[u8],
+    consume: impl FnOnce(&[u8], &mut Framer, &HashMap<&str, usize>, &mut [usize], &mut Vec<u8>) -> Seen,
+) -> (f64, Seen, u64) {
     let route: HashMap<&str, usize> = ids
         .iter()
         .enumerate()
@@ -187,10 +278,10 @@ fn serde_run(name: &str, ids: &[String], stream: &[u8]) -> (f64, Seen, u64) {
     let mut text = Vec::with_capacity(4096);
     let allocs_before = allocations();
     let started = Clock::now();
-    let seen = serde_consume(stream, &mut framer, &route, &mut per_session, &mut text);
+    let seen = consume(stream, &mut framer, &route, &mut per_session, &mut text);
     let secs = started.elapsed().as_secs_f64();
     let allocs = allocations() - allocs_before;
-    assert_eq!(seen.other, 0, "{name} serde");
+    assert_eq!(seen.other, 0, "{name} {side}");
     (((seen.deltas + seen.idles) as f64) / secs, seen, allocs)
 }
 
@@ -275,7 +366,7 @@ fn sansio_run<const S: usize, const P: usize>(
 // ---- the check alone ------------------------------------------------------------------------
 
 /// Checks every body with `check`; the rate is bodies per second.
-fn check_run(bodies: &[&[u8]], check: impl Fn(&[u8]) -> bool) -> (f64, Seen, u64) {
+fn check_run(bodies: &[&[u8]], mut check: impl FnMut(&[u8]) -> bool) -> (f64, Seen, u64) {
     let allocs_before = allocations();
     let started = Clock::now();
     let valid = bodies.iter().filter(|b| check(b)).count();
@@ -299,6 +390,41 @@ fn serde_check(body: &[u8]) -> bool {
     serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok()
 }
 
+/// simd-json's cheapest full check, `fill_tape_padded`: both of its stages (structure and the
+/// UTF-8 of the whole body, then every value: numbers parsed, strings unescaped) into a reused
+/// tape, in place in a reused, padded copy of the body. `to_tape` and `to_borrowed_value` do the
+/// same and more: a new tape (and tree) per body, and another copy of the body inside.
+struct SimdCheck {
+    input: Vec<u8>,
+    buffers: simd_json::Buffers,
+    /// The tape between bodies (empty, so it borrows nothing).
+    tape: Option<simd_json::Tape<'static>>,
+}
+
+impl SimdCheck {
+    fn new() -> Self {
+        SimdCheck {
+            input: Vec::with_capacity(4096),
+            buffers: simd_json::Buffers::new(4096),
+            tape: Some(simd_json::Tape::null()),
+        }
+    }
+
+    #[inline(never)]
+    fn simd_check(&mut self, body: &[u8]) -> bool {
+        self.input.clear();
+        self.input.extend_from_slice(body);
+        self.input
+            .resize(body.len() + simd_json::INPUT_PADDING, b' ');
+        let mut tape = self.tape.take().expect("tape").reset();
+        let valid =
+            simd_json::fill_tape_padded(&mut self.input, body.len(), &mut self.buffers, &mut tape)
+                .is_ok();
+        self.tape = Some(tape.reset());
+        valid
+    }
+}
+
 // ---- side by side --------------------------------------------------------------------------
 
 fn median(mut rates: Vec<f64>) -> f64 {
@@ -306,20 +432,22 @@ fn median(mut rates: Vec<f64>) -> f64 {
     rates[rates.len() / 2]
 }
 
-/// Runs both sides `runs` times, interleaved, and prints the medians and their ratio.
+/// Runs both sides `runs` times, interleaved, and prints the medians and their ratio (the
+/// first side's over the second's), each side under its label.
 fn compare(
     name: &str,
     runs: usize,
-    mut sansio: impl FnMut() -> (f64, Seen, u64),
-    mut serde: impl FnMut() -> (f64, Seen, u64),
+    [our_name, theirs_name]: [&str; 2],
+    mut first: impl FnMut() -> (f64, Seen, u64),
+    mut second: impl FnMut() -> (f64, Seen, u64),
 ) {
     let (mut ours, mut theirs) = (Vec::new(), Vec::new());
     let (mut our_allocs, mut their_allocs) = (0, 0);
     for _ in 0..runs {
-        let (rate, seen_ours, allocs) = sansio();
+        let (rate, seen_ours, allocs) = first();
         ours.push(rate);
         our_allocs = allocs;
-        let (rate, seen_theirs, allocs) = serde();
+        let (rate, seen_theirs, allocs) = second();
         theirs.push(rate);
         their_allocs = allocs;
         assert_eq!(
@@ -334,17 +462,21 @@ fn compare(
             .fold((f64::MAX, 0f64), |(l, h), &x| (l.min(x), h.max(x)));
         format!("{:.2}-{:.2}", lo / 1e6, hi / 1e6)
     };
-    let theirs_name = match name {
-        "CHECK" => "serde_json_ignored_any",
-        _ => "serde_json_borrowed",
-    };
     println!(
-        "{name} runs={runs} copilot_sansio_median_events_per_s={a:.0} ({} M) allocs={our_allocs} \
+        "{name} runs={runs} {our_name}_median_events_per_s={a:.0} ({} M) allocs={our_allocs} \
          {theirs_name}_median_events_per_s={b:.0} ({} M) allocs={their_allocs} ratio={:.2}",
         spread(&ours),
         spread(&theirs),
         a / b
     );
+}
+
+/// W1: one session, 200,000 deltas (the stream of `w1_stream`), and the session's id.
+fn w1_stream() -> (Vec<String>, Vec<u8>) {
+    let mut rng = Rng::new(1);
+    let ids = vec![uuid(&mut rng)];
+    let (stream, _) = delta_stream(&ids, 200_000, 2);
+    (ids, stream)
 }
 
 fn main() {
@@ -357,14 +489,12 @@ fn main() {
     let only = std::env::var("VS_SERDE_ONLY").ok();
     let wanted = |name: &str| only.as_deref().is_none_or(|o| o == name);
 
-    // W1: one session, 200,000 deltas (the stream of `w1_stream`).
     if wanted("W1") {
-        let mut rng = Rng::new(1);
-        let w1_ids = vec![uuid(&mut rng)];
-        let (w1, _) = delta_stream(&w1_ids, 200_000, 2);
+        let (w1_ids, w1) = w1_stream();
         compare(
             "W1",
             runs,
+            ["copilot_sansio", "serde_json_borrowed"],
             || sansio_run::<8, 16>("W1", &w1_ids, &w1),
             || serde_run("W1", &w1_ids, &w1),
         );
@@ -378,6 +508,7 @@ fn main() {
         compare(
             "W3",
             runs,
+            ["copilot_sansio", "serde_json_borrowed"],
             || sansio_run::<1024, 64>("W3", &w3_ids, &w3),
             || serde_run("W3", &w3_ids, &w3),
         );
@@ -385,14 +516,48 @@ fn main() {
 
     // CHECK: the W1 bodies, only checked to be JSON (the rate is bodies per second).
     if wanted("CHECK") {
-        let mut rng = Rng::new(1);
-        let ids = vec![uuid(&mut rng)];
-        let (w1, _) = delta_stream(&ids, 200_000, 2);
+        let (_, w1) = w1_stream();
         let (bodies, _) = wire::bodies(&w1);
         compare(
             "CHECK",
             runs,
+            ["copilot_sansio", "serde_json_ignored_any"],
             || check_run(&bodies, sansio_check),
+            || check_run(&bodies, serde_check),
+        );
+    }
+
+    if wanted("W1_SIMD") || wanted("CHECK_SIMD") {
+        println!(
+            "simd_json_implementation={}",
+            simd_json::Deserializer::algorithm()
+        );
+    }
+
+    // W1_SIMD: the W1 work with simd-json against serde_json.
+    if wanted("W1_SIMD") {
+        let (w1_ids, w1) = w1_stream();
+        compare(
+            "W1_SIMD",
+            runs,
+            ["simd_json_borrowed", "serde_json_borrowed"],
+            || simd_run("W1_SIMD", &w1_ids, &w1),
+            || serde_run("W1_SIMD", &w1_ids, &w1),
+        );
+    }
+
+    // CHECK_SIMD: the bodies of CHECK, checked by simd-json against serde_json.
+    if wanted("CHECK_SIMD") {
+        let (_, w1) = w1_stream();
+        let (bodies, _) = wire::bodies(&w1);
+        compare(
+            "CHECK_SIMD",
+            runs,
+            ["simd_json_tape", "serde_json_ignored_any"],
+            || {
+                let mut simd = SimdCheck::new();
+                check_run(&bodies, |body| simd.simd_check(body))
+            },
             || check_run(&bodies, serde_check),
         );
     }
