@@ -83,8 +83,8 @@ impl Flags for Bits {
 ///
 /// The byte compares and `pmovmskb` (one bit per byte) come from `safe_arch`, which wraps
 /// `core::arch` behind a safe API gated by `#[cfg(target_feature)]`: on stable Rust, calling
-/// the intrinsics directly takes `unsafe`, which this crate forbids, and no portable code
-/// compiles to `pmovmskb`.
+/// the intrinsics directly takes `unsafe`, which this crate forbids, and the portable bit-mask
+/// patterns we tried did not compile to `pmovmskb`.
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 pub(crate) struct Sse2;
 

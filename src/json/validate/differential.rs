@@ -121,6 +121,41 @@ fn every_byte_pair_in_a_string() {
 }
 
 #[test]
+fn two_errors_in_a_string_far_apart() {
+    // A string whose UTF-8 goes wrong, or is cut short, before another error a window or more
+    // further on: the first one is reported. With a valid character first, the second error
+    // alone.
+    let firsts: [&[u8]; 5] = [
+        b"\xff",
+        b"\xc3",
+        b"\xe6\x97",
+        b"\xc3\xa9",
+        b"\xf0\x9f\x9a\x80",
+    ];
+    let seconds: [&[u8]; 6] = [b"\x01", b"\\q", b"\\u12", b"\\", b"\xed\xa0\x80", b""];
+    let gaps: &[usize] = if cfg!(miri) {
+        &[0, 40]
+    } else {
+        &[0, 1, 7, 8, 31, 32, 33, 40, 70]
+    };
+    for first in firsts {
+        for second in seconds {
+            for &gap in gaps {
+                for lead in [&b"\""[..], b"\"ab", b"{\"k\":\"\\n"] {
+                    let mut s = lead.to_vec();
+                    s.extend_from_slice(first);
+                    s.extend(core::iter::repeat_n(b'a', gap));
+                    s.extend_from_slice(second);
+                    check(&s);
+                    s.extend_from_slice(b"\"}");
+                    check(&s);
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn a_frame_cut_anywhere_and_broken_anywhere() {
     let frame = frame();
     check(&frame);
