@@ -115,45 +115,49 @@ pub(crate) fn utf8_error(text: &[u8]) -> Option<usize> {
     core::str::from_utf8(text).err().map(|e| e.valid_up_to())
 }
 
+/// Calls `f` with every byte sequence of one and two bytes, followed by up to two of the
+/// values where the rules of UTF-8 change (four bytes only after a four-byte lead). Under Miri
+/// (slow), the first two bytes too only take those values, and the fourth fewer.
+#[cfg(test)]
+pub(crate) fn each_sequence(mut f: impl FnMut(&[u8])) {
+    let edges = [
+        0x00, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xe1,
+        0xec, 0xed, 0xee, 0xef, 0xf0, 0xf1, 0xf3, 0xf4, 0xf5, 0xff,
+    ];
+    let every: [u8; 256] = core::array::from_fn(|i| i as u8);
+    let (bytes, fourths): (&[u8], &[u8]) = if cfg!(miri) {
+        (&edges, &[0x41, 0x80, 0xbf, 0xc0])
+    } else {
+        (&every, &edges)
+    };
+    for &a in bytes {
+        f(&[a]);
+        for &b in bytes {
+            f(&[a, b]);
+            for &c in &edges {
+                f(&[a, b, c]);
+                if a >= 0xf0 {
+                    for &d in fourths {
+                        f(&[a, b, c, d]);
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn agrees_with_core() {
-        // Every two bytes followed by the values where the rules change (under Miri, slow,
-        // only those values throughout).
-        let edges = [
-            0x00, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0,
-            0xe1, 0xec, 0xed, 0xee, 0xef, 0xf0, 0xf1, 0xf3, 0xf4, 0xf5, 0xff,
-        ];
-        let every: [u8; 256] = core::array::from_fn(|i| i as u8);
-        let bytes: &[u8] = if cfg!(miri) { &edges } else { &every };
         let check = |t: &[u8]| {
             assert_eq!(is_utf8(t), core::str::from_utf8(t).is_ok(), "{t:02x?}");
             assert_eq!(utf8_error(t).is_none(), is_utf8(t), "{t:02x?}");
         };
         check(&[]);
-        for &a in bytes {
-            check(&[a]);
-            for &b in bytes {
-                check(&[a, b]);
-                for &c in &edges {
-                    check(&[a, b, c]);
-                    // Under Miri, four bytes only after a four-byte lead, and fewer.
-                    let fourths: &[u8] = if cfg!(miri) {
-                        &[0x41, 0x80, 0xbf, 0xc0]
-                    } else {
-                        &edges
-                    };
-                    if a >= 0xf0 || !cfg!(miri) {
-                        for &d in fourths {
-                            check(&[a, b, c, d]);
-                        }
-                    }
-                }
-            }
-        }
+        each_sequence(check);
         check("h\u{e9}llo \u{65e5}\u{672c} \u{1F680}!".as_bytes());
         // Characters cut by, or right after, a block of 32 ASCII bytes.
         for cut in 0..40 {
